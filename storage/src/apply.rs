@@ -1,0 +1,343 @@
+//! Applying a change to the store: the one place where views are maintained.
+//!
+//! Local commits and remote changes go through the same [`apply`], so a workstation and a hub
+//! that hold the same changes hold the same views. Every check happens before the first
+//! mutation, so a refused change leaves the transaction as it was.
+
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use crate::error::{Error, Result};
+use crate::ids::{Hlc, Id};
+use crate::model::*;
+use crate::names::search_keys;
+use crate::tables::*;
+
+/// What applying a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Stored with this journal sequence number.
+    New(u64),
+    /// Already held: nothing changed.
+    Duplicate,
+}
+
+/// All tables of a write transaction, opened once.
+pub(crate) struct Tables<'t> {
+    pub meta: Table<'t, &'static str, &'static [u8]>,
+    pub changes: Table<'t, u128, &'static [u8]>,
+    pub journal: Table<'t, u64, u128>,
+    pub outbox: Table<'t, u64, (u128, u32)>,
+    pub outbox_by_change: Table<'t, u128, u64>,
+    residents: Table<'t, u128, &'static [u8]>,
+    identifiers: Table<'t, &'static str, u128>,
+    names: Table<'t, (&'static str, u16, u128), ()>,
+    history: Table<'t, (u128, i64, u128), u8>,
+    household: Table<'t, (u128, u128), &'static [u8]>,
+    consents: Table<'t, (u128, u128), &'static [u8]>,
+    facilities: Table<'t, &'static str, &'static [u8]>,
+    tickets: Table<'t, u128, &'static [u8]>,
+    queue: Table<'t, (&'static str, u32, u128), ()>,
+    claims: Table<'t, u128, &'static [u8]>,
+    claims_by_status: Table<'t, (u8, u128), ()>,
+    payments: Table<'t, (u128, i64, u128), i64>,
+    audit_by_resident: Table<'t, (u128, i64, u128), ()>,
+}
+
+impl<'t> Tables<'t> {
+    pub fn open(tx: &'t WriteTransaction) -> Result<Tables<'t>> {
+        Ok(Tables {
+            meta: tx.open_table(META)?,
+            changes: tx.open_table(CHANGES)?,
+            journal: tx.open_table(JOURNAL)?,
+            outbox: tx.open_table(OUTBOX)?,
+            outbox_by_change: tx.open_table(OUTBOX_BY_CHANGE)?,
+            residents: tx.open_table(RESIDENTS)?,
+            identifiers: tx.open_table(IDENTIFIERS)?,
+            names: tx.open_table(NAMES)?,
+            history: tx.open_table(HISTORY)?,
+            household: tx.open_table(HOUSEHOLD)?,
+            consents: tx.open_table(CONSENTS)?,
+            facilities: tx.open_table(FACILITIES)?,
+            tickets: tx.open_table(TICKETS)?,
+            queue: tx.open_table(QUEUE)?,
+            claims: tx.open_table(CLAIMS)?,
+            claims_by_status: tx.open_table(CLAIMS_BY_STATUS)?,
+            payments: tx.open_table(PAYMENTS)?,
+            audit_by_resident: tx.open_table(AUDIT_BY_RESIDENT)?,
+        })
+    }
+
+    fn resident(&self, id: Id) -> Result<Option<Resident>> {
+        self.residents
+            .get(id.0)?
+            .map(|v| decode(v.value()))
+            .transpose()
+    }
+
+    fn require_resident(&self, id: Id) -> Result<()> {
+        match self.residents.get(id.0)? {
+            Some(_) => Ok(()),
+            None => Err(Error::NotFound(format!("resident {id}"))),
+        }
+    }
+}
+
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    Ok(postcard::from_bytes(bytes)?)
+}
+
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    Ok(postcard::to_stdvec(value)?)
+}
+
+/// Applies one change: stores it, journals it, and updates the views.
+pub(crate) fn apply(t: &mut Tables, change: &Change) -> Result<Applied> {
+    if t.changes.get(change.id.0)?.is_some() {
+        return Ok(Applied::Duplicate);
+    }
+    let effect = plan(t, change)?;
+    let bytes = change.encode()?;
+    t.changes.insert(change.id.0, bytes.as_slice())?;
+    let seq = t.journal.last()?.map_or(0, |(k, _)| k.value()) + 1;
+    t.journal.insert(seq, change.id.0)?;
+    effect(t)?;
+    Ok(Applied::New(seq))
+}
+
+type Effect<'a> = Box<dyn FnOnce(&mut Tables) -> Result<()> + 'a>;
+
+/// Checks a change against the store and returns the writes it makes, without writing.
+fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
+    let (id, hlc) = (change.id, change.hlc);
+    Ok(match &change.body {
+        Body::Resident(rc) => plan_resident(t, rc, hlc)?,
+        Body::Record(r) => {
+            t.require_resident(r.resident)?;
+            if let RecordBody::Amendment(a) = &r.body {
+                check_amendment_target(t, r.resident, a.target)?;
+            }
+            let category = r.body.category().code();
+            Box::new(move |t| {
+                t.history.insert((r.resident.0, r.at, id.0), category)?;
+                Ok(())
+            })
+        }
+        Body::Household(link) => {
+            if link.from == link.to {
+                return Err(Error::Invalid(
+                    "a resident cannot be linked to themselves".into(),
+                ));
+            }
+            t.require_resident(link.from)?;
+            t.require_resident(link.to)?;
+            Box::new(move |t| {
+                let forward = (link.clone(), hlc);
+                let mut backward = (link.clone(), hlc);
+                backward.0.from = link.to;
+                backward.0.to = link.from;
+                backward.0.relation = link.relation.reverse();
+                for (key, value) in [
+                    ((link.from.0, link.to.0), forward),
+                    ((link.to.0, link.from.0), backward),
+                ] {
+                    let newer = match t.household.get(key)? {
+                        Some(old) => decode::<(HouseholdLink, Hlc)>(old.value())?.1 < hlc,
+                        None => true,
+                    };
+                    if newer {
+                        t.household.insert(key, encode(&value)?.as_slice())?;
+                    }
+                }
+                Ok(())
+            })
+        }
+        Body::Consent(c) => {
+            t.require_resident(c.resident)?;
+            Box::new(move |t| {
+                let key = (c.resident.0, c.id.0);
+                let newer = match t.consents.get(key)? {
+                    Some(old) => decode::<(Consent, Hlc)>(old.value())?.1 < hlc,
+                    None => true,
+                };
+                if newer {
+                    t.consents
+                        .insert(key, encode(&(c.clone(), hlc))?.as_slice())?;
+                }
+                Ok(())
+            })
+        }
+        Body::Facility(f) => Box::new(move |t| {
+            t.facilities
+                .insert(f.code.as_str(), encode(f)?.as_slice())?;
+            Ok(())
+        }),
+        Body::CheckIn(ticket) => {
+            t.require_resident(ticket.resident)?;
+            Box::new(move |t| {
+                let mut ticket = ticket.clone();
+                ticket.status_clock = hlc;
+                t.tickets.insert(ticket.id.0, encode(&ticket)?.as_slice())?;
+                t.queue.insert(
+                    (
+                        ticket.facility.as_str(),
+                        ticket.day.ymd_number(),
+                        ticket.id.0,
+                    ),
+                    (),
+                )?;
+                Ok(())
+            })
+        }
+        Body::QueueStatus {
+            ticket,
+            status,
+            room,
+        } => {
+            let mut current: QueueTicket = match t.tickets.get(ticket.0)? {
+                Some(v) => decode(v.value())?,
+                None => return Err(Error::NotFound(format!("queue ticket {ticket}"))),
+            };
+            Box::new(move |t| {
+                if hlc > current.status_clock {
+                    current.status = *status;
+                    current.room = room.clone();
+                    current.status_clock = hlc;
+                    t.tickets
+                        .insert(current.id.0, encode(&current)?.as_slice())?;
+                }
+                Ok(())
+            })
+        }
+        Body::Claim(claim) => {
+            t.require_resident(claim.resident)?;
+            Box::new(move |t| {
+                t.claims.insert(claim.id.0, encode(claim)?.as_slice())?;
+                t.claims_by_status
+                    .insert((claim.status().code(), claim.id.0), ())?;
+                Ok(())
+            })
+        }
+        Body::ClaimStatus {
+            claim,
+            change: status,
+        } => {
+            let mut current: Claim = match t.claims.get(claim.0)? {
+                Some(v) => decode(v.value())?,
+                None => return Err(Error::NotFound(format!("claim {claim}"))),
+            };
+            Box::new(move |t| {
+                t.claims_by_status
+                    .remove((current.status().code(), current.id.0))?;
+                let at = current.history.partition_point(|h| h.at <= status.at);
+                current.history.insert(at, status.clone());
+                if let Some(last) = current.history.last() {
+                    current.insurance_fen = last.insurance_fen;
+                    current.patient_fen = last.patient_fen;
+                }
+                t.claims
+                    .insert(current.id.0, encode(&current)?.as_slice())?;
+                t.claims_by_status
+                    .insert((current.status().code(), current.id.0), ())?;
+                Ok(())
+            })
+        }
+        Body::Payment(p) => {
+            t.require_resident(p.resident)?;
+            Box::new(move |t| {
+                t.payments
+                    .insert((p.resident.0, p.at, id.0), p.amount_fen)?;
+                Ok(())
+            })
+        }
+        Body::Audit(a) => Box::new(move |t| {
+            if let Some(r) = a.resident {
+                t.audit_by_resident.insert((r.0, hlc.unix_ms(), id.0), ())?;
+            }
+            Ok(())
+        }),
+    })
+}
+
+fn check_amendment_target(t: &Tables, resident: Id, target: Id) -> Result<()> {
+    let bytes = t
+        .changes
+        .get(target.0)?
+        .ok_or_else(|| Error::NotFound(format!("record {target} to amend")))?;
+    match Change::decode(bytes.value())?.body {
+        Body::Record(r) if r.resident == resident => Ok(()),
+        _ => Err(Error::Invalid(
+            "an amendment must correct a record of the same resident".into(),
+        )),
+    }
+}
+
+fn plan_resident<'a>(t: &Tables, rc: &'a ResidentChange, hlc: Hlc) -> Result<Effect<'a>> {
+    let existing = t.resident(rc.resident)?;
+    for ident in &rc.add_identifiers {
+        let key = ident.index_key();
+        if let Some(owner) = t.identifiers.get(key.as_str())? {
+            if owner.value() != rc.resident.0 {
+                return Err(Error::IdentifierTaken {
+                    kind: ident.kind(),
+                    resident: Id(owner.value()),
+                });
+            }
+        }
+    }
+    if existing.is_none()
+        && !rc
+            .fields
+            .iter()
+            .any(|f| matches!(f, ResidentField::Name(_)))
+    {
+        return Err(Error::Invalid("a new resident needs a name".into()));
+    }
+    let mut resident = existing
+        .clone()
+        .unwrap_or_else(|| Resident::new(rc.resident));
+    Ok(Box::new(move |t| {
+        for field in &rc.fields {
+            resident.merge(field, hlc);
+        }
+        for ident in &rc.remove_identifiers {
+            let key = ident.index_key();
+            let owned = t.identifiers.get(key.as_str())?.map(|v| v.value()) == Some(rc.resident.0);
+            if owned {
+                t.identifiers.remove(key.as_str())?;
+            }
+            resident.identifiers.retain(|i| i.index_key() != key);
+        }
+        for ident in &rc.add_identifiers {
+            t.identifiers
+                .insert(ident.index_key().as_str(), rc.resident.0)?;
+            if !resident
+                .identifiers
+                .iter()
+                .any(|i| i.index_key() == ident.index_key())
+            {
+                resident.identifiers.push(ident.clone());
+            }
+        }
+        let old_keys = existing.as_ref().map(name_rows).unwrap_or_default();
+        let new_keys = name_rows(&resident);
+        if old_keys != new_keys {
+            for (key, year) in &old_keys {
+                t.names.remove((key.as_str(), *year, rc.resident.0))?;
+            }
+            for (key, year) in &new_keys {
+                t.names.insert((key.as_str(), *year, rc.resident.0), ())?;
+            }
+        }
+        t.residents
+            .insert(rc.resident.0, encode(&resident)?.as_slice())?;
+        Ok(())
+    }))
+}
+
+fn name_rows(r: &Resident) -> Vec<(String, u16)> {
+    let year = r.birth_date.year() as u16;
+    search_keys(&r.name)
+        .into_iter()
+        .map(|k| (k, year))
+        .collect()
+}

@@ -1,0 +1,194 @@
+//! Calendar dates and the clinic's day.
+//!
+//! All of China keeps one civil time, UTC+8, with no daylight saving, so "today" at a clinic is
+//! the UTC+8 date of the instant: no time-zone database is needed.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Offset of China Standard Time from UTC in milliseconds.
+pub const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
+const DAY_MS: i64 = 86_400_000;
+
+/// A calendar date stored compactly as the number `YYYYMMDD` (always a valid date).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Date(u32);
+
+/// A date that does not exist, or text that is not a date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid date: {0}")]
+pub struct InvalidDate(pub String);
+
+impl Date {
+    /// 1900-01-01: stands in where a validated date cannot be missing.
+    pub const FALLBACK: Date = Date(1900_01_01);
+
+    pub fn new(year: i16, month: i8, day: i8) -> Result<Date, InvalidDate> {
+        jiff::civil::Date::new(year, month, day)
+            .ok()
+            .filter(|_| year >= 1800)
+            .map(Date::from_civil)
+            .ok_or_else(|| InvalidDate(format!("{year:04}-{month:02}-{day:02}")))
+    }
+
+    /// From the number `YYYYMMDD`, as card codes carry it.
+    pub fn from_ymd_number(n: u32) -> Result<Date, InvalidDate> {
+        let (y, m, d) = (n / 10_000, n / 100 % 100, n % 100);
+        Date::new(y as i16, m as i8, d as i8).map_err(|_| InvalidDate(n.to_string()))
+    }
+
+    pub fn ymd_number(self) -> u32 {
+        self.0
+    }
+
+    pub fn year(self) -> i16 {
+        (self.0 / 10_000) as i16
+    }
+    pub fn month(self) -> i8 {
+        (self.0 / 100 % 100) as i8
+    }
+    pub fn day(self) -> i8 {
+        (self.0 % 100) as i8
+    }
+
+    pub fn civil(self) -> jiff::civil::Date {
+        jiff::civil::Date::constant(self.year(), self.month(), self.day())
+    }
+
+    pub fn from_civil(d: jiff::civil::Date) -> Date {
+        Date(d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32)
+    }
+
+    /// The China Standard Time date of an instant (milliseconds since the Unix epoch).
+    pub fn of_instant(unix_ms: i64) -> Date {
+        let days = (unix_ms + CST_OFFSET_MS).div_euclid(DAY_MS);
+        let epoch = jiff::civil::Date::constant(1970, 1, 1);
+        Date::from_civil(
+            epoch
+                .checked_add(jiff::Span::new().days(days))
+                .unwrap_or(epoch),
+        )
+    }
+
+    /// Milliseconds since the Unix epoch of this date's midnight in China Standard Time.
+    pub fn start_ms(self) -> i64 {
+        let epoch = jiff::civil::Date::constant(1970, 1, 1);
+        let days = (self.civil() - epoch).get_days() as i64;
+        days * DAY_MS - CST_OFFSET_MS
+    }
+
+    /// This date plus (or minus) a number of months, clamped to the month's last day.
+    pub fn add_months(self, months: i32) -> Date {
+        self.civil()
+            .checked_add(jiff::Span::new().months(months))
+            .map(Date::from_civil)
+            .unwrap_or(self)
+    }
+
+    pub fn add_days(self, days: i32) -> Date {
+        self.civil()
+            .checked_add(jiff::Span::new().days(days))
+            .map(Date::from_civil)
+            .unwrap_or(self)
+    }
+
+    /// Whole years from `self` (a birth date) to `on`.
+    pub fn age_on(self, on: Date) -> i32 {
+        let mut years = on.year() as i32 - self.year() as i32;
+        if (on.month(), on.day()) < (self.month(), self.day()) {
+            years -= 1;
+        }
+        years
+    }
+
+    /// Whole months from `self` to `on`.
+    pub fn months_until(self, on: Date) -> i32 {
+        let mut months = (on.year() as i32 - self.year() as i32) * 12
+            + (on.month() as i32 - self.month() as i32);
+        if on.day() < self.day() {
+            months -= 1;
+        }
+        months
+    }
+}
+
+impl Default for Date {
+    fn default() -> Self {
+        Date::FALLBACK
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl FromStr for Date {
+    type Err = InvalidDate;
+    /// Accepts `YYYY-MM-DD` and `YYYYMMDD`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits: String = s.chars().filter(|c| *c != '-').collect();
+        if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidDate(s.to_string()));
+        }
+        digits
+            .parse::<u32>()
+            .map_err(|_| InvalidDate(s.to_string()))
+            .and_then(Date::from_ymd_number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_dates_are_refused() {
+        assert!(Date::new(2023, 2, 29).is_err());
+        assert!(Date::new(2024, 2, 29).is_ok());
+        assert!("2024-13-01".parse::<Date>().is_err());
+        assert!("20240229".parse::<Date>().is_ok());
+    }
+
+    #[test]
+    fn the_clinic_day_turns_at_midnight_beijing_time() {
+        // 2024-01-01T15:59:59Z is 23:59:59 in Beijing; one second later it is the 2nd.
+        let before = 1_704_124_799_000;
+        assert_eq!(Date::of_instant(before).to_string(), "2024-01-01");
+        assert_eq!(Date::of_instant(before + 1000).to_string(), "2024-01-02");
+        let d: Date = "2024-01-02".parse().unwrap();
+        assert_eq!(d.start_ms(), before + 1000);
+    }
+
+    #[test]
+    fn ages_and_months() {
+        let birth: Date = "2020-03-15".parse().unwrap();
+        assert_eq!(birth.age_on("2024-03-14".parse().unwrap()), 3);
+        assert_eq!(birth.age_on("2024-03-15".parse().unwrap()), 4);
+        assert_eq!(birth.months_until("2020-09-14".parse().unwrap()), 5);
+        assert_eq!(birth.add_months(18).to_string(), "2021-09-15");
+        assert_eq!(
+            "2024-01-31"
+                .parse::<Date>()
+                .unwrap()
+                .add_months(1)
+                .to_string(),
+            "2024-02-29"
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! The clinic's domain model and its one-file redb store.
+//!
+//! Every write is an immutable [`Change`](model::Change) with a globally unique id. A local
+//! write is applied to the views *and* queued in the outbox in one transaction
+//! ([`Store::commit`]); a change from elsewhere goes through the same apply path
+//! ([`Store::apply_remote`]), once. Clinical records are append-only; mutable resident fields
+//! merge last-writer-wins by hybrid logical clock. Only this crate imports `redb`.
+
+mod apply;
+mod audit;
+mod claims;
+mod clock;
+mod date;
+mod error;
+mod household;
+mod id_number;
+mod ids;
+mod migrate;
+pub mod model;
+pub mod names;
+mod outbox;
+mod queue;
+mod records;
+mod residents;
+mod staff;
+mod store;
+mod tables;
+
+pub use apply::Applied;
+pub use clock::Clock;
+pub use date::{Date, InvalidDate};
+pub use error::{Error, Result};
+pub use id_number::{IdNumber, IdNumberError};
+pub use ids::{Hlc, Id};
+pub use outbox::OutboxEntry;
+pub use records::HistoryEntry;
+pub use residents::{MatchRank, NewResident, SEARCH_LIMIT, SearchHit};
+pub use staff::MIN_PASSWORD_LEN;
+pub use store::{Actor, OpenOptions, SCHEMA_VERSION, Store};

@@ -1,0 +1,104 @@
+//! Schema version check and forward migrations.
+
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable};
+
+use crate::error::{Error, Result};
+use crate::ids::Hlc;
+use crate::store::{SCHEMA_VERSION, meta_u64};
+use crate::tables::{self, META};
+
+/// Refuses a file from a newer program version without writing to it: opening a database
+/// for writing updates its header, so the check uses a read-only open.
+pub(crate) fn check_existing(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let db = redb::Builder::new().open_read_only(path)?;
+    let tx = db.begin_read()?;
+    match tx.open_table(META) {
+        Ok(meta) => match meta_u64(&meta, "schema_version")?.map(|v| v as u32) {
+            Some(v) if v > SCHEMA_VERSION => Err(Error::NewerSchema {
+                found: v,
+                supported: SCHEMA_VERSION,
+            }),
+            _ => Ok(()),
+        },
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates every table on a new file, migrates an older one, and returns the device id and
+/// the last HLC.
+pub(crate) fn prepare(db: &Database) -> Result<(String, Hlc)> {
+    let tx = db.begin_write()?;
+    let result = {
+        let mut meta = tx.open_table(META)?;
+        let found = meta_u64(&meta, "schema_version")?.map(|v| v as u32);
+        match found {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(Error::NewerSchema {
+                    found: v,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            // Version 1 is the first; migrations from older versions go here, in order.
+            Some(_) => {}
+            None => {
+                meta.insert(
+                    "schema_version",
+                    (SCHEMA_VERSION as u64).to_le_bytes().as_slice(),
+                )?;
+                let device = format!("ws-{:08x}", uuid::Uuid::new_v4().as_u128() as u32);
+                meta.insert("device", device.as_bytes())?;
+            }
+        }
+        let device = meta
+            .get("device")?
+            .map(|v| String::from_utf8_lossy(v.value()).into_owned())
+            .ok_or_else(|| Error::Corrupt("the file has no device id".into()))?;
+        let hlc = Hlc(meta_u64(&meta, "hlc")?.unwrap_or(0));
+        (device, hlc)
+    };
+    // Creating the tables up front lets readers open them before the first write.
+    crate::apply::Tables::open(&tx)?;
+    let _ = tx.open_table(tables::STAFF)?;
+    tx.commit()?;
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_schema_is_refused_and_the_file_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(META)
+                .unwrap()
+                .insert("schema_version", 99u64.to_le_bytes().as_slice())
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = crate::Store::open(&path, Default::default()).err().unwrap();
+        assert!(matches!(
+            err,
+            Error::NewerSchema {
+                found: 99,
+                supported: SCHEMA_VERSION
+            }
+        ));
+        assert!(err.to_string().contains("newer"));
+        assert!(
+            std::fs::read(&path).unwrap() == before,
+            "the refused file was modified"
+        );
+    }
+}

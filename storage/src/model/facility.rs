@@ -1,0 +1,25 @@
+//! Facilities: village clinics, township health centres, county hospitals.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FacilityLevel {
+    /// 村卫生室
+    Village,
+    /// 乡镇卫生院
+    Township,
+    /// 县医院
+    County,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facility {
+    /// Designated-facility code (定点编号), e.g. `H42092100001`.
+    pub code: String,
+    pub name: String,
+    pub level: FacilityLevel,
+    /// GB/T 2260 county code.
+    pub county: String,
+    /// NBS township code; the township hub serves the facilities sharing it.
+    pub township: String,
+}

@@ -1,0 +1,35 @@
+//! The domain model: plain serde types, no I/O.
+//!
+//! **Wire format, frozen**: these types are encoded with postcard into the store and onto the
+//! sync wire. Postcard identifies enum variants and struct fields by position, so never reorder,
+//! remove or retype a field or variant; append new variants at the end and new data as new
+//! change kinds.
+
+mod audit;
+mod change;
+mod claim;
+mod facility;
+mod household;
+mod queue;
+mod record;
+mod resident;
+mod staff;
+
+pub use audit::{AuditAction, AuditEntry};
+pub use change::{Body, Change, Origin};
+pub use claim::{
+    Claim, ClaimLine, ClaimStatus, ClaimStatusChange, InsuranceClass, Payment, PaymentMethod,
+};
+pub use facility::{Facility, FacilityLevel};
+pub use household::{Consent, Grantee, HouseholdLink, Relation};
+pub use queue::{QueueStatus, QueueTicket, VisitType};
+pub use record::{
+    Adherence, Allergy, Amendment, AntenatalCheck, ChildCheck, ChronicCondition, ChronicFollowUp,
+    ClinicalRecord, ControlStatus, Diagnosis, Encounter, FollowUpMethod, Frequency, Immunisation,
+    MaternalChild, Observation, ObservationKind, Prescription, PrescriptionLine, RecordBody,
+    RecordCategory, Route, Vitals,
+};
+pub use resident::{
+    Address, CardId, Field, Identifier, Resident, ResidentChange, ResidentField, Sex,
+};
+pub use staff::{Role, Staff};

@@ -1,0 +1,350 @@
+//! Clinical records. Append-only: a correction is an [`Amendment`], the original stays.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::ids::Id;
+
+use super::queue::VisitType;
+
+/// What kind of information a record holds; consent is granted per category.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RecordCategory {
+    Encounter,
+    Prescription,
+    Immunisation,
+    MaternalChild,
+    ChronicFollowUp,
+    Observation,
+    Allergy,
+}
+
+impl RecordCategory {
+    pub const ALL: [RecordCategory; 7] = [
+        RecordCategory::Encounter,
+        RecordCategory::Prescription,
+        RecordCategory::Immunisation,
+        RecordCategory::MaternalChild,
+        RecordCategory::ChronicFollowUp,
+        RecordCategory::Observation,
+        RecordCategory::Allergy,
+    ];
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_code(code: u8) -> Option<RecordCategory> {
+        RecordCategory::ALL.get(code as usize).copied()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordCategory::Encounter => "encounter",
+            RecordCategory::Prescription => "prescription",
+            RecordCategory::Immunisation => "immunisation",
+            RecordCategory::MaternalChild => "maternal_child",
+            RecordCategory::ChronicFollowUp => "chronic_follow_up",
+            RecordCategory::Observation => "observation",
+            RecordCategory::Allergy => "allergy",
+        }
+    }
+}
+
+/// One clinical fact about a resident, made at a facility by a clinician.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClinicalRecord {
+    pub resident: Id,
+    /// When it happened (milliseconds since the Unix epoch); orders the history.
+    pub at: i64,
+    /// Facility code where it was recorded.
+    pub facility: String,
+    /// Display name of the clinician responsible.
+    pub clinician: String,
+    pub body: RecordBody,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RecordBody {
+    Encounter(Encounter),
+    Prescription(Prescription),
+    Immunisation(Immunisation),
+    MaternalChild(MaternalChild),
+    ChronicFollowUp(ChronicFollowUp),
+    Observation(Observation),
+    Allergy(Allergy),
+    Amendment(Amendment),
+}
+
+impl RecordBody {
+    /// The category; an amendment belongs to the category of what replaces the original.
+    pub fn category(&self) -> RecordCategory {
+        match self {
+            RecordBody::Encounter(_) => RecordCategory::Encounter,
+            RecordBody::Prescription(_) => RecordCategory::Prescription,
+            RecordBody::Immunisation(_) => RecordCategory::Immunisation,
+            RecordBody::MaternalChild(_) => RecordCategory::MaternalChild,
+            RecordBody::ChronicFollowUp(_) => RecordCategory::ChronicFollowUp,
+            RecordBody::Observation(_) => RecordCategory::Observation,
+            RecordBody::Allergy(_) => RecordCategory::Allergy,
+            RecordBody::Amendment(a) => a.replacement.category(),
+        }
+    }
+}
+
+/// Vital signs. Integers in the units named, tenths where a decimal is usual.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vitals {
+    /// mmHg
+    pub systolic: Option<u16>,
+    /// mmHg
+    pub diastolic: Option<u16>,
+    /// beats per minute
+    pub pulse: Option<u16>,
+    /// °C × 10 (365 = 36.5 °C)
+    pub temperature_x10: Option<u16>,
+    /// kg × 10
+    pub weight_x10: Option<u16>,
+    /// cm × 10
+    pub height_x10: Option<u16>,
+    /// mmol/L × 10
+    pub glucose_x10: Option<u16>,
+    /// %
+    pub spo2: Option<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// ICD-10 code, e.g. `I10`, `J06.9`.
+    pub code: String,
+    pub name: String,
+}
+
+/// A visit: outpatient consultation, follow-up, or a hospital stay.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Encounter {
+    pub visit_type: VisitType,
+    pub chief_complaint: String,
+    pub vitals: Vitals,
+    pub diagnoses: Vec<Diagnosis>,
+    pub notes: String,
+    pub follow_up: Option<Date>,
+    /// For hospital stays: the discharge date.
+    pub discharged: Option<Date>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Route {
+    Oral,
+    Intramuscular,
+    Intravenous,
+    Subcutaneous,
+    Intradermal,
+    Topical,
+    Inhaled,
+    Other,
+}
+
+/// Dosing frequency, with the abbreviations used on Chinese prescriptions.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frequency {
+    /// qd, 每日1次
+    Qd,
+    /// bid, 每日2次
+    Bid,
+    /// tid, 每日3次
+    Tid,
+    /// qid, 每日4次
+    Qid,
+    /// q12h, 每12小时1次
+    Q12h,
+    /// qn, 每晚1次
+    Qn,
+    /// prn, 必要时
+    Prn,
+    /// st, 立即, once
+    Once,
+}
+
+impl Frequency {
+    pub fn per_day(self) -> u32 {
+        match self {
+            Frequency::Qd | Frequency::Qn | Frequency::Once | Frequency::Prn => 1,
+            Frequency::Bid | Frequency::Q12h => 2,
+            Frequency::Tid => 3,
+            Frequency::Qid => 4,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrescriptionLine {
+    pub drug_code: String,
+    pub drug_name: String,
+    /// Pack specification (规格), e.g. `0.5g×20片`.
+    pub spec: String,
+    /// Single dose, e.g. `0.5 g`.
+    pub dose: String,
+    pub route: Route,
+    pub frequency: Frequency,
+    pub days: u16,
+    pub quantity: u32,
+    pub unit: String,
+    /// Price per unit in fen (分).
+    pub unit_price_fen: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prescription {
+    pub encounter: Option<Id>,
+    pub lines: Vec<PrescriptionLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Immunisation {
+    /// Abbreviation from the national schedule: `HepB`, `BCG`, `DTaP`…
+    pub vaccine: String,
+    pub vaccine_name: String,
+    pub dose_number: u8,
+    pub lot: String,
+    pub site: String,
+    pub route: Route,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AntenatalCheck {
+    /// 1–5 per the basic public health service schedule.
+    pub visit_number: u8,
+    pub gestational_weeks: u8,
+    pub weight_x10: Option<u16>,
+    pub systolic: Option<u16>,
+    pub diastolic: Option<u16>,
+    pub fundal_height_cm: Option<u8>,
+    pub fetal_heart_rate: Option<u16>,
+    pub notes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildCheck {
+    pub age_months: u16,
+    pub weight_x10: Option<u16>,
+    pub height_x10: Option<u16>,
+    pub head_x10: Option<u16>,
+    pub development: String,
+    pub notes: String,
+}
+
+/// Maternal and child health visits (孕产妇 / 0–6岁儿童健康管理).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MaternalChild {
+    Antenatal(AntenatalCheck),
+    Postpartum {
+        days_after_birth: u16,
+        notes: String,
+    },
+    Child(ChildCheck),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChronicCondition {
+    Hypertension,
+    Type2Diabetes,
+}
+
+/// 此次随访分类 on the national follow-up forms.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ControlStatus {
+    Satisfactory,
+    Unsatisfactory,
+    AdverseReaction,
+    Complication,
+}
+
+/// 服药依从性
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Adherence {
+    Regular,
+    Intermittent,
+    NotTaking,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FollowUpMethod {
+    Clinic,
+    Home,
+    Phone,
+}
+
+/// A hypertension or type 2 diabetes follow-up (随访).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChronicFollowUp {
+    pub condition: ChronicCondition,
+    pub method: FollowUpMethod,
+    pub systolic: Option<u16>,
+    pub diastolic: Option<u16>,
+    /// mmol/L × 10
+    pub fasting_glucose_x10: Option<u16>,
+    /// % × 10
+    pub hba1c_x10: Option<u16>,
+    pub weight_x10: Option<u16>,
+    pub adherence: Adherence,
+    pub control: ControlStatus,
+    pub medications: Vec<String>,
+    pub next_visit: Option<Date>,
+    pub notes: String,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ObservationKind {
+    /// value = systolic, second = diastolic, mmHg
+    BloodPressure,
+    /// mmol/L × 10
+    Glucose,
+    /// kg × 10
+    Weight,
+    /// cm × 10
+    Height,
+    /// °C × 10
+    Temperature,
+    /// beats per minute
+    Pulse,
+    /// %
+    SpO2,
+}
+
+/// A measurement, typed in or read from a device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    pub kind: ObservationKind,
+    pub value: i32,
+    pub second: Option<i32>,
+    /// The device that read it, empty when typed.
+    pub device: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allergy {
+    pub substance: String,
+    pub reaction: String,
+}
+
+/// Corrects an earlier record of the same resident. The original stays in the history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Amendment {
+    pub target: Id,
+    pub reason: String,
+    pub replacement: Box<RecordBody>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_codes_round_trip() {
+        for c in RecordCategory::ALL {
+            assert_eq!(RecordCategory::from_code(c.code()), Some(c));
+        }
+        assert_eq!(RecordCategory::from_code(200), None);
+    }
+}

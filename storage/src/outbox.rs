@@ -1,0 +1,79 @@
+//! The outbox: changes waiting to be pushed, acknowledged exactly by id and version.
+
+use redb::{ReadableTable, ReadableTableMetadata};
+
+use crate::apply::Tables;
+use crate::error::{Error, Result};
+use crate::ids::Id;
+use crate::model::Change;
+use crate::store::Store;
+use crate::tables::{CHANGES, OUTBOX, OUTBOX_BY_CHANGE};
+
+/// A change waiting to be pushed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    pub seq: u64,
+    pub version: u32,
+    pub change: Change,
+}
+
+/// Queues a change in the outbox, inside the caller's write transaction.
+pub(crate) fn push(t: &mut Tables, change: Id, version: u32) -> Result<u64> {
+    let seq = t.outbox.last()?.map_or(0, |(k, _)| k.value()) + 1;
+    t.outbox.insert(seq, (change.0, version))?;
+    t.outbox_by_change.insert(change.0, seq)?;
+    Ok(seq)
+}
+
+impl Store {
+    /// Up to `limit` entries with sequence greater than `after`, oldest first.
+    pub fn outbox_after(&self, after: u64, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let tx = self.read()?;
+        let outbox = tx.open_table(OUTBOX)?;
+        let changes = tx.open_table(CHANGES)?;
+        let mut out = Vec::new();
+        for row in outbox.range(after + 1..)?.take(limit) {
+            let (seq, v) = row?;
+            let (id, version) = v.value();
+            let bytes = changes.get(id)?.ok_or_else(|| {
+                Error::Corrupt(format!("outbox entry for missing change {}", Id(id)))
+            })?;
+            out.push(OutboxEntry {
+                seq: seq.value(),
+                version,
+                change: Change::decode(bytes.value())?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Number of changes waiting to be pushed.
+    pub fn outbox_len(&self) -> Result<u64> {
+        let tx = self.read()?;
+        Ok(tx.open_table(OUTBOX)?.len()?)
+    }
+
+    /// Removes exactly the acknowledged entries: an entry whose version changed since it was
+    /// sent stays pending. Returns how many were removed.
+    pub fn acknowledge(&self, acked: &[(Id, u32)]) -> Result<usize> {
+        let tx = self.begin_write_raw()?;
+        let mut removed = 0;
+        {
+            let mut outbox = tx.open_table(OUTBOX)?;
+            let mut by_change = tx.open_table(OUTBOX_BY_CHANGE)?;
+            for (id, version) in acked {
+                let Some(seq) = by_change.get(id.0)?.map(|v| v.value()) else {
+                    continue;
+                };
+                let current = outbox.get(seq)?.map(|v| v.value().1);
+                if current == Some(*version) {
+                    outbox.remove(seq)?;
+                    by_change.remove(id.0)?;
+                    removed += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+}

@@ -1,0 +1,235 @@
+//! Opening the store, the schema version, and the one write path for local changes.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use redb::{
+    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+};
+
+use crate::apply::{Applied, Tables, apply};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::ids::{Hlc, Id, IdGen};
+use crate::model::{Body, Change, Origin, Role};
+
+/// The schema this program writes. Bump it with a migration in `migrate.rs`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Who is making a change: the logged-in staff member at a facility.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub staff: String,
+    pub facility: String,
+    pub role: Role,
+}
+
+/// Options for [`Store::open`].
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    pub clock: Clock,
+    /// redb page cache; bounds resident memory on big stores.
+    pub cache_bytes: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            clock: Clock::system(),
+            cache_bytes: 64 << 20,
+        }
+    }
+}
+
+struct WriterState {
+    hlc: Hlc,
+    ids: IdGen,
+}
+
+/// One redb file holding a workstation's (or a hub's) data. Share it as `Arc<Store>`.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+    device: String,
+    clock: Clock,
+    writer: Mutex<WriterState>,
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it if absent. A file from a newer program version
+    /// is refused; an older one is migrated forward in one transaction.
+    pub fn open(path: impl AsRef<Path>, options: OpenOptions) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::from(redb::Error::Io(e)))?;
+        }
+        crate::migrate::check_existing(&path)?;
+        let db = redb::Builder::new()
+            .set_cache_size(options.cache_bytes)
+            .create(&path)?;
+        let (device, hlc) = crate::migrate::prepare(&db)?;
+        Ok(Store {
+            db,
+            path,
+            device,
+            clock: options.clock,
+            writer: Mutex::new(WriterState {
+                hlc,
+                ids: IdGen::default(),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// This workstation's device id, made when the file was created.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// A fresh id for an object created by the caller (a ticket, a claim, a resident).
+    pub fn new_id(&self) -> Id {
+        let now = self.clock.now_ms().max(0) as u64;
+        self.writer().ids.next(now)
+    }
+
+    pub(crate) fn begin_write_raw(&self) -> Result<redb::WriteTransaction> {
+        Ok(self.db.begin_write()?)
+    }
+
+    pub(crate) fn read(&self) -> Result<ReadTransaction> {
+        Ok(self.db.begin_read()?)
+    }
+
+    fn writer(&self) -> MutexGuard<'_, WriterState> {
+        // A panic while holding the lock leaves no half-state: redb aborted that transaction.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records local changes atomically: each is applied to the views and queued in the
+    /// outbox in the same write transaction. Returns the new change ids in order.
+    pub fn commit(&self, actor: &Actor, bodies: Vec<Body>) -> Result<Vec<Id>> {
+        let mut w = self.writer();
+        let now = self.clock.now_ms();
+        let tx = self.db.begin_write()?;
+        let mut ids = Vec::with_capacity(bodies.len());
+        let mut hlc = w.hlc;
+        {
+            let mut t = Tables::open(&tx)?;
+            for body in bodies {
+                hlc = hlc.tick(now);
+                let change = Change {
+                    id: w.ids.next(now.max(0) as u64),
+                    hlc,
+                    origin: Origin {
+                        facility: actor.facility.clone(),
+                        device: self.device.clone(),
+                        staff: actor.staff.clone(),
+                    },
+                    body,
+                };
+                if apply(&mut t, &change)? == Applied::Duplicate {
+                    return Err(Error::Invalid(format!(
+                        "change {} already exists",
+                        change.id
+                    )));
+                }
+                crate::outbox::push(&mut t, change.id, 1)?;
+                ids.push(change.id);
+            }
+            t.meta.insert("hlc", hlc.0.to_le_bytes().as_slice())?;
+        }
+        tx.commit()?;
+        w.hlc = hlc;
+        Ok(ids)
+    }
+
+    /// Convenience for one change.
+    pub fn commit_one(&self, actor: &Actor, body: Body) -> Result<Id> {
+        Ok(self.commit(actor, vec![body])?[0])
+    }
+
+    /// Applies changes made elsewhere (pulled from the hub, or demo data). Each is applied at
+    /// most once; none enters the outbox. `durable: false` skips the fsync for bulk loads
+    /// (a later durable commit makes everything before it durable).
+    pub fn apply_remote(&self, changes: &[Change], durable: bool) -> Result<Vec<Result<Applied>>> {
+        let mut w = self.writer();
+        let mut tx = self.db.begin_write()?;
+        if !durable {
+            tx.set_durability(Durability::None)
+                .map_err(|e| Error::Invalid(format!("durability: {e}")))?;
+        }
+        let mut hlc = w.hlc;
+        let mut outcomes = Vec::with_capacity(changes.len());
+        {
+            let mut t = Tables::open(&tx)?;
+            for change in changes {
+                let outcome = apply(&mut t, change);
+                if outcome.is_ok() {
+                    hlc = hlc.observe(change.hlc);
+                }
+                outcomes.push(outcome);
+            }
+            t.meta.insert("hlc", hlc.0.to_le_bytes().as_slice())?;
+        }
+        tx.commit()?;
+        w.hlc = hlc;
+        Ok(outcomes)
+    }
+
+    /// The encoded change with this id, exactly as stored.
+    pub fn change_bytes(&self, id: Id) -> Result<Option<Vec<u8>>> {
+        let tx = self.read()?;
+        let t = tx.open_table(crate::tables::CHANGES)?;
+        Ok(t.get(id.0)?.map(|v| v.value().to_vec()))
+    }
+
+    pub fn change(&self, id: Id) -> Result<Option<Change>> {
+        self.change_bytes(id)?
+            .map(|b| Change::decode(&b).map_err(Error::from))
+            .transpose()
+    }
+
+    /// Number of changes held.
+    pub fn change_count(&self) -> Result<u64> {
+        let tx = self.read()?;
+        Ok(tx.open_table(crate::tables::CHANGES)?.len()?)
+    }
+
+    /// Changes in arrival order after journal sequence `after`, at most `limit`.
+    pub fn journal_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Change)>> {
+        let tx = self.read()?;
+        let journal = tx.open_table(crate::tables::JOURNAL)?;
+        let changes = tx.open_table(crate::tables::CHANGES)?;
+        let mut out = Vec::new();
+        for row in journal.range(after + 1..)?.take(limit) {
+            let (seq, id) = row?;
+            let bytes = changes.get(id.value())?.ok_or_else(|| {
+                Error::Corrupt(format!("journal entry {} has no change", seq.value()))
+            })?;
+            out.push((seq.value(), Change::decode(bytes.value())?));
+        }
+        Ok(out)
+    }
+
+    /// Size of the file on disk in bytes.
+    pub fn file_size(&self) -> u64 {
+        std::fs::metadata(&self.path).map_or(0, |m| m.len())
+    }
+}
+
+/// Reads a little-endian integer stored in `meta`.
+pub(crate) fn meta_u64(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<u64>> {
+    Ok(table
+        .get(key)?
+        .and_then(|v| v.value().try_into().ok().map(u64::from_le_bytes)))
+}

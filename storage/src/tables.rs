@@ -1,0 +1,48 @@
+//! Every redb table of the store, in one place.
+//!
+//! `changes` is the source of truth; every other table except `meta`, `outbox`, `staff` and
+//! the cursors is a view that `apply` maintains in the same transaction.
+
+use redb::TableDefinition;
+
+/// Schema version, device id, HLC state, counters.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Change id → encoded `Change`.
+pub const CHANGES: TableDefinition<u128, &[u8]> = TableDefinition::new("changes");
+/// Arrival sequence → change id. At a hub this sequence is the pull cursor.
+pub const JOURNAL: TableDefinition<u64, u128> = TableDefinition::new("journal");
+/// Outbox sequence → (change id, version): changes waiting to be pushed.
+pub const OUTBOX: TableDefinition<u64, (u128, u32)> = TableDefinition::new("outbox");
+/// Change id → outbox sequence, to acknowledge by id.
+pub const OUTBOX_BY_CHANGE: TableDefinition<u128, u64> = TableDefinition::new("outbox_by_change");
+
+/// Resident id → encoded merged `Resident`.
+pub const RESIDENTS: TableDefinition<u128, &[u8]> = TableDefinition::new("residents");
+/// `Identifier::index_key` → resident id. Unique by construction.
+pub const IDENTIFIERS: TableDefinition<&str, u128> = TableDefinition::new("identifiers");
+/// (name key, birth year, resident) → (): names, pinyin and initials.
+pub const NAMES: TableDefinition<(&str, u16, u128), ()> = TableDefinition::new("names");
+/// (resident, clinical time, change id) → record category code.
+pub const HISTORY: TableDefinition<(u128, i64, u128), u8> = TableDefinition::new("history");
+/// (from, to) → encoded `HouseholdLink` with the HLC that set it.
+pub const HOUSEHOLD: TableDefinition<(u128, u128), &[u8]> = TableDefinition::new("household");
+/// (resident, consent id) → encoded `Consent`.
+pub const CONSENTS: TableDefinition<(u128, u128), &[u8]> = TableDefinition::new("consents");
+/// Facility code → encoded `Facility`.
+pub const FACILITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("facilities");
+/// Ticket id → encoded `QueueTicket`.
+pub const TICKETS: TableDefinition<u128, &[u8]> = TableDefinition::new("tickets");
+/// (facility, day YYYYMMDD, ticket id) → ().
+pub const QUEUE: TableDefinition<(&str, u32, u128), ()> = TableDefinition::new("queue");
+/// Claim id → encoded `Claim`.
+pub const CLAIMS: TableDefinition<u128, &[u8]> = TableDefinition::new("claims");
+/// (status code, claim id) → ().
+pub const CLAIMS_BY_STATUS: TableDefinition<(u8, u128), ()> =
+    TableDefinition::new("claims_by_status");
+/// (resident, time, payment change id) → amount in fen.
+pub const PAYMENTS: TableDefinition<(u128, i64, u128), i64> = TableDefinition::new("payments");
+/// (resident, time, audit change id) → ().
+pub const AUDIT_BY_RESIDENT: TableDefinition<(u128, i64, u128), ()> =
+    TableDefinition::new("audit_by_resident");
+/// Username → encoded `Staff`. Local to the workstation; never synced.
+pub const STAFF: TableDefinition<&str, &[u8]> = TableDefinition::new("staff");

@@ -1,0 +1,592 @@
+//! The store's invariants, on a real redb file in a temporary directory.
+
+use storage::model::*;
+use storage::*;
+
+const T0: i64 = 1_735_700_000_000; // 2025-01-01 about 11:00 Beijing time
+
+fn open_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(
+        dir.path().join("clinic.redb"),
+        OpenOptions {
+            clock: Clock::fixed(T0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    (dir, store)
+}
+
+fn doctor() -> Actor {
+    Actor {
+        staff: "doc".into(),
+        facility: "H42092100101".into(),
+        role: Role::Doctor,
+    }
+}
+
+fn form(name: &str, id_number: &str) -> NewResident {
+    NewResident {
+        name: name.into(),
+        id_number: Some(id_number.into()),
+        ..Default::default()
+    }
+}
+
+fn encounter(resident: Id, at: i64, code: &str) -> ClinicalRecord {
+    ClinicalRecord {
+        resident,
+        at,
+        facility: "H42092100101".into(),
+        clinician: "李医生".into(),
+        body: RecordBody::Encounter(Encounter {
+            visit_type: VisitType::General,
+            chief_complaint: "头痛".into(),
+            vitals: Vitals {
+                systolic: Some(150),
+                diastolic: Some(95),
+                ..Default::default()
+            },
+            diagnoses: vec![Diagnosis {
+                code: code.into(),
+                name: "高血压".into(),
+            }],
+            notes: String::new(),
+            follow_up: None,
+            discharged: None,
+        }),
+    }
+}
+
+#[test]
+fn registration_derives_birth_date_and_sex_from_the_id_number() {
+    let (_d, store) = open_store();
+    let id = store
+        .register(&doctor(), form("王秀英", "420921196207080420"))
+        .unwrap();
+    let r = store.resident(id).unwrap().unwrap();
+    assert_eq!(r.birth_date.to_string(), "1962-07-08");
+    assert_eq!(r.sex, Sex::Female);
+    assert_eq!(r.pinyin, "wang xiu ying");
+    let by_id = Identifier::IdNumber(IdNumber::parse("420921196207080420").unwrap());
+    assert_eq!(store.find_by_identifier(&by_id).unwrap(), Some(id));
+}
+
+#[test]
+fn two_residents_never_share_an_identifier() {
+    let (_d, store) = open_store();
+    let card = "6836D27C966E1C1BB192F050778358E4AA0208EFBA111FC5CB90AD689124A19B";
+    let first = NewResident {
+        card_id: Some(card.into()),
+        ..form("张伟", "420921198503150015")
+    };
+    let a = store.register(&doctor(), first).unwrap();
+
+    // The same ID number again.
+    let err = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap_err();
+    assert!(matches!(err, Error::IdentifierTaken { kind: "id_number", resident } if resident == a));
+
+    // A different ID number but the same card.
+    let second = NewResident {
+        card_id: Some(card.to_lowercase()),
+        ..form("李娜", "420921196207080420")
+    };
+    let err = store.register(&doctor(), second).unwrap_err();
+    assert!(
+        matches!(err, Error::IdentifierTaken { kind: "card", .. }),
+        "{err}"
+    );
+
+    // Nothing of the refused registrations was stored.
+    assert_eq!(store.resident_count().unwrap(), 1);
+    assert!(store.search("李娜", None).unwrap().is_empty());
+
+    // Several identifiers map to one resident.
+    let ins = Identifier::Insurance {
+        scheme: "390".into(),
+        number: "X1".into(),
+    };
+    store
+        .update_resident(
+            &doctor(),
+            ResidentChange {
+                resident: a,
+                fields: vec![],
+                add_identifiers: vec![ins.clone()],
+                remove_identifiers: vec![],
+            },
+        )
+        .unwrap();
+    assert_eq!(store.find_by_identifier(&ins).unwrap(), Some(a));
+    let card_ident = Identifier::Card(card.parse().unwrap());
+    assert_eq!(store.find_by_identifier(&card_ident).unwrap(), Some(a));
+}
+
+#[test]
+fn a_wrong_check_digit_is_refused_naming_the_expected_digit() {
+    let (_d, store) = open_store();
+    let err = store
+        .register(&doctor(), form("张伟", "420921198503150019"))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "wrong check digit: the last character should be 5, not 9"
+    );
+    assert_eq!(store.resident_count().unwrap(), 0);
+    assert_eq!(store.outbox_len().unwrap(), 0);
+}
+
+#[test]
+fn an_amendment_keeps_the_original_visible() {
+    let (_d, store) = open_store();
+    let who = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    let original = store
+        .add_record(&doctor(), encounter(who, T0 - 3_600_000, "J06.9"))
+        .unwrap();
+    let fixed = match encounter(who, T0, "I10").body {
+        RecordBody::Encounter(e) => e,
+        _ => unreachable!(),
+    };
+    let amendment = store
+        .add_record(
+            &doctor(),
+            ClinicalRecord {
+                body: RecordBody::Amendment(Amendment {
+                    target: original,
+                    reason: "wrong diagnosis code".into(),
+                    replacement: Box::new(RecordBody::Encounter(fixed)),
+                }),
+                ..encounter(who, T0, "I10")
+            },
+        )
+        .unwrap();
+    let history = store.history(who).unwrap();
+    assert_eq!(history.len(), 2);
+    let orig = history.iter().find(|h| h.id == original).unwrap();
+    assert_eq!(orig.amended_by, vec![amendment]);
+    match &orig.record.body {
+        RecordBody::Encounter(e) => assert_eq!(e.diagnoses[0].code, "J06.9"),
+        other => panic!("original changed: {other:?}"),
+    }
+    match orig.current(&history) {
+        RecordBody::Encounter(e) => assert_eq!(e.diagnoses[0].code, "I10"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_amendment_must_target_a_record_of_the_same_resident() {
+    let (_d, store) = open_store();
+    let a = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    let b = store
+        .register(&doctor(), form("王秀英", "420921196207080420"))
+        .unwrap();
+    let rec = store
+        .add_record(&doctor(), encounter(a, T0, "I10"))
+        .unwrap();
+    let wrong = ClinicalRecord {
+        body: RecordBody::Amendment(Amendment {
+            target: rec,
+            reason: "x".into(),
+            replacement: Box::new(encounter(b, T0, "I10").body),
+        }),
+        ..encounter(b, T0, "I10")
+    };
+    assert!(matches!(
+        store.add_record(&doctor(), wrong),
+        Err(Error::Invalid(_))
+    ));
+    assert_eq!(store.history(b).unwrap().len(), 0);
+}
+
+#[test]
+fn history_is_complete_and_ordered_by_clinical_time_across_categories() {
+    let (_d, store) = open_store();
+    let who = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    let other = store
+        .register(&doctor(), form("王秀英", "420921196207080420"))
+        .unwrap();
+    // Written out of order, and interleaved with another resident's records.
+    let times = [
+        T0 - 5 * 86_400_000,
+        T0 - 400 * 86_400_000,
+        T0,
+        T0 - 30 * 86_400_000,
+    ];
+    for (i, at) in times.iter().enumerate() {
+        store
+            .add_record(&doctor(), encounter(who, *at, "I10"))
+            .unwrap();
+        store
+            .add_record(&doctor(), encounter(other, *at + 1, "E11"))
+            .unwrap();
+        let imm = ClinicalRecord {
+            body: RecordBody::Immunisation(Immunisation {
+                vaccine: "HepB".into(),
+                vaccine_name: "乙肝疫苗".into(),
+                dose_number: i as u8 + 1,
+                lot: "L1".into(),
+                site: "左上臂".into(),
+                route: Route::Intramuscular,
+            }),
+            ..encounter(who, *at - 1, "")
+        };
+        store.add_record(&doctor(), imm).unwrap();
+    }
+    let history = store.history(who).unwrap();
+    assert_eq!(history.len(), 8);
+    assert!(history.windows(2).all(|w| w[0].record.at <= w[1].record.at));
+    assert!(history.iter().all(|h| h.record.resident == who));
+    assert_eq!(
+        history
+            .iter()
+            .filter(|h| h.category == RecordCategory::Immunisation)
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn search_by_initials_pinyin_and_characters_ranks_exact_first() {
+    let (_d, store) = open_store();
+    let zw = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    let zwq = NewResident {
+        name: "张文强".into(),
+        birth_date: Some("1990-01-01".parse().unwrap()),
+        ..Default::default()
+    };
+    let zwq = store.register(&doctor(), zwq).unwrap();
+    let hits = store.search("zw", None).unwrap();
+    assert_eq!(hits[0].resident.id, zw);
+    assert_eq!(hits[0].rank, MatchRank::Exact);
+    assert_eq!(hits[1].resident.id, zwq);
+    assert_eq!(hits[1].rank, MatchRank::Prefix);
+    assert_eq!(store.search("Zhang Wei", None).unwrap()[0].resident.id, zw);
+    assert_eq!(store.search("张", None).unwrap().len(), 2);
+    assert_eq!(store.search("zw", Some(1990)).unwrap().len(), 1);
+    assert!(store.search("zw", Some(2001)).unwrap().is_empty());
+    assert!(store.search("", None).unwrap().is_empty());
+}
+
+#[test]
+fn a_renamed_resident_is_found_by_the_new_name_only() {
+    let (_d, store) = open_store();
+    let id = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    store
+        .update_resident(
+            &doctor(),
+            ResidentChange {
+                resident: id,
+                fields: vec![ResidentField::Name("张卫".into())],
+                add_identifiers: vec![],
+                remove_identifiers: vec![],
+            },
+        )
+        .unwrap();
+    assert!(store.search("张伟", None).unwrap().is_empty());
+    assert_eq!(store.search("张卫", None).unwrap()[0].resident.id, id);
+}
+
+#[test]
+fn every_write_has_its_outbox_entry_and_acknowledgement_is_exact() {
+    let (_d, store) = open_store();
+    let who = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    store
+        .add_record(&doctor(), encounter(who, T0, "I10"))
+        .unwrap();
+    store
+        .check_in(&doctor(), who, VisitType::General, None)
+        .unwrap();
+    store.view_history(&doctor(), who, "test").unwrap();
+    // register = resident + audit; record; check-in; view audit.
+    assert_eq!(store.change_count().unwrap(), 5);
+    let pending = store.outbox_after(0, 100).unwrap();
+    assert_eq!(pending.len(), 5);
+    let in_outbox: Vec<Id> = pending.iter().map(|e| e.change.id).collect();
+    let journal: Vec<Id> = store
+        .journal_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, c)| c.id)
+        .collect();
+    assert_eq!(in_outbox, journal);
+
+    // A stale version is not acknowledged; the right one is.
+    let first = &pending[0];
+    assert_eq!(
+        store
+            .acknowledge(&[(first.change.id, first.version + 1)])
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .acknowledge(&[(first.change.id, first.version)])
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.outbox_len().unwrap(), 4);
+    assert_eq!(store.outbox_after(0, 100).unwrap()[0].seq, pending[1].seq);
+}
+
+#[test]
+fn remote_changes_apply_once_and_skip_the_outbox() {
+    let (_d, a) = open_store();
+    let (_d2, b) = open_store();
+    let who = a
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    a.add_record(&doctor(), encounter(who, T0, "I10")).unwrap();
+    let changes: Vec<Change> = a
+        .journal_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    let first = b.apply_remote(&changes, true).unwrap();
+    assert!(first.iter().all(|o| matches!(o, Ok(Applied::New(_)))));
+    let again = b.apply_remote(&changes, true).unwrap();
+    assert!(again.iter().all(|o| matches!(o, Ok(Applied::Duplicate))));
+    assert_eq!(b.outbox_len().unwrap(), 0);
+    assert_eq!(b.history(who).unwrap(), a.history(who).unwrap());
+    assert_eq!(b.resident(who).unwrap(), a.resident(who).unwrap());
+}
+
+#[test]
+fn resident_fields_merge_last_writer_wins_whatever_the_arrival_order() {
+    let (_d, a) = open_store();
+    let (_d2, b) = open_store();
+    let who = a
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    let base: Vec<Change> = a
+        .journal_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    b.apply_remote(&base, true).unwrap();
+    let phone = |p: &str| ResidentChange {
+        resident: who,
+        fields: vec![ResidentField::Phone(p.into())],
+        add_identifiers: vec![],
+        remove_identifiers: vec![],
+    };
+    a.update_resident(&doctor(), phone("13800000001")).unwrap();
+    b.clock().advance(1000);
+    b.update_resident(&doctor(), phone("13800000002")).unwrap();
+    let from_a: Vec<Change> = a
+        .journal_after(base.len() as u64, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    let from_b: Vec<Change> = b
+        .journal_after(base.len() as u64, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    a.apply_remote(&from_b, true).unwrap();
+    b.apply_remote(&from_a, true).unwrap();
+    let (ra, rb) = (
+        a.resident(who).unwrap().unwrap(),
+        b.resident(who).unwrap().unwrap(),
+    );
+    assert_eq!(ra.phone, "13800000002");
+    assert_eq!(ra, rb);
+    // The losing value stays in the change log.
+    assert_eq!(a.change_count().unwrap(), b.change_count().unwrap());
+}
+
+#[test]
+fn queue_of_the_day_and_guardian_check_in() {
+    let (_d, store) = open_store();
+    let mother = store
+        .register(&doctor(), form("王秀英", "420921196207080420"))
+        .unwrap();
+    let child = store
+        .register(
+            &doctor(),
+            NewResident {
+                name: "王子轩".into(),
+                birth_date: Some("2024-05-01".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let stranger = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    let err = store
+        .check_in(&doctor(), child, VisitType::ChildHealth, Some(mother))
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+    store
+        .link(
+            &doctor(),
+            HouseholdLink {
+                from: mother,
+                to: child,
+                relation: Relation::ParentOf,
+                active: true,
+            },
+        )
+        .unwrap();
+    let fam = store.household(child).unwrap();
+    assert_eq!(fam.len(), 1);
+    assert_eq!(fam[0].0.relation, Relation::ChildOf);
+    let t1 = store
+        .check_in(&doctor(), child, VisitType::ChildHealth, Some(mother))
+        .unwrap();
+    let t2 = store
+        .check_in(&doctor(), stranger, VisitType::General, None)
+        .unwrap();
+    assert_eq!((t1.number, t2.number), (1, 2));
+    assert!(
+        store
+            .check_in(&doctor(), stranger, VisitType::General, None)
+            .is_err()
+    );
+    store
+        .set_queue_status(&doctor(), t1.id, QueueStatus::WithDoctor, "诊室1")
+        .unwrap();
+    let q = store.queue("H42092100101", Date::of_instant(T0)).unwrap();
+    assert_eq!(
+        q.iter().map(|t| t.status).collect::<Vec<_>>(),
+        vec![QueueStatus::WithDoctor, QueueStatus::Waiting]
+    );
+    assert!(
+        store
+            .queue("H42092100101", Date::of_instant(T0).add_days(1))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn claims_by_status_follow_status_changes() {
+    let (_d, store) = open_store();
+    let who = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    let claim = Claim {
+        id: store.new_id(),
+        resident: who,
+        encounter: None,
+        facility: "H42092100101".into(),
+        scheme: "390".into(),
+        policy_version: 1,
+        lines: vec![],
+        total_fen: 1000,
+        insurance_fen: 600,
+        patient_fen: 400,
+        provisional: true,
+        history: vec![ClaimStatusChange {
+            status: ClaimStatus::Queued,
+            at: T0,
+            insurance_fen: 600,
+            patient_fen: 400,
+            reason: String::new(),
+        }],
+    };
+    store
+        .commit_one(&doctor(), Body::Claim(claim.clone()))
+        .unwrap();
+    assert_eq!(
+        store.claims_by_status(ClaimStatus::Queued).unwrap().len(),
+        1
+    );
+    let adjust = ClaimStatusChange {
+        status: ClaimStatus::Adjusted,
+        at: T0 + 1,
+        insurance_fen: 500,
+        patient_fen: 500,
+        reason: "cap".into(),
+    };
+    store
+        .commit_one(
+            &doctor(),
+            Body::ClaimStatus {
+                claim: claim.id,
+                change: adjust,
+            },
+        )
+        .unwrap();
+    assert!(
+        store
+            .claims_by_status(ClaimStatus::Queued)
+            .unwrap()
+            .is_empty()
+    );
+    let adjusted = store.claims_by_status(ClaimStatus::Adjusted).unwrap();
+    assert_eq!(adjusted[0].insurance_fen, 500);
+    assert_eq!(adjusted[0].history.len(), 2);
+}
+
+#[test]
+fn staff_login_uses_argon2_and_hides_which_part_was_wrong() {
+    let (_d, store) = open_store();
+    let s = store
+        .put_staff("lin", "林医生", Role::Doctor, "H1", "secret-1")
+        .unwrap();
+    assert!(s.password_hash.starts_with("$argon2id$"));
+    assert_eq!(store.login("lin", "secret-1").unwrap().role, Role::Doctor);
+    assert!(matches!(
+        store.login("lin", "wrong!!"),
+        Err(Error::AuthFailed)
+    ));
+    assert!(matches!(
+        store.login("nobody", "secret-1"),
+        Err(Error::AuthFailed)
+    ));
+    assert!(store.put_staff("x", "x", Role::Admin, "H1", "123").is_err());
+}
+
+#[test]
+fn views_are_audited() {
+    let (_d, store) = open_store();
+    let who = store
+        .register(&doctor(), form("张伟", "420921198503150015"))
+        .unwrap();
+    store.view_history(&doctor(), who, "card scan").unwrap();
+    let audit = store.audit_for_resident(who).unwrap();
+    let actions: Vec<AuditAction> = audit.iter().map(|(_, a)| a.action).collect();
+    assert_eq!(
+        actions,
+        vec![AuditAction::Register, AuditAction::ViewHistory]
+    );
+    assert_eq!(audit[1].0.origin.staff, "doc");
+    assert_eq!(audit[1].1.reason, "card scan");
+}
+
+#[test]
+fn the_store_reopens_with_its_device_id_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.redb");
+    let (device, who) = {
+        let store = Store::open(&path, OpenOptions::default()).unwrap();
+        let who = store
+            .register(&doctor(), form("张伟", "420921198503150015"))
+            .unwrap();
+        (store.device().to_string(), who)
+    };
+    let store = Store::open(&path, OpenOptions::default()).unwrap();
+    assert_eq!(store.device(), device);
+    assert_eq!(store.resident(who).unwrap().unwrap().name, "张伟");
+}
