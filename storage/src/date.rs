@@ -13,7 +13,7 @@ pub const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
 const DAY_MS: i64 = 86_400_000;
 
 /// A calendar date stored compactly as the number `YYYYMMDD` (always a valid date).
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(u32);
 
 /// A date that does not exist, or text that is not a date.
@@ -111,6 +111,25 @@ impl Date {
             months -= 1;
         }
         months
+    }
+}
+
+impl Serialize for Date {
+    /// `"YYYY-MM-DD"` in JSON; the number `YYYYMMDD` in binary formats.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_u32(self.0) }
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            text.parse().map_err(D::Error::custom)
+        } else {
+            Date::from_ymd_number(u32::deserialize(d)?).map_err(D::Error::custom)
+        }
     }
 }
 

@@ -5,10 +5,12 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::serde_util::{bytes_or_text, from_bytes_or_text};
+
 /// A UUIDv7: unique across every workstation and hub, ordered by creation time.
 ///
 /// Stored as a `u128` so redb keys sort by time.
-#[derive(Copy, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Copy, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(pub u128);
 
 impl Id {
@@ -34,6 +36,18 @@ impl fmt::Display for Id {
 impl fmt::Debug for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        bytes_or_text(s, &self.0.to_be_bytes(), || self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_bytes_or_text(d, |b: [u8; 16]| Id(u128::from_be_bytes(b)))
     }
 }
 

@@ -22,6 +22,7 @@ mod outbox;
 mod queue;
 mod records;
 mod residents;
+mod serde_util;
 pub mod schedule;
 mod staff;
 mod store;

@@ -56,8 +56,20 @@ impl Address {
 }
 
 /// The 32-byte eHealth card id; shown as 64 uppercase hex digits, as in the platform QR code.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CardId(pub [u8; 32]);
+
+impl Serialize for CardId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::serde_util::bytes_or_text(s, &self.0, || self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for CardId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::serde_util::from_bytes_or_text(d, CardId)
+    }
+}
 
 impl fmt::Display for CardId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

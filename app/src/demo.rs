@@ -1,0 +1,32 @@
+//! Loading the demo township and its staff accounts into a store.
+
+use storage::model::Role;
+use storage::{Date, Store};
+
+/// Demo accounts (user name, display name, role). Demo data only: never for real residents.
+pub const DEMO_STAFF: &[(&str, &str, Role)] = &[
+    ("admin", "管理员", Role::Admin),
+    ("doctor", "陈志强", Role::Doctor),
+    ("frontdesk", "王丽", Role::FrontDesk),
+];
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "demo1234";
+
+/// Generates the demo township for `today` and creates the demo staff at `facility`.
+pub fn load_demo(
+    store: &Store,
+    facility: &str,
+    today: Date,
+    residents: usize,
+    progress: &mut dyn FnMut(u64),
+) -> storage::Result<fixtures::LoadSummary> {
+    let params = fixtures::Params { residents, ..fixtures::Params::demo(today) };
+    let summary = fixtures::load(store, params, progress)?;
+    let existing = store.staff()?;
+    for (user, name, role) in DEMO_STAFF {
+        if !existing.iter().any(|s| s.username == *user) {
+            store.put_staff(user, name, *role, facility, DEMO_PASSWORD)?;
+        }
+    }
+    Ok(summary)
+}

@@ -1,0 +1,34 @@
+//! Serde helpers: fixed-size binary values are text in JSON and raw bytes in postcard.
+
+use serde::de::Error;
+use serde::{Deserialize, Deserializer, Serializer};
+
+pub(crate) fn bytes_or_text<S: Serializer>(
+    s: S,
+    bytes: &[u8],
+    text: impl FnOnce() -> String,
+) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() { s.serialize_str(&text()) } else { s.serialize_bytes(bytes) }
+}
+
+/// Reads `N` raw bytes, or text that `FromStr` parses (UUIDs, hex card ids).
+pub(crate) fn from_bytes_or_text<'de, D, T, const N: usize>(
+    d: D,
+    make: impl FnOnce([u8; N]) -> T,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    if d.is_human_readable() {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(D::Error::custom)
+    } else {
+        let bytes: &[u8] = <&[u8]>::deserialize(d)?;
+        let array: [u8; N] = bytes
+            .try_into()
+            .map_err(|_| D::Error::invalid_length(bytes.len(), &"a fixed-size value"))?;
+        Ok(make(array))
+    }
+}
