@@ -24,6 +24,7 @@ mod records;
 mod residents;
 mod serde_util;
 pub mod schedule;
+pub mod summary;
 mod staff;
 mod store;
 mod tables;
