@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod gui;
 mod paths;
 mod settings;
 
@@ -12,7 +13,7 @@ fn main() -> std::process::ExitCode {
     let data_dir = args.data.clone().unwrap_or_else(paths::default_data_dir);
     let result = match args.command {
         Some(cmd) => cli::run(data_dir, cmd),
-        None => anyhow::Result::Err(anyhow::anyhow!("the window is not built yet; use a subcommand")),
+        None => gui::run(data_dir, args.demo),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

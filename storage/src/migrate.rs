@@ -15,7 +15,13 @@ pub(crate) fn check_existing(path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let db = redb::Builder::new().open_read_only(path)?;
+    let db = match redb::Builder::new().open_read_only(path) {
+        Ok(db) => db,
+        // After a crash the file needs a repair, which only a writable open does; `prepare`
+        // checks the version again after it.
+        Err(redb::DatabaseError::RepairAborted) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     let tx = db.begin_read()?;
     match tx.open_table(META) {
         Ok(meta) => match meta_u64(&meta, "schema_version")?.map(|v| v as u32) {

@@ -219,3 +219,34 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Finds a resident from typed or scanned text: a resident id, an 18-character ID number
+    /// (an invalid one is an error naming what is wrong), an eHealth card id (64 hex, or the
+    /// platform QR text `<card id>:<flag>:<reserved>:<issuer>`), or an insurance number.
+    pub fn find_typed(&self, text: &str) -> Result<Option<Id>> {
+        let text = text.trim();
+        if let Ok(id) = text.parse::<Id>() {
+            if self.resident(id)?.is_some() {
+                return Ok(Some(id));
+            }
+        }
+        let mut candidates = Vec::new();
+        if text.chars().count() == 18 && text.bytes().take(17).all(|b| b.is_ascii_digit()) {
+            candidates.push(Identifier::IdNumber(IdNumber::parse(text)?));
+        }
+        let card_text = text.split(':').next().unwrap_or(text);
+        if let Ok(card) = card_text.parse::<crate::model::CardId>() {
+            candidates.push(Identifier::Card(card));
+        }
+        if !text.is_empty() {
+            candidates.push(Identifier::Insurance { scheme: String::new(), number: text.into() });
+        }
+        for c in candidates {
+            if let Some(id) = self.find_by_identifier(&c)? {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,252 @@
+//! How domain values read on screen, in both languages.
+
+use storage::Date;
+use storage::model::*;
+
+use super::i18n::Lang;
+
+pub fn sex(lang: Lang, s: Sex) -> &'static str {
+    match s {
+        Sex::Male => lang.t("男", "M"),
+        Sex::Female => lang.t("女", "F"),
+        Sex::Unknown | Sex::Unspecified => lang.t("未知", "?"),
+    }
+}
+
+pub fn category(lang: Lang, c: RecordCategory) -> &'static str {
+    match c {
+        RecordCategory::Encounter => lang.t("就诊", "Visits"),
+        RecordCategory::Prescription => lang.t("处方", "Prescriptions"),
+        RecordCategory::Immunisation => lang.t("预防接种", "Immunisations"),
+        RecordCategory::MaternalChild => lang.t("妇幼保健", "Maternal & child"),
+        RecordCategory::ChronicFollowUp => lang.t("慢病随访", "Chronic follow-up"),
+        RecordCategory::Observation => lang.t("监测", "Observations"),
+        RecordCategory::Allergy => lang.t("过敏", "Allergies"),
+    }
+}
+
+pub fn visit_type(lang: Lang, v: VisitType) -> &'static str {
+    match v {
+        VisitType::General => lang.t("普通门诊", "Outpatient"),
+        VisitType::ChronicFollowUp => lang.t("慢病随访", "Chronic follow-up"),
+        VisitType::Immunisation => lang.t("预防接种", "Immunisation"),
+        VisitType::Antenatal => lang.t("产前检查", "Antenatal"),
+        VisitType::ChildHealth => lang.t("儿童保健", "Child health"),
+        VisitType::Inpatient => lang.t("住院", "Hospital stay"),
+    }
+}
+
+pub fn frequency(f: Frequency) -> &'static str {
+    match f {
+        Frequency::Qd => "qd",
+        Frequency::Bid => "bid",
+        Frequency::Tid => "tid",
+        Frequency::Qid => "qid",
+        Frequency::Q12h => "q12h",
+        Frequency::Qn => "qn",
+        Frequency::Prn => "prn",
+        Frequency::Once => "st",
+    }
+}
+
+fn control(lang: Lang, c: ControlStatus) -> &'static str {
+    match c {
+        ControlStatus::Satisfactory => lang.t("控制满意", "controlled"),
+        ControlStatus::Unsatisfactory => lang.t("控制不满意", "not controlled"),
+        ControlStatus::AdverseReaction => lang.t("不良反应", "adverse reaction"),
+        ControlStatus::Complication => lang.t("并发症", "complication"),
+    }
+}
+
+/// `2024-03-05 10:21` in Beijing time.
+pub fn time(unix_ms: i64) -> String {
+    let day = Date::of_instant(unix_ms);
+    let minutes = (unix_ms - day.start_ms()) / 60_000;
+    format!("{day} {:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+pub fn tenths(v: u16) -> String {
+    format!("{}.{}", v / 10, v % 10)
+}
+
+/// ID number with the middle hidden: `420921********0015`.
+pub fn masked_id(n: &str) -> String {
+    if n.len() != 18 {
+        return n.to_string();
+    }
+    format!("{}********{}", &n[..6], &n[14..])
+}
+
+pub fn vitals(lang: Lang, v: &Vitals) -> String {
+    let mut parts = Vec::new();
+    if let (Some(s), Some(d)) = (v.systolic, v.diastolic) {
+        parts.push(format!("{} {s}/{d} mmHg", lang.t("血压", "BP")));
+    }
+    if let Some(p) = v.pulse {
+        parts.push(format!("{} {p}", lang.t("脉搏", "pulse")));
+    }
+    if let Some(t) = v.temperature_x10 {
+        parts.push(format!("{} {}℃", lang.t("体温", "temp"), tenths(t)));
+    }
+    if let Some(g) = v.glucose_x10 {
+        parts.push(format!("{} {} mmol/L", lang.t("血糖", "glucose"), tenths(g)));
+    }
+    if let Some(w) = v.weight_x10 {
+        parts.push(format!("{} {} kg", lang.t("体重", "weight"), tenths(w)));
+    }
+    parts.join(" · ")
+}
+
+/// One line saying what a record is.
+pub fn title(lang: Lang, body: &RecordBody) -> String {
+    match body {
+        RecordBody::Encounter(e) => {
+            let dx: Vec<String> = e.diagnoses.iter().map(|d| format!("{} ({})", d.name, d.code)).collect();
+            format!("{}：{}", visit_type(lang, e.visit_type), dx.join("，"))
+        }
+        RecordBody::Prescription(p) => {
+            let drugs: Vec<&str> = p.lines.iter().map(|l| l.drug_name.as_str()).collect();
+            format!("{}：{}", lang.t("处方", "Prescription"), drugs.join("，"))
+        }
+        RecordBody::Immunisation(i) => {
+            format!("{} {} {}", i.vaccine_name, lang.t("第", "dose"), i.dose_number)
+                + lang.t("剂", "")
+        }
+        RecordBody::MaternalChild(MaternalChild::Antenatal(a)) => format!(
+            "{} {} · {} {}{}",
+            lang.t("产前检查", "Antenatal check"),
+            a.visit_number,
+            lang.t("孕", "week"),
+            a.gestational_weeks,
+            lang.t("周", "")
+        ),
+        RecordBody::MaternalChild(MaternalChild::Postpartum { days_after_birth, .. }) => {
+            format!("{} · {days_after_birth} {}", lang.t("产后访视", "Postpartum visit"), lang.t("天", "days"))
+        }
+        RecordBody::MaternalChild(MaternalChild::Child(c)) => {
+            format!("{} · {} {}", lang.t("儿童健康检查", "Child health check"), c.age_months, lang.t("月龄", "months"))
+        }
+        RecordBody::ChronicFollowUp(f) => {
+            let what = match f.condition {
+                ChronicCondition::Hypertension => lang.t("高血压随访", "Hypertension follow-up"),
+                ChronicCondition::Type2Diabetes => lang.t("糖尿病随访", "Diabetes follow-up"),
+            };
+            format!("{what} · {}", control(lang, f.control))
+        }
+        RecordBody::Observation(o) => {
+            let (label, value) = observation(lang, o);
+            format!("{label} {value}")
+        }
+        RecordBody::Allergy(a) => format!("{}：{}", lang.t("过敏", "Allergy"), a.substance),
+        RecordBody::Amendment(a) => {
+            format!("{}：{}", lang.t("更正", "Correction"), title(lang, &a.replacement))
+        }
+    }
+}
+
+pub fn observation(lang: Lang, o: &Observation) -> (&'static str, String) {
+    let t = |v: i32| format!("{}.{}", v / 10, (v % 10).abs());
+    match o.kind {
+        ObservationKind::BloodPressure => {
+            (lang.t("血压", "BP"), format!("{}/{} mmHg", o.value, o.second.unwrap_or(0)))
+        }
+        ObservationKind::Glucose => (lang.t("血糖", "Glucose"), format!("{} mmol/L", t(o.value))),
+        ObservationKind::Weight => (lang.t("体重", "Weight"), format!("{} kg", t(o.value))),
+        ObservationKind::Height => (lang.t("身高", "Height"), format!("{} cm", t(o.value))),
+        ObservationKind::Temperature => (lang.t("体温", "Temperature"), format!("{}℃", t(o.value))),
+        ObservationKind::Pulse => (lang.t("脉搏", "Pulse"), format!("{}/min", o.value)),
+        ObservationKind::SpO2 => (lang.t("血氧", "SpO₂"), format!("{}%", o.value)),
+    }
+}
+
+/// Detail lines under the title.
+pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
+    let mut out = Vec::new();
+    match body {
+        RecordBody::Encounter(e) => {
+            if !e.chief_complaint.is_empty() {
+                out.push(format!("{}：{}", lang.t("主诉", "Complaint"), e.chief_complaint));
+            }
+            let v = vitals(lang, &e.vitals);
+            if !v.is_empty() {
+                out.push(v);
+            }
+            if let Some(d) = e.discharged {
+                out.push(format!("{}：{d}", lang.t("出院", "Discharged")));
+            }
+            if !e.notes.is_empty() {
+                out.push(e.notes.clone());
+            }
+        }
+        RecordBody::Prescription(p) => {
+            for l in &p.lines {
+                out.push(format!(
+                    "{} {} · {} {} × {}{} · {} {}",
+                    l.drug_name,
+                    l.spec,
+                    l.dose,
+                    frequency(l.frequency),
+                    l.days,
+                    lang.t("天", " d"),
+                    lang.t("共", "total"),
+                    l.quantity
+                ));
+            }
+        }
+        RecordBody::Immunisation(i) => {
+            out.push(format!("{} {} · {} {}", lang.t("批号", "Lot"), i.lot, lang.t("部位", "site"), i.site))
+        }
+        RecordBody::MaternalChild(MaternalChild::Antenatal(a)) => {
+            let mut parts = Vec::new();
+            if let (Some(s), Some(d)) = (a.systolic, a.diastolic) {
+                parts.push(format!("{} {s}/{d}", lang.t("血压", "BP")));
+            }
+            if let Some(f) = a.fetal_heart_rate {
+                parts.push(format!("{} {f}", lang.t("胎心", "fetal HR")));
+            }
+            if let Some(h) = a.fundal_height_cm {
+                parts.push(format!("{} {h} cm", lang.t("宫高", "fundal height")));
+            }
+            out.push(parts.join(" · "));
+            out.push(a.notes.clone());
+        }
+        RecordBody::MaternalChild(MaternalChild::Child(c)) => {
+            let mut parts = Vec::new();
+            if let Some(w) = c.weight_x10 {
+                parts.push(format!("{} {} kg", lang.t("体重", "weight"), tenths(w)));
+            }
+            if let Some(h) = c.height_x10 {
+                parts.push(format!("{} {} cm", lang.t("身长", "length"), tenths(h)));
+            }
+            parts.push(c.development.clone());
+            out.push(parts.join(" · "));
+        }
+        RecordBody::MaternalChild(MaternalChild::Postpartum { notes, .. }) => out.push(notes.clone()),
+        RecordBody::ChronicFollowUp(f) => {
+            let v = Vitals {
+                systolic: f.systolic,
+                diastolic: f.diastolic,
+                glucose_x10: f.fasting_glucose_x10,
+                weight_x10: f.weight_x10,
+                ..Default::default()
+            };
+            out.push(vitals(lang, &v));
+            if !f.medications.is_empty() {
+                out.push(format!("{}：{}", lang.t("用药", "Medication"), f.medications.join("，")));
+            }
+            out.push(f.notes.clone());
+        }
+        RecordBody::Observation(o) => {
+            if !o.device.is_empty() {
+                out.push(format!("{}：{}", lang.t("设备", "Device"), o.device));
+            }
+        }
+        RecordBody::Allergy(a) => out.push(format!("{}：{}", lang.t("反应", "Reaction"), a.reaction)),
+        RecordBody::Amendment(a) => {
+            out.push(format!("{}：{}", lang.t("原因", "Reason"), a.reason));
+            out.extend(details(lang, &a.replacement));
+        }
+    }
+    out.retain(|l| !l.is_empty());
+    out
+}

@@ -1,0 +1,67 @@
+//! Login with a staff account.
+
+use egui::{RichText, Ui};
+
+use crate::gui::command::Command;
+use crate::gui::state::AppState;
+use crate::gui::style::{DANGER, MUTED};
+
+#[derive(Default)]
+pub struct Login {
+    pub username: String,
+    password: String,
+    error: Option<String>,
+    focused: bool,
+}
+
+pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec<Command>) {
+    let lang = state.lang;
+    ui.vertical_centered(|ui| {
+        ui.add_space(60.0);
+        ui.heading(lang.t("登录", "Log in"));
+        ui.label(RichText::new(&state.facility.name).color(MUTED));
+        ui.add_space(16.0);
+        let mut submit = false;
+        ui.label(lang.t("用户名", "User name"));
+        let user = ui.add(egui::TextEdit::singleline(&mut l.username).desired_width(260.0));
+        if !l.focused {
+            user.request_focus();
+            l.focused = true;
+        }
+        ui.label(lang.t("密码", "Password"));
+        let pw = ui.add(egui::TextEdit::singleline(&mut l.password).password(true).desired_width(260.0));
+        submit |= pw.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.add_space(8.0);
+        submit |= ui.button(lang.t("登录", "Log in")).clicked();
+        if submit {
+            match state.store.login(&l.username, &l.password) {
+                Ok(staff) => {
+                    l.password.clear();
+                    l.error = None;
+                    commands.push(Command::LoggedIn(staff));
+                }
+                Err(storage::Error::AuthFailed) => {
+                    l.password.clear();
+                    l.error = Some(lang.t("用户名或密码错误", "Wrong user name or password").into());
+                }
+                Err(e) => l.error = Some(e.to_string()),
+            }
+        }
+        if let Some(e) = &l.error {
+            ui.label(RichText::new(e).color(DANGER));
+        }
+        let demo = state.store.staff().map(|s| s.iter().any(|s| s.username == "doctor")).unwrap_or(false);
+        if demo {
+            ui.add_space(20.0);
+            ui.label(
+                RichText::new(format!(
+                    "{} doctor / frontdesk / admin · {} {}",
+                    lang.t("演示账号：", "Demo accounts:"),
+                    lang.t("密码", "password"),
+                    crate::demo::DEMO_PASSWORD
+                ))
+                .color(MUTED),
+            );
+        }
+    });
+}

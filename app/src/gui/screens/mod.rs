@@ -1,0 +1,6 @@
+//! One module per screen. Screens read the shared state and push commands; they never change
+//! app-wide state themselves.
+
+pub mod login;
+pub mod records;
+pub mod welcome;

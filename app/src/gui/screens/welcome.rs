@@ -1,0 +1,69 @@
+//! First start: load the demo township, or create the administrator account.
+
+use egui::{RichText, Ui};
+use storage::model::Role;
+
+use crate::gui::command::Command;
+use crate::gui::state::AppState;
+use crate::gui::style::MUTED;
+use crate::gui::workers::DemoLoader;
+
+#[derive(Default)]
+pub struct Welcome {
+    username: String,
+    display_name: String,
+    password: String,
+    confirm: String,
+    error: Option<String>,
+}
+
+pub fn welcome_ui(ui: &mut Ui, state: &AppState, loader: Option<&DemoLoader>, w: &mut Welcome, commands: &mut Vec<Command>) {
+    let lang = state.lang;
+    ui.vertical_centered(|ui| {
+        ui.add_space(40.0);
+        ui.heading(lang.t("欢迎使用居民电子健康卡诊所工作站", "Welcome to the eHealth card clinic workstation"));
+        ui.label(RichText::new(lang.t("这是一个新的数据文件。", "This is a new data file.")).color(MUTED));
+        ui.add_space(20.0);
+        if let Some(loader) = loader {
+            ui.label(lang.t("正在载入演示数据…", "Loading the demo township…"));
+            let fraction = loader.loaded as f32 / loader.target.max(1) as f32;
+            ui.add(egui::ProgressBar::new(fraction.min(1.0)).desired_width(400.0).show_percentage());
+            return;
+        }
+        if ui
+            .button(lang.t("载入演示数据（花园镇，约2000位居民）", "Load the demo township (about 2 000 residents)"))
+            .clicked()
+        {
+            commands.push(Command::StartDemoLoad);
+        }
+        ui.add_space(30.0);
+        ui.label(RichText::new(lang.t("或创建管理员账号", "or create the administrator account")).strong());
+        egui::Grid::new("admin").num_columns(2).show(ui, |ui| {
+            ui.label(lang.t("用户名", "User name"));
+            ui.text_edit_singleline(&mut w.username);
+            ui.end_row();
+            ui.label(lang.t("姓名", "Full name"));
+            ui.text_edit_singleline(&mut w.display_name);
+            ui.end_row();
+            ui.label(lang.t("密码", "Password"));
+            ui.add(egui::TextEdit::singleline(&mut w.password).password(true));
+            ui.end_row();
+            ui.label(lang.t("确认密码", "Confirm password"));
+            ui.add(egui::TextEdit::singleline(&mut w.confirm).password(true));
+            ui.end_row();
+        });
+        if let Some(e) = &w.error {
+            ui.colored_label(crate::gui::style::DANGER, e);
+        }
+        if ui.button(lang.t("创建管理员", "Create administrator")).clicked() {
+            if w.password != w.confirm {
+                w.error = Some(lang.t("两次输入的密码不一致", "The passwords differ").into());
+                return;
+            }
+            match state.store.put_staff(&w.username, &w.display_name, Role::Admin, &state.settings.facility, &w.password) {
+                Ok(staff) => commands.push(Command::LoggedIn(staff)),
+                Err(e) => w.error = Some(e.to_string()),
+            }
+        }
+    });
+}

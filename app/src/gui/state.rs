@@ -1,0 +1,83 @@
+//! What the whole window shares: the store, the settings, who is logged in, the language.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use storage::model::{Facility, FacilityLevel, Role, Staff};
+use storage::{Actor, Id, Store};
+
+use super::i18n::Lang;
+use crate::settings::Settings;
+
+/// The logged-in staff member.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub staff: Staff,
+    pub actor: Actor,
+}
+
+/// A message for the user at the top of the screen, until dismissed or replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+}
+
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub settings: Settings,
+    pub data_dir: PathBuf,
+    pub lang: Lang,
+    pub session: Option<Session>,
+    /// This workstation's facility, as the store knows it.
+    pub facility: Facility,
+    pub notice: Option<Notice>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<Store>, settings: Settings, data_dir: PathBuf) -> AppState {
+        let lang = Lang::from_code(&settings.language);
+        let facility = facility_of(&store, &settings.facility);
+        AppState { store, settings, data_dir, lang, session: None, facility, notice: None }
+    }
+
+    /// Re-reads the facility after data arrived (e.g. the demo was loaded).
+    pub fn refresh_facility(&mut self) {
+        self.facility = facility_of(&self.store, &self.settings.facility);
+    }
+
+    pub fn actor(&self) -> Option<&Actor> {
+        self.session.as_ref().map(|s| &s.actor)
+    }
+
+    pub fn error(&mut self, e: impl std::fmt::Display) {
+        self.notice = Some(Notice::Error(e.to_string()));
+    }
+
+    pub fn today(&self) -> storage::Date {
+        self.store.clock().today()
+    }
+
+    /// The resident's display name, or a placeholder.
+    pub fn resident_name(&self, id: Id) -> String {
+        self.store.resident(id).ok().flatten().map_or_else(|| "?".into(), |r| r.name)
+    }
+}
+
+fn facility_of(store: &Store, code: &str) -> Facility {
+    store.facility(code).ok().flatten().unwrap_or_else(|| Facility {
+        code: code.into(),
+        name: code.into(),
+        level: FacilityLevel::Village,
+        county: String::new(),
+        township: String::new(),
+    })
+}
+
+pub fn role_name(lang: Lang, role: Role) -> &'static str {
+    match role {
+        Role::FrontDesk => lang.t("前台", "Front desk"),
+        Role::Doctor => lang.t("医生", "Doctor"),
+        Role::Admin => lang.t("管理员", "Administrator"),
+    }
+}

@@ -1,0 +1,258 @@
+//! A resident's record on one screen: who they are, what matters now, and everything that
+//! happened, across facilities, newest first.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use egui::{RichText, Ui};
+use storage::model::*;
+use storage::schedule::DoseState;
+use storage::summary::{Summary, filter_by_consent};
+use storage::{Date, HistoryEntry, Id};
+
+use crate::gui::format;
+use crate::gui::i18n::Lang;
+use crate::gui::state::AppState;
+use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
+use crate::gui::widgets::trend::trend_ui;
+
+/// Everything the record screen shows about one resident, loaded at once.
+pub struct ResidentView {
+    pub resident: Resident,
+    pub visible: Vec<HistoryEntry>,
+    /// Records of other facilities the resident has not consented to share here.
+    pub hidden: Vec<HistoryEntry>,
+    pub summary: Summary,
+    pub household: Vec<(HouseholdLink, Resident)>,
+    pub facility_names: HashMap<String, String>,
+    /// Showing one category only, or all.
+    pub filter: Option<RecordCategory>,
+    /// How long the audited load took (shown to support staff, and measured by the bench).
+    pub loaded_in: Duration,
+}
+
+impl ResidentView {
+    /// Loads a resident's record for the logged-in user, writing the audit entry.
+    pub fn load(state: &AppState, id: Id, reason: &str) -> anyhow::Result<ResidentView> {
+        let started = Instant::now();
+        let actor = state.actor().ok_or_else(|| anyhow::anyhow!("not logged in"))?;
+        let store = &state.store;
+        let resident = store.resident(id)?.ok_or_else(|| anyhow::anyhow!("resident {id} not found"))?;
+        let history = store.view_history(actor, id, reason)?;
+        let consents = store.consents(id)?;
+        let today = state.today();
+        let (visible, hidden) = filter_by_consent(history, &consents, &state.facility, today);
+        let summary = Summary::of(&visible, resident.birth_date, today);
+        let facility_names = store.facilities()?.into_iter().map(|f| (f.code, f.name)).collect();
+        Ok(ResidentView {
+            household: store.household(id)?,
+            resident,
+            visible,
+            hidden,
+            summary,
+            facility_names,
+            filter: None,
+            loaded_in: started.elapsed(),
+        })
+    }
+
+    fn facility(&self, code: &str) -> String {
+        self.facility_names.get(code).cloned().unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// The whole record: header, summary column, timeline.
+pub fn resident_ui(ui: &mut Ui, lang: Lang, today: Date, view: &mut ResidentView) {
+    header_ui(ui, lang, today, view);
+    ui.separator();
+    if !view.hidden.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "{} {} {}",
+                lang.t("另有", "A further"),
+                view.hidden.len(),
+                lang.t(
+                    "条其他机构的记录因居民未授权而未显示。",
+                    "records from other facilities are hidden: the resident has not consented to share them here."
+                )
+            ))
+            .color(WARN),
+        );
+    }
+    ui.columns(2, |cols| {
+        egui::ScrollArea::vertical().id_salt("summary").show(&mut cols[0], |ui| {
+            summary_ui(ui, lang, today, view);
+        });
+        timeline_ui(&mut cols[1], lang, view);
+    });
+}
+
+fn header_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
+    let r = &view.resident;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(&r.name).heading().strong());
+        ui.label(RichText::new(&r.pinyin).color(MUTED));
+        ui.label(format!(
+            "{} · {}{} · {}",
+            format::sex(lang, r.sex),
+            r.birth_date.age_on(today),
+            lang.t("岁", " y"),
+            r.birth_date
+        ));
+        if r.provisional {
+            ui.label(RichText::new(lang.t("临时登记", "provisional")).color(WARN));
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        if let Some(n) = r.id_number() {
+            ui.label(format!("{} {}", lang.t("身份证", "ID"), format::masked_id(n.as_str())));
+        }
+        if let Some((scheme, number)) = r.insurance() {
+            let scheme = if scheme == "390" { lang.t("城乡居民医保", "residents' insurance") } else { scheme };
+            ui.label(format!("{scheme} {number}"));
+        }
+        if r.card_id().is_some() {
+            ui.label(RichText::new(lang.t("✓ 电子健康卡", "✓ eHealth card")).color(OK));
+        }
+        if !r.phone.is_empty() {
+            ui.label(format!("{} {}", lang.t("电话", "Tel."), r.phone));
+        }
+        ui.label(RichText::new(&r.address.text).color(MUTED));
+    });
+    if !view.household.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(lang.t("家庭成员：", "Household: ")).color(MUTED));
+            for (link, other) in &view.household {
+                let rel = match link.relation {
+                    Relation::Spouse => lang.t("配偶", "spouse"),
+                    Relation::ParentOf => lang.t("子女", "child"),
+                    Relation::ChildOf => lang.t("父母", "parent"),
+                    Relation::GuardianOf => lang.t("被监护人", "ward"),
+                    Relation::WardOf => lang.t("监护人", "guardian"),
+                };
+                ui.label(format!("{} ({rel}, {}{})", other.name, other.birth_date.age_on(today), lang.t("岁", " y")));
+            }
+        });
+    }
+}
+
+fn section(ui: &mut Ui, title: &str) {
+    ui.add_space(6.0);
+    ui.label(RichText::new(title).strong().color(ACCENT));
+}
+
+fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
+    let s = &view.summary;
+    section(ui, lang.t("过敏", "Allergies"));
+    if s.allergies.is_empty() {
+        ui.label(RichText::new(lang.t("无记录", "none recorded")).color(MUTED));
+    }
+    for a in &s.allergies {
+        ui.label(RichText::new(format!("⚠ {}（{}）", a.substance, a.reaction)).color(DANGER).strong());
+    }
+    section(ui, lang.t("慢性病 / 问题", "Problems"));
+    if s.problems.is_empty() {
+        ui.label(RichText::new(lang.t("无", "none")).color(MUTED));
+    }
+    for p in &s.problems {
+        ui.label(format!("{} ({}) · {} {}", p.name, p.code, lang.t("自", "since"), p.since));
+    }
+    section(ui, lang.t("当前用药", "Current medication"));
+    if s.medications.is_empty() {
+        ui.label(RichText::new(lang.t("近期无处方", "none recently")).color(MUTED));
+    }
+    for m in &s.medications {
+        let freq = m.frequency.map(format::frequency).unwrap_or("");
+        ui.label(format!("{} {} {} · {}", m.drug, m.dose, freq, m.last_prescribed));
+    }
+    if let Some((at, v)) = &s.last_vitals {
+        section(ui, lang.t("最近体征", "Latest vitals"));
+        ui.label(format!("{} · {}", format::time(*at), format::vitals(lang, v)));
+    }
+    if s.trends.blood_pressure.len() >= 2 {
+        trend_ui(ui, lang.t("血压趋势", "Blood pressure"), "mmHg", &s.trends.blood_pressure, Some(140.0));
+    }
+    if s.trends.glucose.len() >= 2 {
+        trend_ui(ui, lang.t("空腹血糖", "Fasting glucose"), "mmol/L", &s.trends.glucose, Some(7.0));
+    }
+    if s.trends.weight.len() >= 2 {
+        trend_ui(ui, lang.t("体重", "Weight"), "kg", &s.trends.weight, None);
+    }
+    if !s.immunisations.is_empty() {
+        section(ui, lang.t("免疫规划", "Immunisation schedule"));
+        egui::Grid::new("immunisations").striped(true).show(ui, |ui| {
+            for (dose, due, state) in &s.immunisations {
+                ui.label(format!("{} {}", dose.name, dose.dose));
+                ui.label(due.to_string());
+                let (text, color) = match state {
+                    DoseState::Given(d) => (format!("{} {d}", lang.t("已接种", "given")), OK),
+                    DoseState::Due => (lang.t("应种", "due").to_string(), WARN),
+                    DoseState::Overdue => (lang.t("逾期未种", "overdue").to_string(), DANGER),
+                    DoseState::Upcoming => (lang.t("未到期", "upcoming").to_string(), MUTED),
+                };
+                ui.label(RichText::new(text).color(color));
+                ui.end_row();
+            }
+        });
+    }
+    let _ = today;
+}
+
+fn timeline_ui(ui: &mut Ui, lang: Lang, view: &mut ResidentView) {
+    ui.horizontal_wrapped(|ui| {
+        let total = view.visible.len();
+        if ui.selectable_label(view.filter.is_none(), format!("{} {total}", lang.t("全部", "All"))).clicked() {
+            view.filter = None;
+        }
+        for c in RecordCategory::ALL {
+            let n = view.visible.iter().filter(|h| h.category == c).count();
+            if n > 0 && ui.selectable_label(view.filter == Some(c), format!("{} {n}", format::category(lang, c))).clicked() {
+                view.filter = Some(c);
+            }
+        }
+    });
+    let amended: HashMap<Id, &HistoryEntry> = view.visible.iter().map(|h| (h.id, h)).collect();
+    let rows: Vec<&HistoryEntry> = view
+        .visible
+        .iter()
+        .rev()
+        .filter(|h| view.filter.is_none_or(|f| h.category == f))
+        .collect();
+    egui::ScrollArea::vertical().id_salt("timeline").auto_shrink([false, false]).show(ui, |ui| {
+        let mut year = None;
+        for h in rows {
+            let y = Date::of_instant(h.record.at).year();
+            if year != Some(y) {
+                year = Some(y);
+                ui.add_space(4.0);
+                ui.label(RichText::new(format!("{y}")).strong().color(MUTED));
+            }
+            record_ui(ui, lang, view, h, &amended);
+        }
+    });
+}
+
+fn record_ui(ui: &mut Ui, lang: Lang, view: &ResidentView, h: &HistoryEntry, all: &HashMap<Id, &HistoryEntry>) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format::time(h.record.at)).monospace());
+            ui.label(RichText::new(view.facility(&h.record.facility)).color(ACCENT));
+            ui.label(RichText::new(&h.record.clinician).color(MUTED));
+        });
+        let corrected = !h.amended_by.is_empty();
+        let title = RichText::new(format::title(lang, &h.record.body)).strong();
+        ui.label(if corrected { title.strikethrough().color(MUTED) } else { title });
+        for line in format::details(lang, &h.record.body) {
+            ui.label(if corrected { RichText::new(line).color(MUTED) } else { RichText::new(line) });
+        }
+        for a in &h.amended_by {
+            if let Some(fix) = all.get(a) {
+                ui.label(
+                    RichText::new(format!("{} {} ({})", lang.t("已更正于", "Corrected on"), format::time(fix.record.at), fix.record.clinician))
+                        .color(WARN),
+                );
+            }
+        }
+    });
+}
