@@ -1,19 +1,13 @@
 //! `clinic`: parse the command line, then run the GUI or a headless subcommand.
 
-mod cli;
-mod demo;
-mod gui;
-mod paths;
-mod settings;
-
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let args = cli::Cli::parse();
-    let data_dir = args.data.clone().unwrap_or_else(paths::default_data_dir);
+    let args = app::cli::Cli::parse();
+    let data_dir = args.data.clone().unwrap_or_else(app::paths::default_data_dir);
     let result = match args.command {
-        Some(cmd) => cli::run(data_dir, cmd),
-        None => gui::run(data_dir, args.demo),
+        Some(cmd) => app::cli::run(data_dir, cmd),
+        None => app::gui::run(data_dir, args.demo),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

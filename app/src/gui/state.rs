@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use storage::model::{Facility, FacilityLevel, Role, Staff};
-use storage::{Actor, Id, Store};
+use storage::{Actor, Store};
 
 use super::i18n::Lang;
 use crate::settings::Settings;
@@ -56,11 +56,6 @@ impl AppState {
 
     pub fn today(&self) -> storage::Date {
         self.store.clock().today()
-    }
-
-    /// The resident's display name, or a placeholder.
-    pub fn resident_name(&self, id: Id) -> String {
-        self.store.resident(id).ok().flatten().map_or_else(|| "?".into(), |r| r.name)
     }
 }
 

@@ -22,14 +22,16 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
         ui.label(RichText::new(&state.facility.name).color(MUTED));
         ui.add_space(16.0);
         let mut submit = false;
-        ui.label(lang.t("用户名", "User name"));
-        let user = ui.add(egui::TextEdit::singleline(&mut l.username).desired_width(260.0));
+        let label = ui.label(lang.t("用户名", "User name"));
+        let user = ui.add(egui::TextEdit::singleline(&mut l.username).desired_width(260.0)).labelled_by(label.id);
         if !l.focused {
             user.request_focus();
             l.focused = true;
         }
-        ui.label(lang.t("密码", "Password"));
-        let pw = ui.add(egui::TextEdit::singleline(&mut l.password).password(true).desired_width(260.0));
+        let label = ui.label(lang.t("密码", "Password"));
+        let pw = ui
+            .add(egui::TextEdit::singleline(&mut l.password).password(true).desired_width(260.0))
+            .labelled_by(label.id);
         submit |= pw.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         ui.add_space(8.0);
         submit |= ui.button(lang.t("登录", "Log in")).clicked();

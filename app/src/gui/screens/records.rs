@@ -56,19 +56,21 @@ pub fn records_ui(ui: &mut Ui, state: &AppState, r: &mut Records, commands: &mut
     let lang = state.lang;
     egui::Panel::left("search").default_size(330.0).min_size(260.0).show(ui, |ui| {
         ui.add_space(6.0);
-        ui.label(RichText::new(lang.t("查找居民", "Find a resident")).strong());
-        let response = ui.add(
-            egui::TextEdit::singleline(&mut r.query)
-                .hint_text(lang.t("姓名 / 拼音 / 首字母 / 证件号", "Name / pinyin / initials / ID"))
-                .desired_width(f32::INFINITY),
-        );
+        let label = ui.label(RichText::new(lang.t("查找居民", "Find a resident")).strong());
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut r.query)
+                    .hint_text(lang.t("姓名 / 拼音 / 首字母 / 证件号", "Name / pinyin / initials / ID"))
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
         if !r.focused {
             response.request_focus();
             r.focused = true;
         }
         ui.horizontal(|ui| {
-            ui.label(lang.t("出生年份", "Birth year"));
-            ui.add(egui::TextEdit::singleline(&mut r.year).desired_width(60.0));
+            let label = ui.label(lang.t("出生年份", "Birth year"));
+            ui.add(egui::TextEdit::singleline(&mut r.year).desired_width(60.0)).labelled_by(label.id);
         });
         r.search(state);
         let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));

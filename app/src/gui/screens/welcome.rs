@@ -39,18 +39,17 @@ pub fn welcome_ui(ui: &mut Ui, state: &AppState, loader: Option<&DemoLoader>, w:
         ui.add_space(30.0);
         ui.label(RichText::new(lang.t("或创建管理员账号", "or create the administrator account")).strong());
         egui::Grid::new("admin").num_columns(2).show(ui, |ui| {
-            ui.label(lang.t("用户名", "User name"));
-            ui.text_edit_singleline(&mut w.username);
-            ui.end_row();
-            ui.label(lang.t("姓名", "Full name"));
-            ui.text_edit_singleline(&mut w.display_name);
-            ui.end_row();
-            ui.label(lang.t("密码", "Password"));
-            ui.add(egui::TextEdit::singleline(&mut w.password).password(true));
-            ui.end_row();
-            ui.label(lang.t("确认密码", "Confirm password"));
-            ui.add(egui::TextEdit::singleline(&mut w.confirm).password(true));
-            ui.end_row();
+            let fields: [(&str, &mut String, bool); 4] = [
+                (lang.t("用户名", "User name"), &mut w.username, false),
+                (lang.t("姓名", "Full name"), &mut w.display_name, false),
+                (lang.t("密码", "Password"), &mut w.password, true),
+                (lang.t("确认密码", "Confirm password"), &mut w.confirm, true),
+            ];
+            for (label, value, secret) in fields {
+                let label = ui.label(label);
+                ui.add(egui::TextEdit::singleline(value).password(secret)).labelled_by(label.id);
+                ui.end_row();
+            }
         });
         if let Some(e) = &w.error {
             ui.colored_label(crate::gui::style::DANGER, e);

@@ -1,0 +1,48 @@
+//! Writes to a store in a loop until killed, printing `ACK <change id>` after each commit
+//! returns and `RESIDENT <id>` after each registration.
+//! Used by `tests/crash.rs`.
+
+use std::io::Write;
+
+use storage::model::{Body, HouseholdLink, Relation};
+use storage::{NewResident, OpenOptions, Store};
+use tests::{doctor, encounter};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("store path");
+    let seed: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let store = Store::open(&path, OpenOptions::default()).expect("open");
+    let actor = doctor();
+    let mut out = std::io::stdout().lock();
+    let mut residents = Vec::new();
+    let mut n = seed.wrapping_mul(6364136223846793005);
+    for i in 0.. {
+        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        if residents.is_empty() || n % 7 == 0 {
+            let form = NewResident {
+                name: format!("测试{}", seed * 100_000 + i),
+                birth_date: Some("1980-01-01".parse().expect("date")),
+                ..Default::default()
+            };
+            let id = store.register(&actor, form).expect("register");
+            residents.push(id);
+            writeln!(out, "RESIDENT {id}").expect("stdout");
+        } else {
+            let who = residents[(n >> 33) as usize % residents.len()];
+            let mut bodies: Vec<Body> = (0..1 + n % 4)
+                .map(|k| Body::Record(encounter(who, 1_700_000_000_000 + (i * 1000 + k) as i64, n + k)))
+                .collect();
+            if residents.len() > 1 && n % 5 == 0 {
+                let other = residents[(n >> 40) as usize % residents.len()];
+                if other != who {
+                    bodies.push(Body::Household(HouseholdLink { from: who, to: other, relation: Relation::Spouse, active: true }));
+                }
+            }
+            for id in store.commit(&actor, bodies).expect("commit") {
+                writeln!(out, "ACK {id}").expect("stdout");
+            }
+        }
+        out.flush().expect("flush");
+    }
+}
