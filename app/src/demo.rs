@@ -20,7 +20,10 @@ pub fn load_demo(
     residents: usize,
     progress: &mut dyn FnMut(u64),
 ) -> storage::Result<fixtures::LoadSummary> {
-    let params = fixtures::Params { residents, ..fixtures::Params::demo(today) };
+    let params = fixtures::Params {
+        residents,
+        ..fixtures::Params::demo(today)
+    };
     let summary = fixtures::load(store, params, progress)?;
     let existing = store.staff()?;
     for (user, name, role) in DEMO_STAFF {

@@ -4,7 +4,10 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let args = app::cli::Cli::parse();
-    let data_dir = args.data.clone().unwrap_or_else(app::paths::default_data_dir);
+    let data_dir = args
+        .data
+        .clone()
+        .unwrap_or_else(app::paths::default_data_dir);
     let result = match args.command {
         Some(cmd) => app::cli::run(data_dir, cmd),
         None => app::gui::run(data_dir, args.demo),

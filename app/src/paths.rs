@@ -5,7 +5,11 @@ use std::path::PathBuf;
 /// The platform data directory: `$XDG_DATA_HOME/clinic` or `~/.local/share/clinic` on Linux,
 /// `%APPDATA%\clinic` on Windows, `~/Library/Application Support/clinic` on macOS.
 pub fn default_data_dir() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     let base = if cfg!(windows) {
         env("APPDATA")
     } else if cfg!(target_os = "macos") {

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use app::gui::app::ClinicApp;
 use app::settings::Settings;
-use egui_kittest::Harness;
 use egui::accesskit::Role;
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use storage::model::AuditAction;
 use storage::{Clock, Date, OpenOptions, Store};
@@ -19,10 +19,24 @@ fn clock() -> Clock {
 }
 
 fn store(dir: &std::path::Path, demo_residents: usize) -> Arc<Store> {
-    let store = Store::open(dir.join("clinic.redb"), OpenOptions { clock: clock(), ..Default::default() }).unwrap();
+    let store = Store::open(
+        dir.join("clinic.redb"),
+        OpenOptions {
+            clock: clock(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     if demo_residents > 0 {
         let today = store.clock().today();
-        app::demo::load_demo(&store, fixtures::catalogue::TOWNSHIP_CENTRE, today, demo_residents, &mut |_| {}).unwrap();
+        app::demo::load_demo(
+            &store,
+            fixtures::catalogue::TOWNSHIP_CENTRE,
+            today,
+            demo_residents,
+            &mut |_| {},
+        )
+        .unwrap();
     }
     Arc::new(store)
 }
@@ -32,7 +46,9 @@ fn harness(store: Arc<Store>, dir: &std::path::Path) -> Harness<'static, ClinicA
     Harness::builder()
         .with_size([1366.0, 768.0])
         .with_context_setup(app::gui::fonts::install)
-        .build_eframe(move |cc| ClinicApp::new(cc.egui_ctx.clone(), store, Settings::default(), dir))
+        .build_eframe(move |cc| {
+            ClinicApp::new(cc.egui_ctx.clone(), store, Settings::default(), dir)
+        })
 }
 
 fn log_in(h: &mut Harness<'_, ClinicApp>, user: &str, password: &str) {
@@ -66,7 +82,10 @@ fn log_in_search_and_read_a_history_which_is_audited() {
     h.get_by_label("查找居民").focus();
     h.get_by_label("查找居民").type_text(&target.initials);
     h.run();
-    h.get_all_by_label_contains(&target.birth_date.to_string()).next().unwrap().click();
+    h.get_all_by_label_contains(&target.birth_date.to_string())
+        .next()
+        .unwrap()
+        .click();
     h.run();
 
     let open = h.state().records.open.as_ref().expect("a record is open");
@@ -76,7 +95,9 @@ fn log_in_search_and_read_a_history_which_is_audited() {
     let all = format!("全部 {}", open.visible.len());
     h.get_by_label(&all);
     let audit = store.audit_for_resident(target.id).unwrap();
-    let viewed = audit.iter().filter(|(c, a)| a.action == AuditAction::ViewHistory && c.origin.staff == "doctor");
+    let viewed = audit
+        .iter()
+        .filter(|(c, a)| a.action == AuditAction::ViewHistory && c.origin.staff == "doctor");
     assert_eq!(viewed.count(), 1);
 }
 
@@ -117,7 +138,9 @@ fn an_empty_store_offers_the_demo_township_and_loads_it_with_progress() {
     // The window keeps drawing while a worker loads.
     for _ in 0..600 {
         h.step();
-        if store.resident_count().unwrap() >= 2_000 && h.query_by_role_and_label(Role::Button, "登录").is_some() {
+        if store.resident_count().unwrap() >= 2_000
+            && h.query_by_role_and_label(Role::Button, "登录").is_some()
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));

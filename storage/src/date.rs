@@ -117,7 +117,11 @@ impl Date {
 impl Serialize for Date {
     /// `"YYYY-MM-DD"` in JSON; the number `YYYYMMDD` in binary formats.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_u32(self.0) }
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_u32(self.0)
+        }
     }
 }
 

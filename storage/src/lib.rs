@@ -22,11 +22,11 @@ mod outbox;
 mod queue;
 mod records;
 mod residents;
-mod serde_util;
 pub mod schedule;
-pub mod summary;
+mod serde_util;
 mod staff;
 mod store;
+pub mod summary;
 mod tables;
 
 pub use apply::Applied;

@@ -240,7 +240,10 @@ impl Store {
             candidates.push(Identifier::Card(card));
         }
         if !text.is_empty() {
-            candidates.push(Identifier::Insurance { scheme: String::new(), number: text.into() });
+            candidates.push(Identifier::Insurance {
+                scheme: String::new(),
+                number: text.into(),
+            });
         }
         for c in candidates {
             if let Some(id) = self.find_by_identifier(&c)? {

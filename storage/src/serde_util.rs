@@ -8,7 +8,11 @@ pub(crate) fn bytes_or_text<S: Serializer>(
     bytes: &[u8],
     text: impl FnOnce() -> String,
 ) -> Result<S::Ok, S::Error> {
-    if s.is_human_readable() { s.serialize_str(&text()) } else { s.serialize_bytes(bytes) }
+    if s.is_human_readable() {
+        s.serialize_str(&text())
+    } else {
+        s.serialize_bytes(bytes)
+    }
 }
 
 /// Reads `N` raw bytes, or text that `FromStr` parses (UUIDs, hex card ids).

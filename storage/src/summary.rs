@@ -141,19 +141,27 @@ impl Summary {
                         value: o.value as f64,
                         second: o.second.map(|v| v as f64),
                     }),
-                    ObservationKind::Glucose => {
-                        s.trends.glucose.push(Point { at, value: o.value as f64 / 10.0, second: None })
-                    }
-                    ObservationKind::Weight => {
-                        s.trends.weight.push(Point { at, value: o.value as f64 / 10.0, second: None })
-                    }
+                    ObservationKind::Glucose => s.trends.glucose.push(Point {
+                        at,
+                        value: o.value as f64 / 10.0,
+                        second: None,
+                    }),
+                    ObservationKind::Weight => s.trends.weight.push(Point {
+                        at,
+                        value: o.value as f64 / 10.0,
+                        second: None,
+                    }),
                     _ => {}
                 },
                 RecordBody::Allergy(a) => s.allergies.push(a.clone()),
                 RecordBody::Immunisation(i) => given.push((i.vaccine.clone(), i.dose_number, day)),
                 RecordBody::MaternalChild(MaternalChild::Child(c)) => {
                     if let Some(w) = c.weight_x10 {
-                        s.trends.weight.push(Point { at, value: w as f64 / 10.0, second: None });
+                        s.trends.weight.push(Point {
+                            at,
+                            value: w as f64 / 10.0,
+                            second: None,
+                        });
                     }
                 }
                 _ => {}
@@ -162,7 +170,8 @@ impl Summary {
         s.problems = problems.into_values().collect();
         s.problems.sort_by_key(|p| p.since);
         s.medications = meds.into_values().collect();
-        s.medications.sort_by(|a, b| b.last_prescribed.cmp(&a.last_prescribed));
+        s.medications
+            .sort_by(|a, b| b.last_prescribed.cmp(&a.last_prescribed));
         if birth.age_on(today) < 7 {
             s.immunisations = dose_states(birth, today, &given);
         }
@@ -171,13 +180,25 @@ impl Summary {
 
     fn vitals(&mut self, at: i64, v: &Vitals) {
         if let (Some(sys), Some(dia)) = (v.systolic, v.diastolic) {
-            self.trends.blood_pressure.push(Point { at, value: sys as f64, second: Some(dia as f64) });
+            self.trends.blood_pressure.push(Point {
+                at,
+                value: sys as f64,
+                second: Some(dia as f64),
+            });
         }
         if let Some(g) = v.glucose_x10 {
-            self.trends.glucose.push(Point { at, value: g as f64 / 10.0, second: None });
+            self.trends.glucose.push(Point {
+                at,
+                value: g as f64 / 10.0,
+                second: None,
+            });
         }
         if let Some(w) = v.weight_x10 {
-            self.trends.weight.push(Point { at, value: w as f64 / 10.0, second: None });
+            self.trends.weight.push(Point {
+                at,
+                value: w as f64 / 10.0,
+                second: None,
+            });
         }
         if *v != Vitals::default() {
             self.last_vitals = Some((at, v.clone()));
@@ -195,7 +216,9 @@ pub fn filter_by_consent(
 ) -> (Vec<HistoryEntry>, Vec<HistoryEntry>) {
     history.into_iter().partition(|h| {
         h.record.facility == viewer.code
-            || consents.iter().any(|c| c.allows(&viewer.code, viewer.level, h.category, today))
+            || consents
+                .iter()
+                .any(|c| c.allows(&viewer.code, viewer.level, h.category, today))
     })
 }
 
@@ -211,7 +234,13 @@ mod tests {
             hlc: Hlc(n as u64),
             origin: Origin::default(),
             category: body.category(),
-            record: ClinicalRecord { resident: Id(1), at, facility: facility.into(), clinician: "x".into(), body },
+            record: ClinicalRecord {
+                resident: Id(1),
+                at,
+                facility: facility.into(),
+                clinician: "x".into(),
+                body,
+            },
             amended_by: vec![],
         }
     }
@@ -220,8 +249,15 @@ mod tests {
         RecordBody::Encounter(Encounter {
             visit_type: VisitType::General,
             chief_complaint: String::new(),
-            vitals: Vitals { systolic: Some(sys), diastolic: Some(90), ..Default::default() },
-            diagnoses: vec![Diagnosis { code: code.into(), name: code.into() }],
+            vitals: Vitals {
+                systolic: Some(sys),
+                diastolic: Some(90),
+                ..Default::default()
+            },
+            diagnoses: vec![Diagnosis {
+                code: code.into(),
+                name: code.into(),
+            }],
             notes: String::new(),
             follow_up: None,
             discharged: None,
@@ -252,12 +288,23 @@ mod tests {
             entry(3, "2026-06-01", "A", encounter("J06.9", 130)),
             entry(4, "2026-10-01", "A", rx),
         ];
-        let s = Summary::of(&history, "1960-01-01".parse().unwrap(), "2026-11-27".parse().unwrap());
+        let s = Summary::of(
+            &history,
+            "1960-01-01".parse().unwrap(),
+            "2026-11-27".parse().unwrap(),
+        );
         assert_eq!(s.problems.len(), 1, "acute illness is not a problem");
         assert_eq!(s.problems[0].code, "I10");
         assert_eq!(s.medications.len(), 1);
         assert_eq!(s.medications[0].last_prescribed.to_string(), "2026-10-01");
-        assert_eq!(s.trends.blood_pressure.iter().map(|p| p.value).collect::<Vec<_>>(), vec![160.0, 130.0]);
+        assert_eq!(
+            s.trends
+                .blood_pressure
+                .iter()
+                .map(|p| p.value)
+                .collect::<Vec<_>>(),
+            vec![160.0, 130.0]
+        );
         assert!(s.immunisations.is_empty());
     }
 
@@ -268,17 +315,40 @@ mod tests {
             2,
             "2026-01-02",
             "A",
-            RecordBody::Amendment(Amendment { target: Id(1), reason: "code".into(), replacement: Box::new(encounter("I10", 150)) }),
+            RecordBody::Amendment(Amendment {
+                target: Id(1),
+                reason: "code".into(),
+                replacement: Box::new(encounter("I10", 150)),
+            }),
         );
         original.amended_by.push(Id(2));
-        let s = Summary::of(&[original, fix], "1960-01-01".parse().unwrap(), "2026-11-27".parse().unwrap());
-        assert_eq!(s.problems.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), vec!["I10"]);
+        let s = Summary::of(
+            &[original, fix],
+            "1960-01-01".parse().unwrap(),
+            "2026-11-27".parse().unwrap(),
+        );
+        assert_eq!(
+            s.problems
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect::<Vec<_>>(),
+            vec!["I10"]
+        );
     }
 
     #[test]
     fn consent_hides_other_facilities_records_only() {
-        let history = vec![entry(1, "2026-01-01", "MINE", encounter("I10", 150)), entry(2, "2026-01-02", "OTHER", encounter("I10", 150))];
-        let viewer = Facility { code: "MINE".into(), name: String::new(), level: FacilityLevel::Township, county: String::new(), township: String::new() };
+        let history = vec![
+            entry(1, "2026-01-01", "MINE", encounter("I10", 150)),
+            entry(2, "2026-01-02", "OTHER", encounter("I10", 150)),
+        ];
+        let viewer = Facility {
+            code: "MINE".into(),
+            name: String::new(),
+            level: FacilityLevel::Township,
+            county: String::new(),
+            township: String::new(),
+        };
         let today = "2026-11-27".parse().unwrap();
         let (visible, hidden) = filter_by_consent(history.clone(), &[], &viewer, today);
         assert_eq!((visible.len(), hidden.len()), (1, 1));
@@ -292,9 +362,17 @@ mod tests {
             recorded_by: "x".into(),
             withdrawn: false,
         };
-        let (visible, hidden) = filter_by_consent(history.clone(), std::slice::from_ref(&consent), &viewer, today);
+        let (visible, hidden) = filter_by_consent(
+            history.clone(),
+            std::slice::from_ref(&consent),
+            &viewer,
+            today,
+        );
         assert_eq!((visible.len(), hidden.len()), (2, 0));
-        let withdrawn = Consent { withdrawn: true, ..consent };
+        let withdrawn = Consent {
+            withdrawn: true,
+            ..consent
+        };
         let (_, hidden) = filter_by_consent(history, &[withdrawn], &viewer, today);
         assert_eq!(hidden.len(), 1);
     }

@@ -8,7 +8,11 @@ use storage::{Actor, Id, Store};
 
 /// The actor the test writers use.
 pub fn doctor() -> Actor {
-    Actor { staff: "doc".into(), facility: "H42092100101".into(), role: Role::Doctor }
+    Actor {
+        staff: "doc".into(),
+        facility: "H42092100101".into(),
+        role: Role::Doctor,
+    }
 }
 
 /// An encounter for `resident` at `at`.
@@ -21,8 +25,15 @@ pub fn encounter(resident: Id, at: i64, n: u64) -> ClinicalRecord {
         body: RecordBody::Encounter(Encounter {
             visit_type: VisitType::General,
             chief_complaint: format!("complaint {n}"),
-            vitals: Vitals { systolic: Some(120 + (n % 40) as u16), diastolic: Some(80), ..Default::default() },
-            diagnoses: vec![Diagnosis { code: "I10".into(), name: "高血压".into() }],
+            vitals: Vitals {
+                systolic: Some(120 + (n % 40) as u16),
+                diastolic: Some(80),
+                ..Default::default()
+            },
+            diagnoses: vec![Diagnosis {
+                code: "I10".into(),
+                name: "高血压".into(),
+            }],
             notes: "x".repeat((n % 200) as usize),
             follow_up: None,
             discharged: None,

@@ -43,17 +43,28 @@ fn acknowledged_writes_survive_sigkill() {
         child.kill().expect("SIGKILL");
         child.wait().unwrap();
         for (is_resident, id) in reader.join().unwrap() {
-            if is_resident { registered.insert(id) } else { acknowledged.insert(id) };
+            if is_resident {
+                registered.insert(id)
+            } else {
+                acknowledged.insert(id)
+            };
         }
 
-        let store = Store::open(&path, OpenOptions::default())
-            .unwrap_or_else(|e| panic!("round {round}: the store does not open after SIGKILL: {e}"));
+        let store = Store::open(&path, OpenOptions::default()).unwrap_or_else(|e| {
+            panic!("round {round}: the store does not open after SIGKILL: {e}")
+        });
         check(&store, &acknowledged, round);
         for r in &registered {
-            assert!(store.resident(*r).unwrap().is_some(), "round {round}: registered resident {r} lost");
+            assert!(
+                store.resident(*r).unwrap().is_some(),
+                "round {round}: registered resident {r} lost"
+            );
         }
     }
-    assert!(acknowledged.len() > 100 && registered.len() > 10, "the writer made too little progress to test anything");
+    assert!(
+        acknowledged.len() > 100 && registered.len() > 10,
+        "the writer made too little progress to test anything"
+    );
 }
 
 /// Every acknowledged change is there; every change decodes; outbox, journal and change
@@ -61,23 +72,45 @@ fn acknowledged_writes_survive_sigkill() {
 fn check(store: &Store, acknowledged: &BTreeSet<Id>, round: u64) {
     let journal = tests::journal_ids(store);
     let in_journal: BTreeSet<Id> = journal.iter().copied().collect();
-    assert_eq!(in_journal.len(), journal.len(), "round {round}: a change is journaled twice");
+    assert_eq!(
+        in_journal.len(),
+        journal.len(),
+        "round {round}: a change is journaled twice"
+    );
     let missing: Vec<&Id> = acknowledged.difference(&in_journal).collect();
-    assert!(missing.is_empty(), "round {round}: acknowledged changes lost: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "round {round}: acknowledged changes lost: {missing:?}"
+    );
 
-    let outbox: Vec<Id> = store.outbox_after(0, usize::MAX).unwrap().into_iter().map(|e| e.change.id).collect();
+    let outbox: Vec<Id> = store
+        .outbox_after(0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change.id)
+        .collect();
     assert_eq!(outbox, journal, "round {round}: outbox and records differ");
     assert_eq!(store.change_count().unwrap(), journal.len() as u64);
 
     let mut records_per_resident: BTreeMap<Id, usize> = BTreeMap::new();
     for id in &journal {
-        let change = store.change(*id).unwrap().unwrap_or_else(|| panic!("round {round}: {id} missing"));
+        let change = store
+            .change(*id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("round {round}: {id} missing"));
         if let Body::Record(r) = change.body {
             *records_per_resident.entry(r.resident).or_default() += 1;
         }
     }
     for (resident, count) in records_per_resident {
-        assert!(store.resident(resident).unwrap().is_some(), "round {round}: record of unknown resident");
-        assert_eq!(store.history(resident).unwrap().len(), count, "round {round}: history index incomplete");
+        assert!(
+            store.resident(resident).unwrap().is_some(),
+            "round {round}: record of unknown resident"
+        );
+        assert_eq!(
+            store.history(resident).unwrap().len(),
+            count,
+            "round {round}: history index incomplete"
+        );
     }
 }

@@ -58,14 +58,24 @@ fn build(path: &Path, residents: usize) -> anyhow::Result<()> {
     }
     let today = Clock::system().today();
     // A large cache while building: the name and identifier indexes take random inserts.
-    let options = OpenOptions { cache_bytes: 4 << 30, ..Default::default() };
+    let options = OpenOptions {
+        cache_bytes: 4 << 30,
+        ..Default::default()
+    };
     let store = Store::open(path, options)?;
     let started = Instant::now();
     let mut last = Instant::now();
-    let params = fixtures::Params { residents, queue_today: 0, ..fixtures::Params::demo(today) };
+    let params = fixtures::Params {
+        residents,
+        queue_today: 0,
+        ..fixtures::Params::demo(today)
+    };
     let summary = fixtures::load(&store, params, &mut |done| {
         if last.elapsed() > Duration::from_secs(10) {
-            eprintln!("  … {done} residents ({:.0} s)", started.elapsed().as_secs_f64());
+            eprintln!(
+                "  … {done} residents ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
             last = Instant::now();
         }
     })?;
@@ -79,7 +89,10 @@ fn build(path: &Path, residents: usize) -> anyhow::Result<()> {
         summary.changes as f64 / seconds
     );
     drop(store);
-    println!("file size: {:.2} GiB", std::fs::metadata(path)?.len() as f64 / (1u64 << 30) as f64);
+    println!(
+        "file size: {:.2} GiB",
+        std::fs::metadata(path)?.len() as f64 / (1u64 << 30) as f64
+    );
     Ok(())
 }
 
@@ -107,7 +120,10 @@ fn queries(path: &Path, samples: usize) -> anyhow::Result<()> {
         let t = Instant::now();
         let found = store.find_by_identifier(&s.ident)?;
         by_id.push(t.elapsed());
-        anyhow::ensure!(found == Some(s.id), "lookup by identifier found the wrong resident");
+        anyhow::ensure!(
+            found == Some(s.id),
+            "lookup by identifier found the wrong resident"
+        );
 
         let t = Instant::now();
         let hits = store.search(&s.name, Some(s.birth_year))?;
@@ -123,8 +139,15 @@ fn queries(path: &Path, samples: usize) -> anyhow::Result<()> {
         records += h.len();
     }
     let n = picked.len();
-    println!("queries over {n} random residents (mean {:.1} records each):", records as f64 / n as f64);
-    for (label, v) in [("lookup by identifier", &mut by_id), ("search by name + birth year", &mut by_name), ("history load", &mut history)] {
+    println!(
+        "queries over {n} random residents (mean {:.1} records each):",
+        records as f64 / n as f64
+    );
+    for (label, v) in [
+        ("lookup by identifier", &mut by_id),
+        ("search by name + birth year", &mut by_name),
+        ("history load", &mut history),
+    ] {
         println!(
             "  {label:<28} p50 {:>7.3} ms   p99 {:>7.3} ms",
             percentile_ms(v, 50.0),
@@ -149,8 +172,12 @@ fn pick_samples(store: &Store, wanted: usize) -> anyhow::Result<Vec<Sample>> {
         x ^= x >> 7;
         x ^= x << 17;
         let seq = x % total.max(1);
-        let Some((_, change)) = store.journal_after(seq, 1)?.into_iter().next() else { continue };
-        let Body::Resident(r) = change.body else { continue };
+        let Some((_, change)) = store.journal_after(seq, 1)?.into_iter().next() else {
+            continue;
+        };
+        let Body::Resident(r) = change.body else {
+            continue;
+        };
         let name = r.fields.iter().find_map(|f| match f {
             ResidentField::Name(n) => Some(n.clone()),
             _ => None,
@@ -160,9 +187,17 @@ fn pick_samples(store: &Store, wanted: usize) -> anyhow::Result<Vec<Sample>> {
             _ => None,
         });
         // Alternate between card ids and ID numbers.
-        let ident = r.add_identifiers.get(out.len() % r.add_identifiers.len().max(1) % 2).cloned();
+        let ident = r
+            .add_identifiers
+            .get(out.len() % r.add_identifiers.len().max(1) % 2)
+            .cloned();
         if let (Some(name), Some(birth_year), Some(ident)) = (name, birth_year, ident) {
-            out.push(Sample { id: r.resident, ident, name, birth_year });
+            out.push(Sample {
+                id: r.resident,
+                ident,
+                name,
+                birth_year,
+            });
         }
     }
     Ok(out)

@@ -15,7 +15,11 @@ use storage::{Actor, OpenOptions, Store};
 use crate::settings::Settings;
 
 #[derive(Parser, Debug)]
-#[command(name = "clinic", version, about = "Point-of-care workstation for the resident eHealth card")]
+#[command(
+    name = "clinic",
+    version,
+    about = "Point-of-care workstation for the resident eHealth card"
+)]
 pub struct Cli {
     /// Data directory (default: the platform data directory).
     #[arg(long, global = true)]
@@ -73,7 +77,11 @@ pub enum Bench {
 /// The actor of command-line work: audited as the operating-system user.
 fn cli_actor(settings: &Settings) -> Actor {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    Actor { staff: format!("cli:{user}"), facility: settings.facility.clone(), role: Role::Admin }
+    Actor {
+        staff: format!("cli:{user}"),
+        facility: settings.facility.clone(),
+        role: Role::Admin,
+    }
 }
 
 pub fn open_store(data_dir: &std::path::Path) -> anyhow::Result<Store> {
@@ -89,7 +97,8 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Demo { residents } => {
             let store = open_store(&data_dir)?;
             let today = store.clock().today();
-            let s = crate::demo::load_demo(&store, &settings.facility, today, residents, &mut |_| {})?;
+            let s =
+                crate::demo::load_demo(&store, &settings.facility, today, residents, &mut |_| {})?;
             settings.save(&data_dir)?;
             println!(
                 "demo township loaded into {}: {} residents, {} records ({} already present)",
@@ -102,8 +111,21 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         }
         Cmd::Find { query, year } => query::find(&open_store(&data_dir)?, &query, year),
         Cmd::History { id } => query::history(&open_store(&data_dir)?, &cli_actor(&settings), &id),
-        Cmd::Bench { what: Bench::Storage { residents, dir, reuse, samples, query_only } } => {
-            bench_storage::run(bench_storage::Args { residents, dir, reuse, samples, query_only })
-        }
+        Cmd::Bench {
+            what:
+                Bench::Storage {
+                    residents,
+                    dir,
+                    reuse,
+                    samples,
+                    query_only,
+                },
+        } => bench_storage::run(bench_storage::Args {
+            residents,
+            dir,
+            reuse,
+            samples,
+            query_only,
+        }),
     }
 }

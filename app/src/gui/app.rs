@@ -28,7 +28,12 @@ pub struct ClinicApp {
 }
 
 impl ClinicApp {
-    pub fn new(ctx: egui::Context, store: Arc<Store>, settings: Settings, data_dir: PathBuf) -> ClinicApp {
+    pub fn new(
+        ctx: egui::Context,
+        store: Arc<Store>,
+        settings: Settings,
+        data_dir: PathBuf,
+    ) -> ClinicApp {
         super::style::apply(&ctx);
         ClinicApp {
             state: AppState::new(store, settings, data_dir),
@@ -46,7 +51,12 @@ impl ClinicApp {
         if self.demo.is_none() {
             let today = self.state.today();
             let facility = self.state.settings.facility.clone();
-            self.demo = Some(DemoLoader::spawn(self.ctx.clone(), self.state.store.clone(), facility, today));
+            self.demo = Some(DemoLoader::spawn(
+                self.ctx.clone(),
+                self.state.store.clone(),
+                facility,
+                today,
+            ));
         }
     }
 
@@ -55,12 +65,27 @@ impl ClinicApp {
         self.poll_workers();
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
-        let no_staff = self.state.store.staff().map(|s| s.is_empty()).unwrap_or(true);
+        let no_staff = self
+            .state
+            .store
+            .staff()
+            .map(|s| s.is_empty())
+            .unwrap_or(true);
         let commands = &mut self.commands;
         if self.state.session.is_none() && (no_staff || self.demo.is_some()) {
-            egui::CentralPanel::default().show(ui, |ui| welcome_ui(ui, &self.state, self.demo.as_ref(), &mut self.welcome, commands));
+            egui::CentralPanel::default().show(ui, |ui| {
+                welcome_ui(
+                    ui,
+                    &self.state,
+                    self.demo.as_ref(),
+                    &mut self.welcome,
+                    commands,
+                )
+            });
         } else if self.state.session.is_none() {
-            egui::CentralPanel::default().show(ui, |ui| login_ui(ui, &self.state, &mut self.login, commands));
+            egui::CentralPanel::default().show(ui, |ui| {
+                login_ui(ui, &self.state, &mut self.login, commands)
+            });
         } else {
             records_ui(ui, &self.state, &mut self.records, commands);
         }
@@ -76,7 +101,9 @@ impl ClinicApp {
             self.state.notice = Some(match result {
                 Ok(s) => Notice::Info(format!(
                     "{} {} {}, {} {}",
-                    self.state.lang.t("演示数据已载入：", "Demo township loaded:"),
+                    self.state
+                        .lang
+                        .t("演示数据已载入：", "Demo township loaded:"),
                     s.residents,
                     self.state.lang.t("位居民", "residents"),
                     s.records,
@@ -91,7 +118,11 @@ impl ClinicApp {
         let lang = self.state.lang;
         match command {
             Command::LoggedIn(staff) => {
-                let actor = storage::Actor { staff: staff.username.clone(), facility: self.state.settings.facility.clone(), role: staff.role };
+                let actor = storage::Actor {
+                    staff: staff.username.clone(),
+                    facility: self.state.settings.facility.clone(),
+                    role: staff.role,
+                };
                 self.state.session = Some(Session { staff, actor });
                 self.state.notice = None;
             }
@@ -107,10 +138,15 @@ impl ClinicApp {
                     self.state.error(e);
                 }
             }
-            Command::OpenResident { id, reason } => match ResidentView::load(&self.state, id, &reason) {
-                Ok(view) => self.records.open = Some(view),
-                Err(e) => self.state.error(format!("{}: {e}", lang.t("无法打开记录", "Cannot open the record"))),
-            },
+            Command::OpenResident { id, reason } => {
+                match ResidentView::load(&self.state, id, &reason) {
+                    Ok(view) => self.records.open = Some(view),
+                    Err(e) => self.state.error(format!(
+                        "{}: {e}",
+                        lang.t("无法打开记录", "Cannot open the record")
+                    )),
+                }
+            }
             Command::StartDemoLoad => self.start_demo_load(),
             Command::Info(m) => self.state.notice = Some(Notice::Info(m)),
             Command::Error(m) => self.state.notice = Some(Notice::Error(m)),
@@ -124,14 +160,25 @@ impl ClinicApp {
             ui.label(RichText::new(&self.state.facility.name).color(MUTED));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let other = if lang == Lang::Zh { Lang::En } else { Lang::Zh };
-                if ui.button(if lang == Lang::Zh { "English" } else { "中文" }).clicked() {
+                if ui
+                    .button(if lang == Lang::Zh {
+                        "English"
+                    } else {
+                        "中文"
+                    })
+                    .clicked()
+                {
                     self.commands.push(Command::SetLanguage(other));
                 }
                 if let Some(session) = &self.state.session {
                     if ui.button(lang.t("退出登录", "Log out")).clicked() {
                         self.commands.push(Command::Logout);
                     }
-                    ui.label(format!("{} · {}", session.staff.display_name, role_name(lang, session.staff.role)));
+                    ui.label(format!(
+                        "{} · {}",
+                        session.staff.display_name,
+                        role_name(lang, session.staff.role)
+                    ));
                 }
             });
         });
@@ -167,12 +214,18 @@ impl ClinicApp {
             };
             ui.label(RichText::new(hub).color(MUTED));
             ui.separator();
-            ui.label(format!("{} {outbox}", lang.t("待上传", "Waiting to upload:")));
+            ui.label(format!(
+                "{} {outbox}",
+                lang.t("待上传", "Waiting to upload:")
+            ));
             ui.separator();
             ui.label(RichText::new(self.state.store.device()).color(MUTED));
             if let Some(view) = &self.records.open {
                 ui.separator();
-                ui.label(RichText::new(format!("{:.1} ms", view.loaded_in.as_secs_f64() * 1000.0)).color(MUTED));
+                ui.label(
+                    RichText::new(format!("{:.1} ms", view.loaded_in.as_secs_f64() * 1000.0))
+                        .color(MUTED),
+                );
             }
         });
     }

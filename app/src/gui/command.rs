@@ -11,7 +11,10 @@ pub enum Command {
     Logout,
     SetLanguage(Lang),
     /// Open a resident's record; the reason goes into the audit log.
-    OpenResident { id: Id, reason: String },
+    OpenResident {
+        id: Id,
+        reason: String,
+    },
     StartDemoLoad,
     Info(String),
     Error(String),

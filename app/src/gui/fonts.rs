@@ -14,9 +14,16 @@ pub fn install(ctx: &egui::Context) {
 
 pub fn definitions() -> FontDefinitions {
     let mut fonts = FontDefinitions::default();
-    fonts.font_data.insert("wqy-microhei".into(), Arc::new(FontData::from_static(CJK_FONT)));
+    fonts.font_data.insert(
+        "wqy-microhei".into(),
+        Arc::new(FontData::from_static(CJK_FONT)),
+    );
     for family in [FontFamily::Proportional, FontFamily::Monospace] {
-        fonts.families.entry(family).or_default().push("wqy-microhei".into());
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("wqy-microhei".into());
     }
     fonts
 }

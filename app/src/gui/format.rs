@@ -89,7 +89,11 @@ pub fn vitals(lang: Lang, v: &Vitals) -> String {
         parts.push(format!("{} {}℃", lang.t("体温", "temp"), tenths(t)));
     }
     if let Some(g) = v.glucose_x10 {
-        parts.push(format!("{} {} mmol/L", lang.t("血糖", "glucose"), tenths(g)));
+        parts.push(format!(
+            "{} {} mmol/L",
+            lang.t("血糖", "glucose"),
+            tenths(g)
+        ));
     }
     if let Some(w) = v.weight_x10 {
         parts.push(format!("{} {} kg", lang.t("体重", "weight"), tenths(w)));
@@ -101,7 +105,11 @@ pub fn vitals(lang: Lang, v: &Vitals) -> String {
 pub fn title(lang: Lang, body: &RecordBody) -> String {
     match body {
         RecordBody::Encounter(e) => {
-            let dx: Vec<String> = e.diagnoses.iter().map(|d| format!("{} ({})", d.name, d.code)).collect();
+            let dx: Vec<String> = e
+                .diagnoses
+                .iter()
+                .map(|d| format!("{} ({})", d.name, d.code))
+                .collect();
             format!("{}：{}", visit_type(lang, e.visit_type), dx.join("，"))
         }
         RecordBody::Prescription(p) => {
@@ -109,8 +117,12 @@ pub fn title(lang: Lang, body: &RecordBody) -> String {
             format!("{}：{}", lang.t("处方", "Prescription"), drugs.join("，"))
         }
         RecordBody::Immunisation(i) => {
-            format!("{} {} {}", i.vaccine_name, lang.t("第", "dose"), i.dose_number)
-                + lang.t("剂", "")
+            format!(
+                "{} {} {}",
+                i.vaccine_name,
+                lang.t("第", "dose"),
+                i.dose_number
+            ) + lang.t("剂", "")
         }
         RecordBody::MaternalChild(MaternalChild::Antenatal(a)) => format!(
             "{} {} · {} {}{}",
@@ -120,11 +132,22 @@ pub fn title(lang: Lang, body: &RecordBody) -> String {
             a.gestational_weeks,
             lang.t("周", "")
         ),
-        RecordBody::MaternalChild(MaternalChild::Postpartum { days_after_birth, .. }) => {
-            format!("{} · {days_after_birth} {}", lang.t("产后访视", "Postpartum visit"), lang.t("天", "days"))
+        RecordBody::MaternalChild(MaternalChild::Postpartum {
+            days_after_birth, ..
+        }) => {
+            format!(
+                "{} · {days_after_birth} {}",
+                lang.t("产后访视", "Postpartum visit"),
+                lang.t("天", "days")
+            )
         }
         RecordBody::MaternalChild(MaternalChild::Child(c)) => {
-            format!("{} · {} {}", lang.t("儿童健康检查", "Child health check"), c.age_months, lang.t("月龄", "months"))
+            format!(
+                "{} · {} {}",
+                lang.t("儿童健康检查", "Child health check"),
+                c.age_months,
+                lang.t("月龄", "months")
+            )
         }
         RecordBody::ChronicFollowUp(f) => {
             let what = match f.condition {
@@ -139,7 +162,11 @@ pub fn title(lang: Lang, body: &RecordBody) -> String {
         }
         RecordBody::Allergy(a) => format!("{}：{}", lang.t("过敏", "Allergy"), a.substance),
         RecordBody::Amendment(a) => {
-            format!("{}：{}", lang.t("更正", "Correction"), title(lang, &a.replacement))
+            format!(
+                "{}：{}",
+                lang.t("更正", "Correction"),
+                title(lang, &a.replacement)
+            )
         }
     }
 }
@@ -147,9 +174,10 @@ pub fn title(lang: Lang, body: &RecordBody) -> String {
 pub fn observation(lang: Lang, o: &Observation) -> (&'static str, String) {
     let t = |v: i32| format!("{}.{}", v / 10, (v % 10).abs());
     match o.kind {
-        ObservationKind::BloodPressure => {
-            (lang.t("血压", "BP"), format!("{}/{} mmHg", o.value, o.second.unwrap_or(0)))
-        }
+        ObservationKind::BloodPressure => (
+            lang.t("血压", "BP"),
+            format!("{}/{} mmHg", o.value, o.second.unwrap_or(0)),
+        ),
         ObservationKind::Glucose => (lang.t("血糖", "Glucose"), format!("{} mmol/L", t(o.value))),
         ObservationKind::Weight => (lang.t("体重", "Weight"), format!("{} kg", t(o.value))),
         ObservationKind::Height => (lang.t("身高", "Height"), format!("{} cm", t(o.value))),
@@ -165,7 +193,11 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
     match body {
         RecordBody::Encounter(e) => {
             if !e.chief_complaint.is_empty() {
-                out.push(format!("{}：{}", lang.t("主诉", "Complaint"), e.chief_complaint));
+                out.push(format!(
+                    "{}：{}",
+                    lang.t("主诉", "Complaint"),
+                    e.chief_complaint
+                ));
             }
             let v = vitals(lang, &e.vitals);
             if !v.is_empty() {
@@ -193,9 +225,13 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
                 ));
             }
         }
-        RecordBody::Immunisation(i) => {
-            out.push(format!("{} {} · {} {}", lang.t("批号", "Lot"), i.lot, lang.t("部位", "site"), i.site))
-        }
+        RecordBody::Immunisation(i) => out.push(format!(
+            "{} {} · {} {}",
+            lang.t("批号", "Lot"),
+            i.lot,
+            lang.t("部位", "site"),
+            i.site
+        )),
         RecordBody::MaternalChild(MaternalChild::Antenatal(a)) => {
             let mut parts = Vec::new();
             if let (Some(s), Some(d)) = (a.systolic, a.diastolic) {
@@ -221,7 +257,9 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
             parts.push(c.development.clone());
             out.push(parts.join(" · "));
         }
-        RecordBody::MaternalChild(MaternalChild::Postpartum { notes, .. }) => out.push(notes.clone()),
+        RecordBody::MaternalChild(MaternalChild::Postpartum { notes, .. }) => {
+            out.push(notes.clone())
+        }
         RecordBody::ChronicFollowUp(f) => {
             let v = Vitals {
                 systolic: f.systolic,
@@ -232,7 +270,11 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
             };
             out.push(vitals(lang, &v));
             if !f.medications.is_empty() {
-                out.push(format!("{}：{}", lang.t("用药", "Medication"), f.medications.join("，")));
+                out.push(format!(
+                    "{}：{}",
+                    lang.t("用药", "Medication"),
+                    f.medications.join("，")
+                ));
             }
             out.push(f.notes.clone());
         }
@@ -241,7 +283,9 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
                 out.push(format!("{}：{}", lang.t("设备", "Device"), o.device));
             }
         }
-        RecordBody::Allergy(a) => out.push(format!("{}：{}", lang.t("反应", "Reaction"), a.reaction)),
+        RecordBody::Allergy(a) => {
+            out.push(format!("{}：{}", lang.t("反应", "Reaction"), a.reaction))
+        }
         RecordBody::Amendment(a) => {
             out.push(format!("{}：{}", lang.t("原因", "Reason"), a.reason));
             out.extend(details(lang, &a.replacement));

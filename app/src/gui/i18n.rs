@@ -14,7 +14,11 @@ pub enum Lang {
 
 impl Lang {
     pub fn from_code(code: &str) -> Lang {
-        if code.eq_ignore_ascii_case("en") { Lang::En } else { Lang::Zh }
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
     }
 
     pub fn code(self) -> &'static str {

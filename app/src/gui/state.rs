@@ -38,7 +38,15 @@ impl AppState {
     pub fn new(store: Arc<Store>, settings: Settings, data_dir: PathBuf) -> AppState {
         let lang = Lang::from_code(&settings.language);
         let facility = facility_of(&store, &settings.facility);
-        AppState { store, settings, data_dir, lang, session: None, facility, notice: None }
+        AppState {
+            store,
+            settings,
+            data_dir,
+            lang,
+            session: None,
+            facility,
+            notice: None,
+        }
     }
 
     /// Re-reads the facility after data arrived (e.g. the demo was loaded).
@@ -60,13 +68,17 @@ impl AppState {
 }
 
 fn facility_of(store: &Store, code: &str) -> Facility {
-    store.facility(code).ok().flatten().unwrap_or_else(|| Facility {
-        code: code.into(),
-        name: code.into(),
-        level: FacilityLevel::Village,
-        county: String::new(),
-        township: String::new(),
-    })
+    store
+        .facility(code)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Facility {
+            code: code.into(),
+            name: code.into(),
+            level: FacilityLevel::Village,
+            county: String::new(),
+            township: String::new(),
+        })
 }
 
 pub fn role_name(lang: Lang, role: Role) -> &'static str {

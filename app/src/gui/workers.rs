@@ -20,7 +20,12 @@ pub struct DemoLoader {
 }
 
 impl DemoLoader {
-    pub fn spawn(ctx: egui::Context, store: Arc<Store>, facility: String, today: Date) -> DemoLoader {
+    pub fn spawn(
+        ctx: egui::Context,
+        store: Arc<Store>,
+        facility: String,
+        today: Date,
+    ) -> DemoLoader {
         let (tx, rx) = channel();
         let residents = fixtures::Params::demo(today).residents;
         std::thread::Builder::new()
@@ -28,15 +33,20 @@ impl DemoLoader {
             .spawn(move || {
                 let progress_tx = tx.clone();
                 let progress_ctx = ctx.clone();
-                let result = crate::demo::load_demo(&store, &facility, today, residents, &mut |n| {
-                    let _ = progress_tx.send(DemoEvent::Progress(n));
-                    progress_ctx.request_repaint();
-                });
+                let result =
+                    crate::demo::load_demo(&store, &facility, today, residents, &mut |n| {
+                        let _ = progress_tx.send(DemoEvent::Progress(n));
+                        progress_ctx.request_repaint();
+                    });
                 let _ = tx.send(DemoEvent::Done(result.map_err(|e| e.to_string())));
                 ctx.request_repaint();
             })
             .ok();
-        DemoLoader { events: rx, loaded: 0, target: residents as u64 }
+        DemoLoader {
+            events: rx,
+            loaded: 0,
+            target: residents as u64,
+        }
     }
 
     /// Drains events without blocking; returns the result once finished.

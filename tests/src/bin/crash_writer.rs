@@ -18,7 +18,9 @@ fn main() {
     let mut residents = Vec::new();
     let mut n = seed.wrapping_mul(6364136223846793005);
     for i in 0.. {
-        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         if residents.is_empty() || n % 7 == 0 {
             let form = NewResident {
                 name: format!("测试{}", seed * 100_000 + i),
@@ -31,12 +33,23 @@ fn main() {
         } else {
             let who = residents[(n >> 33) as usize % residents.len()];
             let mut bodies: Vec<Body> = (0..1 + n % 4)
-                .map(|k| Body::Record(encounter(who, 1_700_000_000_000 + (i * 1000 + k) as i64, n + k)))
+                .map(|k| {
+                    Body::Record(encounter(
+                        who,
+                        1_700_000_000_000 + (i * 1000 + k) as i64,
+                        n + k,
+                    ))
+                })
                 .collect();
             if residents.len() > 1 && n % 5 == 0 {
                 let other = residents[(n >> 40) as usize % residents.len()];
                 if other != who {
-                    bodies.push(Body::Household(HouseholdLink { from: who, to: other, relation: Relation::Spouse, active: true }));
+                    bodies.push(Body::Household(HouseholdLink {
+                        from: who,
+                        to: other,
+                        relation: Relation::Spouse,
+                        active: true,
+                    }));
                 }
             }
             for id in store.commit(&actor, bodies).expect("commit") {

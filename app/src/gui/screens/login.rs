@@ -23,14 +23,20 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
         ui.add_space(16.0);
         let mut submit = false;
         let label = ui.label(lang.t("用户名", "User name"));
-        let user = ui.add(egui::TextEdit::singleline(&mut l.username).desired_width(260.0)).labelled_by(label.id);
+        let user = ui
+            .add(egui::TextEdit::singleline(&mut l.username).desired_width(260.0))
+            .labelled_by(label.id);
         if !l.focused {
             user.request_focus();
             l.focused = true;
         }
         let label = ui.label(lang.t("密码", "Password"));
         let pw = ui
-            .add(egui::TextEdit::singleline(&mut l.password).password(true).desired_width(260.0))
+            .add(
+                egui::TextEdit::singleline(&mut l.password)
+                    .password(true)
+                    .desired_width(260.0),
+            )
             .labelled_by(label.id);
         submit |= pw.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         ui.add_space(8.0);
@@ -44,7 +50,10 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
                 }
                 Err(storage::Error::AuthFailed) => {
                     l.password.clear();
-                    l.error = Some(lang.t("用户名或密码错误", "Wrong user name or password").into());
+                    l.error = Some(
+                        lang.t("用户名或密码错误", "Wrong user name or password")
+                            .into(),
+                    );
                 }
                 Err(e) => l.error = Some(e.to_string()),
             }
@@ -52,7 +61,11 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
         if let Some(e) = &l.error {
             ui.label(RichText::new(e).color(DANGER));
         }
-        let demo = state.store.staff().map(|s| s.iter().any(|s| s.username == "doctor")).unwrap_or(false);
+        let demo = state
+            .store
+            .staff()
+            .map(|s| s.iter().any(|s| s.username == "doctor"))
+            .unwrap_or(false);
         if demo {
             ui.add_space(20.0);
             ui.label(

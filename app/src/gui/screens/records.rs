@@ -54,79 +54,118 @@ impl Records {
 
 pub fn records_ui(ui: &mut Ui, state: &AppState, r: &mut Records, commands: &mut Vec<Command>) {
     let lang = state.lang;
-    egui::Panel::left("search").default_size(330.0).min_size(260.0).show(ui, |ui| {
-        ui.add_space(6.0);
-        let label = ui.label(RichText::new(lang.t("查找居民", "Find a resident")).strong());
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(&mut r.query)
-                    .hint_text(lang.t("姓名 / 拼音 / 首字母 / 证件号", "Name / pinyin / initials / ID"))
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
-        if !r.focused {
-            response.request_focus();
-            r.focused = true;
-        }
-        ui.horizontal(|ui| {
-            let label = ui.label(lang.t("出生年份", "Birth year"));
-            ui.add(egui::TextEdit::singleline(&mut r.year).desired_width(60.0)).labelled_by(label.id);
-        });
-        r.search(state);
-        let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if let Some(e) = &r.error {
-            ui.label(RichText::new(e).color(DANGER));
-        }
-        let first = r.exact.or_else(|| r.hits.first().map(|h| h.resident.id));
-        if enter {
-            if let Some(id) = first {
-                commands.push(Command::OpenResident { id, reason: "search".into() });
+    egui::Panel::left("search")
+        .default_size(330.0)
+        .min_size(260.0)
+        .show(ui, |ui| {
+            ui.add_space(6.0);
+            let label = ui.label(RichText::new(lang.t("查找居民", "Find a resident")).strong());
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut r.query)
+                        .hint_text(lang.t(
+                            "姓名 / 拼音 / 首字母 / 证件号",
+                            "Name / pinyin / initials / ID",
+                        ))
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            if !r.focused {
+                response.request_focus();
+                r.focused = true;
             }
-        }
-        ui.separator();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            if let Some(id) = r.exact {
-                if let Ok(Some(res)) = state.store.resident(id) {
-                    let text = format!("{} · {}", res.name, lang.t("证件号匹配", "identifier match"));
-                    if ui.selectable_label(false, RichText::new(text).strong()).clicked() {
-                        commands.push(Command::OpenResident { id, reason: "identifier lookup".into() });
+            ui.horizontal(|ui| {
+                let label = ui.label(lang.t("出生年份", "Birth year"));
+                ui.add(egui::TextEdit::singleline(&mut r.year).desired_width(60.0))
+                    .labelled_by(label.id);
+            });
+            r.search(state);
+            let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if let Some(e) = &r.error {
+                ui.label(RichText::new(e).color(DANGER));
+            }
+            let first = r.exact.or_else(|| r.hits.first().map(|h| h.resident.id));
+            if enter {
+                if let Some(id) = first {
+                    commands.push(Command::OpenResident {
+                        id,
+                        reason: "search".into(),
+                    });
+                }
+            }
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                if let Some(id) = r.exact {
+                    if let Ok(Some(res)) = state.store.resident(id) {
+                        let text = format!(
+                            "{} · {}",
+                            res.name,
+                            lang.t("证件号匹配", "identifier match")
+                        );
+                        if ui
+                            .selectable_label(false, RichText::new(text).strong())
+                            .clicked()
+                        {
+                            commands.push(Command::OpenResident {
+                                id,
+                                reason: "identifier lookup".into(),
+                            });
+                        }
                     }
                 }
-            }
-            let today = state.today();
-            for hit in &r.hits {
-                let p = &hit.resident;
-                let id_tail = p.id_number().map(|n| &n.as_str()[14..]).unwrap_or("");
-                let text = format!(
-                    "{}  {} {}{}  {}  …{}",
-                    p.name,
-                    format::sex(lang, p.sex),
-                    p.birth_date.age_on(today),
-                    lang.t("岁", "y"),
-                    p.birth_date,
-                    id_tail
-                );
-                let open = r.open.as_ref().is_some_and(|o| o.resident.id == p.id);
-                let response = ui.selectable_label(open, text);
-                let response = response.on_hover_text(&p.address.text);
-                if response.clicked() {
-                    commands.push(Command::OpenResident { id: p.id, reason: "search".into() });
+                let today = state.today();
+                for hit in &r.hits {
+                    let p = &hit.resident;
+                    let id_tail = p.id_number().map(|n| &n.as_str()[14..]).unwrap_or("");
+                    let text = format!(
+                        "{}  {} {}{}  {}  …{}",
+                        p.name,
+                        format::sex(lang, p.sex),
+                        p.birth_date.age_on(today),
+                        lang.t("岁", "y"),
+                        p.birth_date,
+                        id_tail
+                    );
+                    let open = r.open.as_ref().is_some_and(|o| o.resident.id == p.id);
+                    let response = ui.selectable_label(open, text);
+                    let response = response.on_hover_text(&p.address.text);
+                    if response.clicked() {
+                        commands.push(Command::OpenResident {
+                            id: p.id,
+                            reason: "search".into(),
+                        });
+                    }
                 }
-            }
-            if !r.query.trim().is_empty() && r.hits.is_empty() && r.exact.is_none() && r.error.is_none() {
-                ui.label(RichText::new(lang.t("没有找到", "Nobody found")).color(MUTED));
-            }
-            if r.hits.len() >= storage::SEARCH_LIMIT {
-                ui.label(RichText::new(lang.t("结果较多，请输入出生年份缩小范围", "Many matches: add the birth year")).color(MUTED));
-            }
+                if !r.query.trim().is_empty()
+                    && r.hits.is_empty()
+                    && r.exact.is_none()
+                    && r.error.is_none()
+                {
+                    ui.label(RichText::new(lang.t("没有找到", "Nobody found")).color(MUTED));
+                }
+                if r.hits.len() >= storage::SEARCH_LIMIT {
+                    ui.label(
+                        RichText::new(lang.t(
+                            "结果较多，请输入出生年份缩小范围",
+                            "Many matches: add the birth year",
+                        ))
+                        .color(MUTED),
+                    );
+                }
+            });
         });
-    });
     egui::CentralPanel::default().show(ui, |ui| match &mut r.open {
         Some(view) => resident_ui(ui, lang, state.today(), view),
         None => {
             ui.add_space(40.0);
             ui.vertical_centered(|ui| {
-                ui.label(RichText::new(lang.t("请查找或扫描居民的电子健康卡", "Search for a resident, or scan their eHealth card")).color(MUTED));
+                ui.label(
+                    RichText::new(lang.t(
+                        "请查找或扫描居民的电子健康卡",
+                        "Search for a resident, or scan their eHealth card",
+                    ))
+                    .color(MUTED),
+                );
             });
         }
     });

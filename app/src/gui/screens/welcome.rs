@@ -17,27 +17,49 @@ pub struct Welcome {
     error: Option<String>,
 }
 
-pub fn welcome_ui(ui: &mut Ui, state: &AppState, loader: Option<&DemoLoader>, w: &mut Welcome, commands: &mut Vec<Command>) {
+pub fn welcome_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    loader: Option<&DemoLoader>,
+    w: &mut Welcome,
+    commands: &mut Vec<Command>,
+) {
     let lang = state.lang;
     ui.vertical_centered(|ui| {
         ui.add_space(40.0);
-        ui.heading(lang.t("欢迎使用居民电子健康卡诊所工作站", "Welcome to the eHealth card clinic workstation"));
-        ui.label(RichText::new(lang.t("这是一个新的数据文件。", "This is a new data file.")).color(MUTED));
+        ui.heading(lang.t(
+            "欢迎使用居民电子健康卡诊所工作站",
+            "Welcome to the eHealth card clinic workstation",
+        ));
+        ui.label(
+            RichText::new(lang.t("这是一个新的数据文件。", "This is a new data file."))
+                .color(MUTED),
+        );
         ui.add_space(20.0);
         if let Some(loader) = loader {
             ui.label(lang.t("正在载入演示数据…", "Loading the demo township…"));
             let fraction = loader.loaded as f32 / loader.target.max(1) as f32;
-            ui.add(egui::ProgressBar::new(fraction.min(1.0)).desired_width(400.0).show_percentage());
+            ui.add(
+                egui::ProgressBar::new(fraction.min(1.0))
+                    .desired_width(400.0)
+                    .show_percentage(),
+            );
             return;
         }
         if ui
-            .button(lang.t("载入演示数据（花园镇，约2000位居民）", "Load the demo township (about 2 000 residents)"))
+            .button(lang.t(
+                "载入演示数据（花园镇，约2000位居民）",
+                "Load the demo township (about 2 000 residents)",
+            ))
             .clicked()
         {
             commands.push(Command::StartDemoLoad);
         }
         ui.add_space(30.0);
-        ui.label(RichText::new(lang.t("或创建管理员账号", "or create the administrator account")).strong());
+        ui.label(
+            RichText::new(lang.t("或创建管理员账号", "or create the administrator account"))
+                .strong(),
+        );
         egui::Grid::new("admin").num_columns(2).show(ui, |ui| {
             let fields: [(&str, &mut String, bool); 4] = [
                 (lang.t("用户名", "User name"), &mut w.username, false),
@@ -47,19 +69,32 @@ pub fn welcome_ui(ui: &mut Ui, state: &AppState, loader: Option<&DemoLoader>, w:
             ];
             for (label, value, secret) in fields {
                 let label = ui.label(label);
-                ui.add(egui::TextEdit::singleline(value).password(secret)).labelled_by(label.id);
+                ui.add(egui::TextEdit::singleline(value).password(secret))
+                    .labelled_by(label.id);
                 ui.end_row();
             }
         });
         if let Some(e) = &w.error {
             ui.colored_label(crate::gui::style::DANGER, e);
         }
-        if ui.button(lang.t("创建管理员", "Create administrator")).clicked() {
+        if ui
+            .button(lang.t("创建管理员", "Create administrator"))
+            .clicked()
+        {
             if w.password != w.confirm {
-                w.error = Some(lang.t("两次输入的密码不一致", "The passwords differ").into());
+                w.error = Some(
+                    lang.t("两次输入的密码不一致", "The passwords differ")
+                        .into(),
+                );
                 return;
             }
-            match state.store.put_staff(&w.username, &w.display_name, Role::Admin, &state.settings.facility, &w.password) {
+            match state.store.put_staff(
+                &w.username,
+                &w.display_name,
+                Role::Admin,
+                &state.settings.facility,
+                &w.password,
+            ) {
                 Ok(staff) => commands.push(Command::LoggedIn(staff)),
                 Err(e) => w.error = Some(e.to_string()),
             }

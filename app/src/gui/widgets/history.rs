@@ -35,15 +35,23 @@ impl ResidentView {
     /// Loads a resident's record for the logged-in user, writing the audit entry.
     pub fn load(state: &AppState, id: Id, reason: &str) -> anyhow::Result<ResidentView> {
         let started = Instant::now();
-        let actor = state.actor().ok_or_else(|| anyhow::anyhow!("not logged in"))?;
+        let actor = state
+            .actor()
+            .ok_or_else(|| anyhow::anyhow!("not logged in"))?;
         let store = &state.store;
-        let resident = store.resident(id)?.ok_or_else(|| anyhow::anyhow!("resident {id} not found"))?;
+        let resident = store
+            .resident(id)?
+            .ok_or_else(|| anyhow::anyhow!("resident {id} not found"))?;
         let history = store.view_history(actor, id, reason)?;
         let consents = store.consents(id)?;
         let today = state.today();
         let (visible, hidden) = filter_by_consent(history, &consents, &state.facility, today);
         let summary = Summary::of(&visible, resident.birth_date, today);
-        let facility_names = store.facilities()?.into_iter().map(|f| (f.code, f.name)).collect();
+        let facility_names = store
+            .facilities()?
+            .into_iter()
+            .map(|f| (f.code, f.name))
+            .collect();
         Ok(ResidentView {
             household: store.household(id)?,
             resident,
@@ -57,7 +65,10 @@ impl ResidentView {
     }
 
     fn facility(&self, code: &str) -> String {
-        self.facility_names.get(code).cloned().unwrap_or_else(|| code.to_string())
+        self.facility_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
     }
 }
 
@@ -80,9 +91,11 @@ pub fn resident_ui(ui: &mut Ui, lang: Lang, today: Date, view: &mut ResidentView
         );
     }
     ui.columns(2, |cols| {
-        egui::ScrollArea::vertical().id_salt("summary").show(&mut cols[0], |ui| {
-            summary_ui(ui, lang, today, view);
-        });
+        egui::ScrollArea::vertical()
+            .id_salt("summary")
+            .show(&mut cols[0], |ui| {
+                summary_ui(ui, lang, today, view);
+            });
         timeline_ui(&mut cols[1], lang, view);
     });
 }
@@ -105,10 +118,18 @@ fn header_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
     });
     ui.horizontal_wrapped(|ui| {
         if let Some(n) = r.id_number() {
-            ui.label(format!("{} {}", lang.t("身份证", "ID"), format::masked_id(n.as_str())));
+            ui.label(format!(
+                "{} {}",
+                lang.t("身份证", "ID"),
+                format::masked_id(n.as_str())
+            ));
         }
         if let Some((scheme, number)) = r.insurance() {
-            let scheme = if scheme == "390" { lang.t("城乡居民医保", "residents' insurance") } else { scheme };
+            let scheme = if scheme == "390" {
+                lang.t("城乡居民医保", "residents' insurance")
+            } else {
+                scheme
+            };
             ui.label(format!("{scheme} {number}"));
         }
         if r.card_id().is_some() {
@@ -130,7 +151,12 @@ fn header_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
                     Relation::GuardianOf => lang.t("被监护人", "ward"),
                     Relation::WardOf => lang.t("监护人", "guardian"),
                 };
-                ui.label(format!("{} ({rel}, {}{})", other.name, other.birth_date.age_on(today), lang.t("岁", " y")));
+                ui.label(format!(
+                    "{} ({rel}, {}{})",
+                    other.name,
+                    other.birth_date.age_on(today),
+                    lang.t("岁", " y")
+                ));
             }
         });
     }
@@ -148,14 +174,24 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
         ui.label(RichText::new(lang.t("无记录", "none recorded")).color(MUTED));
     }
     for a in &s.allergies {
-        ui.label(RichText::new(format!("⚠ {}（{}）", a.substance, a.reaction)).color(DANGER).strong());
+        ui.label(
+            RichText::new(format!("⚠ {}（{}）", a.substance, a.reaction))
+                .color(DANGER)
+                .strong(),
+        );
     }
     section(ui, lang.t("慢性病 / 问题", "Problems"));
     if s.problems.is_empty() {
         ui.label(RichText::new(lang.t("无", "none")).color(MUTED));
     }
     for p in &s.problems {
-        ui.label(format!("{} ({}) · {} {}", p.name, p.code, lang.t("自", "since"), p.since));
+        ui.label(format!(
+            "{} ({}) · {} {}",
+            p.name,
+            p.code,
+            lang.t("自", "since"),
+            p.since
+        ));
     }
     section(ui, lang.t("当前用药", "Current medication"));
     if s.medications.is_empty() {
@@ -163,37 +199,58 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
     }
     for m in &s.medications {
         let freq = m.frequency.map(format::frequency).unwrap_or("");
-        ui.label(format!("{} {} {} · {}", m.drug, m.dose, freq, m.last_prescribed));
+        ui.label(format!(
+            "{} {} {} · {}",
+            m.drug, m.dose, freq, m.last_prescribed
+        ));
     }
     if let Some((at, v)) = &s.last_vitals {
         section(ui, lang.t("最近体征", "Latest vitals"));
-        ui.label(format!("{} · {}", format::time(*at), format::vitals(lang, v)));
+        ui.label(format!(
+            "{} · {}",
+            format::time(*at),
+            format::vitals(lang, v)
+        ));
     }
     if s.trends.blood_pressure.len() >= 2 {
-        trend_ui(ui, lang.t("血压趋势", "Blood pressure"), "mmHg", &s.trends.blood_pressure, Some(140.0));
+        trend_ui(
+            ui,
+            lang.t("血压趋势", "Blood pressure"),
+            "mmHg",
+            &s.trends.blood_pressure,
+            Some(140.0),
+        );
     }
     if s.trends.glucose.len() >= 2 {
-        trend_ui(ui, lang.t("空腹血糖", "Fasting glucose"), "mmol/L", &s.trends.glucose, Some(7.0));
+        trend_ui(
+            ui,
+            lang.t("空腹血糖", "Fasting glucose"),
+            "mmol/L",
+            &s.trends.glucose,
+            Some(7.0),
+        );
     }
     if s.trends.weight.len() >= 2 {
         trend_ui(ui, lang.t("体重", "Weight"), "kg", &s.trends.weight, None);
     }
     if !s.immunisations.is_empty() {
         section(ui, lang.t("免疫规划", "Immunisation schedule"));
-        egui::Grid::new("immunisations").striped(true).show(ui, |ui| {
-            for (dose, due, state) in &s.immunisations {
-                ui.label(format!("{} {}", dose.name, dose.dose));
-                ui.label(due.to_string());
-                let (text, color) = match state {
-                    DoseState::Given(d) => (format!("{} {d}", lang.t("已接种", "given")), OK),
-                    DoseState::Due => (lang.t("应种", "due").to_string(), WARN),
-                    DoseState::Overdue => (lang.t("逾期未种", "overdue").to_string(), DANGER),
-                    DoseState::Upcoming => (lang.t("未到期", "upcoming").to_string(), MUTED),
-                };
-                ui.label(RichText::new(text).color(color));
-                ui.end_row();
-            }
-        });
+        egui::Grid::new("immunisations")
+            .striped(true)
+            .show(ui, |ui| {
+                for (dose, due, state) in &s.immunisations {
+                    ui.label(format!("{} {}", dose.name, dose.dose));
+                    ui.label(due.to_string());
+                    let (text, color) = match state {
+                        DoseState::Given(d) => (format!("{} {d}", lang.t("已接种", "given")), OK),
+                        DoseState::Due => (lang.t("应种", "due").to_string(), WARN),
+                        DoseState::Overdue => (lang.t("逾期未种", "overdue").to_string(), DANGER),
+                        DoseState::Upcoming => (lang.t("未到期", "upcoming").to_string(), MUTED),
+                    };
+                    ui.label(RichText::new(text).color(color));
+                    ui.end_row();
+                }
+            });
     }
     let _ = today;
 }
@@ -201,12 +258,25 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
 fn timeline_ui(ui: &mut Ui, lang: Lang, view: &mut ResidentView) {
     ui.horizontal_wrapped(|ui| {
         let total = view.visible.len();
-        if ui.selectable_label(view.filter.is_none(), format!("{} {total}", lang.t("全部", "All"))).clicked() {
+        if ui
+            .selectable_label(
+                view.filter.is_none(),
+                format!("{} {total}", lang.t("全部", "All")),
+            )
+            .clicked()
+        {
             view.filter = None;
         }
         for c in RecordCategory::ALL {
             let n = view.visible.iter().filter(|h| h.category == c).count();
-            if n > 0 && ui.selectable_label(view.filter == Some(c), format!("{} {n}", format::category(lang, c))).clicked() {
+            if n > 0
+                && ui
+                    .selectable_label(
+                        view.filter == Some(c),
+                        format!("{} {n}", format::category(lang, c)),
+                    )
+                    .clicked()
+            {
                 view.filter = Some(c);
             }
         }
@@ -218,21 +288,30 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, view: &mut ResidentView) {
         .rev()
         .filter(|h| view.filter.is_none_or(|f| h.category == f))
         .collect();
-    egui::ScrollArea::vertical().id_salt("timeline").auto_shrink([false, false]).show(ui, |ui| {
-        let mut year = None;
-        for h in rows {
-            let y = Date::of_instant(h.record.at).year();
-            if year != Some(y) {
-                year = Some(y);
-                ui.add_space(4.0);
-                ui.label(RichText::new(format!("{y}")).strong().color(MUTED));
+    egui::ScrollArea::vertical()
+        .id_salt("timeline")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let mut year = None;
+            for h in rows {
+                let y = Date::of_instant(h.record.at).year();
+                if year != Some(y) {
+                    year = Some(y);
+                    ui.add_space(4.0);
+                    ui.label(RichText::new(format!("{y}")).strong().color(MUTED));
+                }
+                record_ui(ui, lang, view, h, &amended);
             }
-            record_ui(ui, lang, view, h, &amended);
-        }
-    });
+        });
 }
 
-fn record_ui(ui: &mut Ui, lang: Lang, view: &ResidentView, h: &HistoryEntry, all: &HashMap<Id, &HistoryEntry>) {
+fn record_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    view: &ResidentView,
+    h: &HistoryEntry,
+    all: &HashMap<Id, &HistoryEntry>,
+) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal_wrapped(|ui| {
@@ -242,15 +321,28 @@ fn record_ui(ui: &mut Ui, lang: Lang, view: &ResidentView, h: &HistoryEntry, all
         });
         let corrected = !h.amended_by.is_empty();
         let title = RichText::new(format::title(lang, &h.record.body)).strong();
-        ui.label(if corrected { title.strikethrough().color(MUTED) } else { title });
+        ui.label(if corrected {
+            title.strikethrough().color(MUTED)
+        } else {
+            title
+        });
         for line in format::details(lang, &h.record.body) {
-            ui.label(if corrected { RichText::new(line).color(MUTED) } else { RichText::new(line) });
+            ui.label(if corrected {
+                RichText::new(line).color(MUTED)
+            } else {
+                RichText::new(line)
+            });
         }
         for a in &h.amended_by {
             if let Some(fix) = all.get(a) {
                 ui.label(
-                    RichText::new(format!("{} {} ({})", lang.t("已更正于", "Corrected on"), format::time(fix.record.at), fix.record.clinician))
-                        .color(WARN),
+                    RichText::new(format!(
+                        "{} {} ({})",
+                        lang.t("已更正于", "Corrected on"),
+                        format::time(fix.record.at),
+                        fix.record.clinician
+                    ))
+                    .color(WARN),
                 );
             }
         }
