@@ -6,3 +6,7 @@
 pub mod card;
 pub mod decode;
 pub mod image;
+pub mod serial;
+pub mod source;
+pub mod wedge;
+pub mod worker;
