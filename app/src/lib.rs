@@ -5,4 +5,6 @@ pub mod cli;
 pub mod demo;
 pub mod gui;
 pub mod paths;
+pub mod scan;
 pub mod settings;
+pub mod trust;

@@ -21,7 +21,10 @@ pub struct Settings {
     pub hub_url: String,
     pub serial_port: String,
     pub serial_baud: u32,
+    /// `auto` (first camera), `none`, or a camera index.
     pub camera: String,
+    /// The pinned root key of the trust list (hex SEC1); empty means the card spec's demo root.
+    pub root_key: String,
 }
 
 impl Default for Settings {
@@ -34,7 +37,8 @@ impl Default for Settings {
             hub_url: String::new(),
             serial_port: String::new(),
             serial_baud: 9600,
-            camera: String::new(),
+            camera: "auto".into(),
+            root_key: String::new(),
         }
     }
 }

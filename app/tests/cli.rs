@@ -110,3 +110,227 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
         "{err}"
     );
 }
+
+fn write_qr(path: &std::path::Path, text: &str) {
+    let img = scanner::card::qr_image(text, 5).unwrap();
+    image::GrayImage::from_raw(img.width, img.height, img.pixels)
+        .unwrap()
+        .save(path)
+        .unwrap();
+}
+
+fn scan(
+    data: &std::path::Path,
+    files: &[&std::path::Path],
+    extra: &[&str],
+) -> Vec<serde_json::Value> {
+    let mut args: Vec<String> = vec!["scan".into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = clinic(data, &args);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+#[test]
+fn issue_a_card_then_scan_its_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(
+        clinic(&data, &["demo", "--residents", "100"])
+            .status
+            .success()
+    );
+    let hits = json(&clinic(&data, &["find", "王"]));
+    let resident = &hits[0]["resident"];
+    let png = dir.path().join("card.png");
+    let out = clinic(
+        &data,
+        &[
+            "card",
+            "issue",
+            resident["id"].as_str().unwrap(),
+            "--png",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(text.starts_with("EHC1:"));
+
+    // A payment code and an unreadable file beside it: reported, not fatal to the others.
+    let pay = dir.path().join("pay.png");
+    write_qr(&pay, "wxp://f2f0Xyz123");
+    let broken = dir.path().join("broken.png");
+    std::fs::write(&broken, b"not a png").unwrap();
+    let lines = scan(&data, &[&png, &pay, &broken], &[]);
+    assert_eq!(lines.len(), 3);
+    let card = &lines[0]["codes"][0];
+    assert_eq!(card["text"], text);
+    assert_eq!(card["kind"], "signed_card");
+    assert_eq!(card["outcome"], "valid");
+    assert_eq!(card["resident"]["id"], resident["id"]);
+    assert_eq!(lines[1]["codes"][0]["kind"], "not_a_health_card");
+    assert!(
+        lines[1]["codes"][0]["looks_like"]
+            .as_str()
+            .unwrap()
+            .contains("payment")
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable image")
+    );
+}
+
+#[test]
+fn a_forged_or_expired_card_is_refused_in_the_spec_words() {
+    use scanner::card::*;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = |iat: u64, exp: u64| CardToken {
+        iss: "CN-510000".into(),
+        iat,
+        exp,
+        card: CardClaims {
+            version: 1,
+            card_id: [1; 32],
+            name: "李娜".into(),
+            pinyin: None,
+            sex: 2,
+            birth_date: 19900101,
+            region: None,
+            id_hint: None,
+            holder_key: None,
+            insurance: None,
+        },
+    };
+    let expired = dir.path().join("expired.png");
+    write_qr(
+        &expired,
+        &issue_card(
+            &token(now - 3 * 365 * 86_400, now - 86_400),
+            &keys::demo::issuer(),
+        ),
+    );
+    let stranger = p256::ecdsa::SigningKey::from_slice(&[5; 32]).unwrap();
+    let unknown = dir.path().join("unknown.png");
+    write_qr(
+        &unknown,
+        &issue_card(&token(now - 100, now + 86_400), &stranger),
+    );
+    let lines = scan(&data, &[&expired, &unknown], &[]);
+    assert_eq!(lines[0]["codes"][0]["outcome"], "expired");
+    assert_eq!(lines[0]["codes"][0]["resolution"]["resolution"], "refused");
+    assert_eq!(lines[1]["codes"][0]["outcome"], "unknown_key");
+    assert_eq!(lines[1]["codes"][0]["outcome_words"], "unknown key");
+
+    // A genuine card of someone not in the store: register, pre-filled.
+    let fresh = dir.path().join("fresh.png");
+    write_qr(
+        &fresh,
+        &issue_card(&token(now - 100, now + 86_400), &keys::demo::issuer()),
+    );
+    let lines = scan(&data, &[&fresh], &[]);
+    assert_eq!(lines[0]["codes"][0]["outcome"], "valid");
+    assert_eq!(lines[0]["codes"][0]["resolution"]["resolution"], "unknown");
+}
+
+#[test]
+fn trust_lists_only_move_forward_and_must_be_signed_by_the_root() {
+    use scanner::card::*;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(
+        clinic(&data, &["trust", "show"]).status.success(),
+        "the demo list is installed"
+    );
+    let demo = TrustList::verify(
+        &std::fs::read(data.join("trust-list.ehtl")).unwrap(),
+        keys::demo::root().verifying_key(),
+    )
+    .unwrap();
+
+    // Version 2 revokes card [1;32] for codes issued before now: a card issued earlier is revoked.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut v2 = demo.clone();
+    v2.version = 2;
+    v2.revocations.push(Revocation {
+        card_id: [1; 32],
+        revoked_before: now,
+    });
+    let v2_file = dir.path().join("v2.ehtl");
+    std::fs::write(&v2_file, v2.sign(&keys::demo::root())).unwrap();
+    let out = clinic(&data, &["trust", "import", v2_file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Importing version 1 again is refused.
+    let v1_file = dir.path().join("v1.ehtl");
+    std::fs::write(&v1_file, demo.sign(&keys::demo::root())).unwrap();
+    let out = clinic(&data, &["trust", "import", v1_file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("older"));
+
+    // A list signed by another key is refused.
+    let evil = p256::ecdsa::SigningKey::from_slice(&[6; 32]).unwrap();
+    let mut v3 = v2.clone();
+    v3.version = 3;
+    let v3_file = dir.path().join("v3.ehtl");
+    std::fs::write(&v3_file, v3.sign(&evil)).unwrap();
+    let out = clinic(&data, &["trust", "import", v3_file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("root key"));
+
+    let token = CardToken {
+        iss: "CN-510000".into(),
+        iat: now - 1000,
+        exp: now + 86_400,
+        card: CardClaims {
+            version: 1,
+            card_id: [1; 32],
+            name: "李娜".into(),
+            pinyin: None,
+            sex: 2,
+            birth_date: 19900101,
+            region: None,
+            id_hint: None,
+            holder_key: None,
+            insurance: None,
+        },
+    };
+    let revoked = dir.path().join("revoked.png");
+    write_qr(&revoked, &issue_card(&token, &keys::demo::issuer()));
+    assert_eq!(
+        scan(&data, &[&revoked], &[])[0]["codes"][0]["outcome"],
+        "revoked"
+    );
+    // With the old list given explicitly, the same card verifies.
+    assert_eq!(
+        scan(
+            &data,
+            &[&revoked],
+            &["--trust-list", v1_file.to_str().unwrap()]
+        )[0]["codes"][0]["outcome"],
+        "valid"
+    );
+}

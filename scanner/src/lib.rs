@@ -3,6 +3,7 @@
 //! `decode` finds codes in grey images; `card` says what a code's text means and verifies
 //! signed codes offline against a trust list (and issues them). Knows nothing of egui or redb.
 
+pub mod camera;
 pub mod card;
 pub mod decode;
 pub mod image;

@@ -148,3 +148,27 @@ fn the_decode_worker_drops_stale_frames_and_reads_the_latest() {
         "stale frames were dropped, not queued ({dropped})"
     );
 }
+
+#[test]
+fn no_camera_is_a_state_not_a_failure() {
+    // This machine has no camera: the worker reports it and keeps running (and would
+    // reconnect if one were plugged in).
+    if !scanner::camera::list_cameras().is_empty() {
+        return; // a real camera is attached: nothing to prove here
+    }
+    let (tx, rx) = channel();
+    let (rtx, _rrx) = channel();
+    let decoder = Arc::new(DecodeWorker::spawn(rtx, Arc::new(|| {})));
+    let worker = scanner::camera::CameraWorker::spawn(None, decoder, tx, Arc::new(|| {}));
+    let e = next_matching(&rx, "camera state", |e| {
+        matches!(e, ScanEvent::State { .. })
+    });
+    match e {
+        ScanEvent::State {
+            source: Source::Camera,
+            state: DeviceState::Absent(why),
+        } => assert!(why.contains("no camera"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    drop(worker); // stops promptly
+}

@@ -110,7 +110,7 @@ impl Store {
 
 /// What the front desk fills in to register a resident. Identifiers arrive as typed text and
 /// are validated here, so every caller gets the same clear errors.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NewResident {
     pub name: String,
     pub sex: Sex,

@@ -1,9 +1,12 @@
 //! Headless subcommands, for scripts and tests. Output is JSON or plain text on stdout;
 //! errors go to stderr with a non-zero exit status.
 
+mod bench_decode;
 mod bench_storage;
+mod card;
 mod json;
 mod query;
+mod scan;
 mod stats;
 
 use std::path::PathBuf;
@@ -48,11 +51,49 @@ pub enum Cmd {
     /// A resident's complete history; prints JSON. ID: resident id, ID number, card or
     /// insurance number.
     History { id: String },
+    /// Decode and verify the codes in image files; one JSON object per file.
+    Scan {
+        /// Verify against this trust list instead of the installed one.
+        #[arg(long)]
+        trust_list: Option<PathBuf>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Printed eHealth cards.
+    Card {
+        #[command(subcommand)]
+        what: CardCmd,
+    },
+    /// The trust list of card issuers.
+    Trust {
+        #[command(subcommand)]
+        what: TrustCmd,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         what: Bench,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CardCmd {
+    /// Issue (print) a signed card for a resident; prints the EHC1 text.
+    Issue {
+        /// Resident id, ID number, card or insurance number.
+        resident: String,
+        /// Also write the QR code as a PNG image.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TrustCmd {
+    /// Install a newer trust list from a file (e.g. a USB stick).
+    Import { file: PathBuf },
+    /// Show the installed trust list.
+    Show,
 }
 
 #[derive(Subcommand, Debug)]
@@ -71,6 +112,13 @@ pub enum Bench {
         samples: usize,
         #[arg(long, hide = true)]
         query_only: bool,
+    },
+    /// Decode the public QR corpus and 1280×720 webcam-like frames; print rates and times.
+    Decode {
+        #[arg(long, default_value = "fixtures/qr-corpus")]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        frames: usize,
     },
 }
 
@@ -127,5 +175,36 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             samples,
             query_only,
         }),
+        Cmd::Bench {
+            what: Bench::Decode { corpus, frames },
+        } => bench_decode::run(&corpus, frames),
+        Cmd::Scan { trust_list, files } => {
+            let store = open_store(&data_dir)?;
+            let root = crate::trust::root_key(&settings.root_key)?;
+            let list = match trust_list {
+                Some(file) => Some(crate::trust::read(&file, &root)?),
+                None => crate::trust::load_or_install(&data_dir, &root)?,
+            };
+            let mut verifier = scanner::card::Verifier::new(list);
+            anyhow::ensure!(
+                scan::run(&store, &mut verifier, &files),
+                "some files could not be read"
+            );
+            Ok(())
+        }
+        Cmd::Card {
+            what: CardCmd::Issue { resident, png },
+        } => card::issue(
+            &open_store(&data_dir)?,
+            &cli_actor(&settings),
+            &resident,
+            png.as_deref(),
+        ),
+        Cmd::Trust {
+            what: TrustCmd::Import { file },
+        } => card::trust_import(&data_dir, &settings.root_key, &file),
+        Cmd::Trust {
+            what: TrustCmd::Show,
+        } => card::trust_show(&data_dir, &settings.root_key),
     }
 }
