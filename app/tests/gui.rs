@@ -42,21 +42,39 @@ fn store(dir: &std::path::Path, demo_residents: usize) -> Arc<Store> {
 }
 
 fn harness(store: Arc<Store>, dir: &std::path::Path) -> Harness<'static, ClinicApp> {
+    harness_at(store, dir, 1.0 / 60.0)
+}
+
+/// A harness whose frames are `step_dt` seconds apart (60 fps by default).
+fn harness_at(
+    store: Arc<Store>,
+    dir: &std::path::Path,
+    step_dt: f32,
+) -> Harness<'static, ClinicApp> {
     let dir = dir.to_path_buf();
     Harness::builder()
         .with_size([1366.0, 768.0])
+        .with_step_dt(step_dt)
         .with_context_setup(app::gui::fonts::install)
         .build_eframe(move |cc| {
             ClinicApp::new(cc.egui_ctx.clone(), store, Settings::default(), dir)
         })
 }
 
+/// Types into the field labelled `label` as a person would: the keyboard-wedge filter holds
+/// typed text for a few tens of milliseconds (it might be a scanner burst), so let a few
+/// frames pass before the next action.
+fn type_into(h: &mut Harness<'_, ClinicApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.get_by_label(label).type_text(text);
+    h.run_steps(4);
+    h.run();
+}
+
 fn log_in(h: &mut Harness<'_, ClinicApp>, user: &str, password: &str) {
     h.run();
-    h.get_by_label("用户名").focus();
-    h.get_by_label("用户名").type_text(user);
-    h.get_by_label("密码").focus();
-    h.get_by_label("密码").type_text(password);
+    type_into(h, "用户名", user);
+    type_into(h, "密码", password);
     h.get_by_role_and_label(Role::Button, "登录").click();
     h.run();
 }
@@ -79,9 +97,7 @@ fn log_in_search_and_read_a_history_which_is_audited() {
     log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
     assert!(h.state().state.session.is_some());
 
-    h.get_by_label("查找居民").focus();
-    h.get_by_label("查找居民").type_text(&target.initials);
-    h.run();
+    type_into(&mut h, "查找居民", &target.initials);
     h.get_all_by_label_contains(&target.birth_date.to_string())
         .next()
         .unwrap()
@@ -106,9 +122,7 @@ fn an_id_number_with_a_wrong_check_digit_says_which_digit() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(store(dir.path(), 50), dir.path());
     log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
-    h.get_by_label("查找居民").focus();
-    h.get_by_label("查找居民").type_text("420921198503150016");
-    h.run();
+    type_into(&mut h, "查找居民", "420921198503150016");
     h.get_by_label_contains("should be 5");
 }
 
@@ -150,4 +164,165 @@ fn an_empty_store_offers_the_demo_township_and_loads_it_with_progress() {
     h.get_by_label_contains("演示数据已载入");
     log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
     assert!(h.state().state.session.is_some());
+}
+
+/// A printed card for `resident`, issued now by the demo issuer.
+fn card_text(store: &Store, resident: &storage::model::Resident) -> String {
+    let now = (store.clock().now_ms() / 1000) as u64;
+    let card = resident.card_id().map(|c| c.0).unwrap_or([3; 32]);
+    let token = app::scan::token_for(resident, card, "CN-510000", now - 60, now + 365 * 86_400);
+    scanner::card::issue_card(&token, &scanner::card::keys::demo::issuer())
+}
+
+fn a_resident_with_a_card(store: &Store) -> storage::model::Resident {
+    store
+        .search("王", None)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.resident)
+        .find(|r| r.card_id().is_some())
+        .unwrap()
+}
+
+#[test]
+fn a_code_from_the_scanner_channel_opens_the_record_with_an_audited_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 200);
+    let target = a_resident_with_a_card(&store);
+    let mut h = harness(store.clone(), dir.path());
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    let sender = h.state().scanners.sender();
+    sender
+        .send(scanner::source::ScanEvent::Code {
+            text: card_text(&store, &target),
+            source: scanner::source::Source::Serial,
+        })
+        .unwrap();
+    h.run();
+    assert_eq!(
+        h.state().records.open.as_ref().map(|o| o.resident.id),
+        Some(target.id)
+    );
+    let audit = store.audit_for_resident(target.id).unwrap();
+    assert!(audit.iter().any(|(_, a)| a.action == AuditAction::ViewHistory && a.reason.starts_with("card scan")));
+}
+
+#[test]
+fn a_wedge_burst_opens_the_record_and_never_reaches_the_search_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 200);
+    let target = a_resident_with_a_card(&store);
+    let id_number = target.id_number().unwrap().as_str().to_string();
+    let mut h = harness(store, dir.path());
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    h.get_by_label("查找居民").focus();
+    h.run();
+    // A scanner types 18 characters and Enter, one per frame (16 ms apart).
+    for c in id_number.chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.step();
+    }
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(
+        h.state().records.query,
+        "",
+        "the burst was typed into the search box"
+    );
+    assert_eq!(
+        h.state().records.open.as_ref().map(|o| o.resident.id),
+        Some(target.id)
+    );
+}
+
+#[test]
+fn an_expired_card_is_refused_with_a_translated_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 100);
+    let target = a_resident_with_a_card(&store);
+    let now = (store.clock().now_ms() / 1000) as u64;
+    let token = app::scan::token_for(
+        &target,
+        target.card_id().unwrap().0,
+        "CN-510000",
+        now - 900 * 86_400,
+        now - 86_400,
+    );
+    let text = scanner::card::issue_card(&token, &scanner::card::keys::demo::issuer());
+    let mut h = harness(store, dir.path());
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    h.state()
+        .scanners
+        .sender()
+        .send(scanner::source::ScanEvent::Code {
+            text,
+            source: scanner::source::Source::Camera,
+        })
+        .unwrap();
+    h.run();
+    h.get_by_label_contains("此卡已过期");
+    assert!(h.state().records.open.is_none());
+}
+
+#[test]
+fn an_unknown_genuine_card_opens_a_prefilled_registration() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 50);
+    let stranger = storage::model::Resident {
+        name: "欧阳明".into(),
+        sex: storage::model::Sex::Male,
+        birth_date: "1979-05-04".parse().unwrap(),
+        ..Default::default()
+    };
+    let text = card_text(&store, &stranger);
+    let mut h = harness(store.clone(), dir.path());
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    h.state()
+        .scanners
+        .sender()
+        .send(scanner::source::ScanEvent::Code {
+            text,
+            source: scanner::source::Source::Wedge,
+        })
+        .unwrap();
+    h.run();
+    let form = h
+        .state()
+        .records
+        .register
+        .clone()
+        .expect("registration form");
+    assert_eq!(form.name, "欧阳明");
+    assert_eq!(form.birth_date, "1979-05-04");
+    h.get_by_role_and_label(Role::Button, "登记").click();
+    h.run();
+    let opened = h
+        .state()
+        .records
+        .open
+        .as_ref()
+        .expect("the new record opens");
+    assert_eq!(opened.resident.name, "欧阳明");
+    assert!(opened.resident.provisional);
+    let card = storage::model::Identifier::Card(storage::model::CardId([3; 32]));
+    assert_eq!(
+        store.find_by_identifier(&card).unwrap(),
+        Some(opened.resident.id)
+    );
+}
+
+#[test]
+fn a_person_typing_key_by_key_gets_every_character() {
+    let dir = tempfile::tempdir().unwrap();
+    // Frames 120 ms apart: a brisk typist, one key per frame.
+    let mut h = harness_at(store(dir.path(), 50), dir.path(), 0.12);
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    h.get_by_label("查找居民").focus();
+    h.run();
+    for c in "wang".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().records.query, "wang");
 }

@@ -8,6 +8,7 @@ use storage::Store;
 
 use super::command::Command;
 use super::i18n::Lang;
+use super::scanning::{Checked, Scanners};
 use super::screens::login::{Login, login_ui};
 use super::screens::records::{Records, records_ui};
 use super::screens::welcome::{Welcome, welcome_ui};
@@ -15,6 +16,7 @@ use super::state::{AppState, Notice, Session, role_name};
 use super::style::{DANGER, MUTED};
 use super::widgets::history::ResidentView;
 use super::workers::DemoLoader;
+use crate::scan::Resolution;
 use crate::settings::Settings;
 
 pub struct ClinicApp {
@@ -23,6 +25,9 @@ pub struct ClinicApp {
     login: Login,
     pub records: Records,
     demo: Option<DemoLoader>,
+    pub scanners: Scanners,
+    /// The camera preview texture and the preview frame count it shows.
+    preview: Option<(u64, egui::TextureHandle)>,
     commands: Vec<Command>,
     ctx: egui::Context,
 }
@@ -35,8 +40,20 @@ impl ClinicApp {
         data_dir: PathBuf,
     ) -> ClinicApp {
         super::style::apply(&ctx);
+        let mut notice = None;
+        let trust = crate::trust::root_key(&settings.root_key)
+            .and_then(|root| crate::trust::load_or_install(&data_dir, &root))
+            .unwrap_or_else(|e| {
+                notice = Some(Notice::Error(format!("{e:#}")));
+                None
+            });
+        let scanners = Scanners::start(&ctx, &settings, scanner::card::Verifier::new(trust));
+        let mut state = AppState::new(store, settings, data_dir);
+        state.notice = notice;
         ClinicApp {
-            state: AppState::new(store, settings, data_dir),
+            state,
+            scanners,
+            preview: None,
             welcome: Welcome::default(),
             login: Login::default(),
             records: Records::default(),
@@ -62,7 +79,8 @@ impl ClinicApp {
 
     /// Draws one frame. Tests call this through egui_kittest.
     pub fn ui_root(&mut self, ui: &mut Ui) {
-        self.poll_workers();
+        self.scanners.filter_wedge(ui.ctx());
+        self.poll_workers(ui.ctx());
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         let no_staff = self
@@ -71,6 +89,7 @@ impl ClinicApp {
             .staff()
             .map(|s| s.is_empty())
             .unwrap_or(true);
+        let outline = self.preview_outline();
         let commands = &mut self.commands;
         if self.state.session.is_none() && (no_staff || self.demo.is_some()) {
             egui::CentralPanel::default().show(ui, |ui| {
@@ -87,14 +106,112 @@ impl ClinicApp {
                 login_ui(ui, &self.state, &mut self.login, commands)
             });
         } else {
-            records_ui(ui, &self.state, &mut self.records, commands);
+            let preview = self.preview.as_ref().map(|(_, t)| (t, outline.as_slice()));
+            records_ui(ui, &self.state, &mut self.records, preview, commands);
         }
         for command in std::mem::take(&mut self.commands) {
             self.apply(command);
         }
     }
 
-    fn poll_workers(&mut self) {
+    /// The last camera code's corners as fractions of the frame.
+    fn preview_outline(&self) -> Vec<egui::Pos2> {
+        let Some(camera) = &self.scanners.camera else {
+            return Vec::new();
+        };
+        let (w, h) = camera.preview.lock().map(|p| p.full_size).unwrap_or((1, 1));
+        self.scanners
+            .last_outline
+            .iter()
+            .map(|(x, y)| egui::pos2(x / w.max(1) as f32, y / h.max(1) as f32))
+            .collect()
+    }
+
+    fn update_preview(&mut self, ctx: &egui::Context) {
+        let Some(camera) = &self.scanners.camera else {
+            return;
+        };
+        let Ok(p) = camera.preview.lock() else { return };
+        let Some(frame) = &p.frame else { return };
+        if self.preview.as_ref().is_some_and(|(n, _)| *n == p.frames) {
+            return;
+        }
+        let image = egui::ColorImage::from_gray(
+            [frame.width as usize, frame.height as usize],
+            &frame.pixels,
+        );
+        match &mut self.preview {
+            Some((n, texture)) => {
+                texture.set(image, egui::TextureOptions::LINEAR);
+                *n = p.frames;
+            }
+            None => {
+                self.preview = Some((
+                    p.frames,
+                    ctx.load_texture("camera", image, egui::TextureOptions::LINEAR),
+                ))
+            }
+        }
+    }
+
+    /// What a scanned code leads to: the resident's record, a registration form, or a message
+    /// saying why the code was refused.
+    fn handle_scan(&mut self, checked: Checked) {
+        let lang = self.state.lang;
+        if self.state.session.is_none() {
+            self.state.notice = Some(Notice::Error(
+                lang.t("请先登录再扫码", "Log in before scanning").into(),
+            ));
+            return;
+        }
+        let source = super::format::source(lang, checked.source);
+        let warnings = checked.scan.warnings.join("; ");
+        match checked.resolution {
+            Resolution::Resident { id } => {
+                self.records.register = None;
+                self.commands.push(Command::OpenResident {
+                    id,
+                    reason: format!("card scan ({source})"),
+                });
+                if !warnings.is_empty() {
+                    self.state.notice = Some(Notice::Info(warnings));
+                }
+            }
+            Resolution::Unknown { prefill } => {
+                let origin = lang.t("此卡有效，但居民尚未在本机登记：请核对后登记", "The card is genuine but the resident is not registered here: check and register");
+                self.records.register = Some(super::screens::register::Register::from_prefill(
+                    &prefill,
+                    origin.into(),
+                ));
+            }
+            Resolution::Refused { outcome } => {
+                self.state.notice = Some(Notice::Error(format!(
+                    "{source}: {}",
+                    super::format::outcome(lang, &outcome)
+                )));
+            }
+            Resolution::NotACard { looks_like } => {
+                self.state.notice = Some(Notice::Error(format!(
+                    "{source}: {} ({looks_like})",
+                    lang.t("这不是电子健康卡", "This is not a health card")
+                )));
+            }
+            Resolution::Invalid { message } => {
+                self.state.notice = Some(Notice::Error(format!("{source}: {message}")));
+            }
+        }
+    }
+
+    fn poll_workers(&mut self, ctx: &egui::Context) {
+        let time = ctx.input(|i| i.time);
+        let (checked, warnings) = self.scanners.poll(&self.state.store, time);
+        for c in checked {
+            self.handle_scan(c);
+        }
+        if let Some(w) = warnings.into_iter().last() {
+            self.state.notice = Some(Notice::Error(w));
+        }
+        self.update_preview(ctx);
         if let Some(result) = self.demo.as_mut().and_then(DemoLoader::poll) {
             self.demo = None;
             self.state.refresh_facility();
@@ -218,6 +335,26 @@ impl ClinicApp {
                 "{} {outbox}",
                 lang.t("待上传", "Waiting to upload:")
             ));
+            ui.separator();
+            for source in [
+                scanner::source::Source::Camera,
+                scanner::source::Source::Serial,
+                scanner::source::Source::Wedge,
+            ] {
+                let (mark, color, detail) = match self.scanners.states.get(&source) {
+                    Some(scanner::source::DeviceState::Connected(d)) => {
+                        ("✓", super::style::OK, d.clone())
+                    }
+                    Some(scanner::source::DeviceState::Lost(d)) => ("!", DANGER, d.clone()),
+                    Some(scanner::source::DeviceState::Absent(d)) => ("–", MUTED, d.clone()),
+                    None => ("…", MUTED, String::new()),
+                };
+                ui.label(
+                    RichText::new(format!("{} {mark}", super::format::source(lang, source)))
+                        .color(color),
+                )
+                .on_hover_text(detail);
+            }
             ui.separator();
             ui.label(RichText::new(self.state.store.device()).color(MUTED));
             if let Some(view) = &self.records.open {

@@ -294,3 +294,37 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
     out.retain(|l| !l.is_empty());
     out
 }
+
+/// What a verification outcome means for the person at the desk, and what to do.
+pub fn outcome(lang: Lang, o: &scanner::card::Outcome) -> String {
+    use scanner::card::Outcome as O;
+    let day = |s: u64| Date::of_instant(s as i64 * 1000).to_string();
+    match o {
+        O::Valid => lang.t("有效", "valid").into(),
+        O::Expired { since } => format!("{} {}", lang.t("此卡已过期，失效日期", "This card expired on"), day(*since)),
+        O::NotYetValid { from } => format!("{} {}", lang.t("此卡尚未生效，生效日期", "This card is not valid before"), day(*from)),
+        O::SignatureInvalid => lang.t("签名无效：此码可能被篡改或伪造", "Signature invalid: the code may be altered or forged").into(),
+        O::UnknownKey { kid } => format!(
+            "{} ({kid})",
+            lang.t("签发机构未知：请更新信任列表", "Unknown issuer: update the trust list")
+        ),
+        O::KeyNotValidAtIat => lang.t("签发时该机构密钥无效", "The issuer's key was not valid when the card was issued").into(),
+        O::Revoked => lang.t("此卡已挂失作废，请使用新卡", "This card was revoked: ask for the new card").into(),
+        O::StalePresentation { .. } => lang.t("动态码已失效，请在手机上刷新后再扫", "The phone code is stale: refresh it on the phone and scan again").into(),
+        O::ReplayedPresentation => lang.t("动态码已被使用过（可能是截图），请刷新", "This phone code was already used (a screenshot?): refresh it").into(),
+        O::NeedsLiveCode => lang.t("手机绑定的卡须出示手机上的动态码，截图无效", "A phone-bound card needs the live code from the phone; a screenshot is not accepted").into(),
+        O::Malformed { layer, .. } => format!("{} ({})", lang.t("无法读取此码", "This code cannot be read"), layer.as_str()),
+        O::PlatformCardCode => lang.t("平台电子健康卡", "platform eHealth card code").into(),
+    }
+}
+
+pub fn source(lang: Lang, s: scanner::source::Source) -> &'static str {
+    use scanner::source::Source as S;
+    match s {
+        S::Camera => lang.t("摄像头", "Camera"),
+        S::Serial => lang.t("扫码墩", "Scanning pier"),
+        S::Wedge => lang.t("扫码枪", "Wedge scanner"),
+        S::File => lang.t("图片", "Image"),
+        S::Typed => lang.t("输入", "Typed"),
+    }
+}

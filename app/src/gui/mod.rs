@@ -5,6 +5,7 @@ pub mod command;
 pub mod fonts;
 pub mod format;
 pub mod i18n;
+pub mod scanning;
 pub mod screens;
 pub mod state;
 pub mod style;

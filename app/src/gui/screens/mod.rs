@@ -3,4 +3,5 @@
 
 pub mod login;
 pub mod records;
+pub mod register;
 pub mod welcome;

@@ -20,6 +20,8 @@ pub struct Records {
     exact: Option<Id>,
     error: Option<String>,
     pub open: Option<ResidentView>,
+    /// The registration form, when open (replaces the record view).
+    pub register: Option<crate::gui::screens::register::Register>,
     focused: bool,
 }
 
@@ -52,7 +54,33 @@ impl Records {
     }
 }
 
-pub fn records_ui(ui: &mut Ui, state: &AppState, r: &mut Records, commands: &mut Vec<Command>) {
+/// The live camera picture with the last code found outlined (points scaled to the preview).
+fn camera_preview_ui(ui: &mut Ui, texture: &egui::TextureHandle, outline: &[egui::Pos2]) {
+    let size =
+        texture.size_vec2() * (ui.available_width().min(300.0) / texture.size_vec2().x.max(1.0));
+    let response = ui.add(egui::Image::new((texture.id(), size)));
+    if outline.len() >= 3 {
+        let rect = response.rect;
+        let points: Vec<egui::Pos2> = outline
+            .iter()
+            .map(|p| rect.min + egui::vec2(p.x * rect.width(), p.y * rect.height()))
+            .collect();
+        ui.painter().add(egui::Shape::closed_line(
+            points,
+            egui::Stroke::new(2.0, crate::gui::style::OK),
+        ));
+    }
+}
+
+/// The record screen. `preview`: the camera texture and the last code's outline, as fractions
+/// of the frame.
+pub fn records_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    r: &mut Records,
+    preview: Option<(&egui::TextureHandle, &[egui::Pos2])>,
+    commands: &mut Vec<Command>,
+) {
     let lang = state.lang;
     egui::Panel::left("search")
         .default_size(330.0)
@@ -79,6 +107,15 @@ pub fn records_ui(ui: &mut Ui, state: &AppState, r: &mut Records, commands: &mut
                 ui.add(egui::TextEdit::singleline(&mut r.year).desired_width(60.0))
                     .labelled_by(label.id);
             });
+            if ui
+                .button(lang.t("+ 登记新居民", "+ Register a resident"))
+                .clicked()
+            {
+                r.register = Some(Default::default());
+            }
+            if let Some((texture, outline)) = preview {
+                camera_preview_ui(ui, texture, outline);
+            }
             r.search(state);
             let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if let Some(e) = &r.error {
@@ -154,9 +191,14 @@ pub fn records_ui(ui: &mut Ui, state: &AppState, r: &mut Records, commands: &mut
                 }
             });
         });
-    egui::CentralPanel::default().show(ui, |ui| match &mut r.open {
-        Some(view) => resident_ui(ui, lang, state.today(), view),
-        None => {
+    egui::CentralPanel::default().show(ui, |ui| match (&mut r.register, &mut r.open) {
+        (Some(form), _) => {
+            if !crate::gui::screens::register::register_ui(ui, state, form, commands) {
+                r.register = None;
+            }
+        }
+        (None, Some(view)) => resident_ui(ui, lang, state.today(), view),
+        (None, None) => {
             ui.add_space(40.0);
             ui.vertical_centered(|ui| {
                 ui.label(

@@ -1,0 +1,187 @@
+//! The scanners of the window: webcam, serial pier and keyboard wedge feed one channel; every
+//! code is verified offline and resolved to a resident. The logic is in `scanner` and
+//! `crate::scan`; this module only wires devices to the UI.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use egui::{Event, Key};
+use scanner::camera::CameraWorker;
+use scanner::card::{Scan, Verifier};
+use scanner::serial::{SerialConfig, SerialWorker};
+use scanner::source::{DeviceState, ScanEvent, Source};
+use scanner::wedge::{WedgeConfig, WedgeDetector, WedgeOutput};
+use scanner::worker::{DecodeWorker, FrameResult};
+
+use crate::scan::{Resolution, resolve};
+use crate::settings::Settings;
+
+/// A code the window has checked, with what to do about it.
+pub struct Checked {
+    pub scan: Scan,
+    pub resolution: Resolution,
+    pub source: Source,
+}
+
+pub struct Scanners {
+    events_tx: Sender<ScanEvent>,
+    events: Receiver<ScanEvent>,
+    frames: Receiver<FrameResult>,
+    pub verifier: Verifier,
+    wedge: WedgeDetector,
+    pub states: HashMap<Source, DeviceState>,
+    pub camera: Option<CameraWorker>,
+    _serial: Option<SerialWorker>,
+    /// Last camera code and when it was handled: a card held in front of the camera is read
+    /// once, not thirty times a second.
+    last_camera: Option<(String, f64)>,
+    /// Where the last camera code was, for the preview outline (full-frame pixels).
+    pub last_outline: Vec<(f32, f32)>,
+}
+
+impl Scanners {
+    /// Starts the configured devices.
+    pub fn start(ctx: &egui::Context, settings: &Settings, verifier: Verifier) -> Scanners {
+        let (events_tx, events) = channel();
+        let (frames_tx, frames) = channel();
+        let waker = {
+            let ctx = ctx.clone();
+            Arc::new(move || ctx.request_repaint()) as scanner::source::Waker
+        };
+        let mut states = HashMap::new();
+        states.insert(Source::Wedge, DeviceState::Connected(String::new()));
+        let serial = if settings.serial_port.trim().is_empty() {
+            states.insert(Source::Serial, DeviceState::Absent("not configured".into()));
+            None
+        } else {
+            let config = SerialConfig {
+                baud: settings.serial_baud,
+                ..SerialConfig::new(&settings.serial_port)
+            };
+            Some(SerialWorker::spawn(
+                config,
+                events_tx.clone(),
+                waker.clone(),
+            ))
+        };
+        let camera = match settings.camera.trim() {
+            "none" | "" => {
+                states.insert(Source::Camera, DeviceState::Absent("off".into()));
+                None
+            }
+            choice => {
+                let decoder = Arc::new(DecodeWorker::spawn(frames_tx, waker.clone()));
+                Some(CameraWorker::spawn(
+                    choice.parse().ok(),
+                    decoder,
+                    events_tx.clone(),
+                    waker,
+                ))
+            }
+        };
+        Scanners {
+            events_tx,
+            events,
+            frames,
+            verifier,
+            wedge: WedgeDetector::new(WedgeConfig::default()),
+            states,
+            camera,
+            _serial: serial,
+            last_camera: None,
+            last_outline: Vec::new(),
+        }
+    }
+
+    /// The channel every source writes to (tests inject decoded codes here).
+    pub fn sender(&self) -> Sender<ScanEvent> {
+        self.events_tx.clone()
+    }
+
+    /// Takes keyboard-wedge bursts out of this frame's input before any widget sees them,
+    /// and gives a person's typing back (held at most a few tens of milliseconds).
+    pub fn filter_wedge(&mut self, ctx: &egui::Context) {
+        let mut scans = Vec::new();
+        ctx.input_mut(|input| {
+            let t = input.time;
+            let mut kept = Vec::with_capacity(input.events.len());
+            let mut released = Vec::new();
+            for event in std::mem::take(&mut input.events) {
+                match &event {
+                    Event::Text(text) => released.extend(self.wedge.text(text, t)),
+                    Event::Key {
+                        key: Key::Enter,
+                        pressed: true,
+                        ..
+                    } => released.extend(self.wedge.enter(t)),
+                    _ => kept.push(event),
+                }
+            }
+            released.extend(self.wedge.tick(t));
+            for out in released {
+                match out {
+                    WedgeOutput::Scan(code) => scans.push(code),
+                    WedgeOutput::Typed(text) => kept.push(Event::Text(text)),
+                    WedgeOutput::Enter => kept.push(Event::Key {
+                        key: Key::Enter,
+                        physical_key: Some(Key::Enter),
+                        pressed: true,
+                        repeat: false,
+                        modifiers: input.modifiers,
+                    }),
+                }
+            }
+            input.events = kept;
+        });
+        if self.wedge.holding() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(40));
+        }
+        for code in scans {
+            let _ = self.events_tx.send(ScanEvent::Code {
+                text: code,
+                source: Source::Wedge,
+            });
+        }
+    }
+
+    /// Drains every source; returns the codes checked this frame.
+    pub fn poll(&mut self, store: &storage::Store, time: f64) -> (Vec<Checked>, Vec<String>) {
+        let mut checked = Vec::new();
+        let mut warnings = Vec::new();
+        let now_s = (store.clock().now_ms() / 1000).max(0) as u64;
+        while let Ok(result) = self.frames.try_recv() {
+            for code in result.codes {
+                let repeat = self
+                    .last_camera
+                    .as_ref()
+                    .is_some_and(|(t, at)| *t == code.text && time - at < 3.0);
+                self.last_outline = code.points.clone();
+                if !repeat {
+                    self.last_camera = Some((code.text.clone(), time));
+                    let _ = self.events_tx.send(ScanEvent::Code {
+                        text: code.text,
+                        source: Source::Camera,
+                    });
+                }
+            }
+        }
+        while let Ok(event) = self.events.try_recv() {
+            match event {
+                ScanEvent::Code { text, source } => {
+                    let (scan, resolution) = resolve(store, &mut self.verifier, &text, now_s);
+                    checked.push(Checked {
+                        scan,
+                        resolution,
+                        source,
+                    });
+                }
+                ScanEvent::State { source, state } => {
+                    self.states.insert(source, state);
+                }
+                ScanEvent::Warning { message, .. } => warnings.push(message),
+            }
+        }
+        (checked, warnings)
+    }
+}
