@@ -8,3 +8,22 @@ pub mod paths;
 pub mod scan;
 pub mod settings;
 pub mod trust;
+
+/// The whole program: parse the command line, run the window or a subcommand, report errors
+/// on stderr with a failure status.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    let args = cli::Cli::parse();
+    let data_dir = args.data.clone().unwrap_or_else(paths::default_data_dir);
+    let result = match args.command {
+        Some(cmd) => cli::run(data_dir, cmd),
+        None => gui::run(data_dir, args.demo),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clinic: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

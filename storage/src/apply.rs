@@ -40,6 +40,7 @@ pub(crate) struct Tables<'t> {
     claims: Table<'t, u128, &'static [u8]>,
     claims_by_status: Table<'t, (u8, u128), ()>,
     payments: Table<'t, (u128, i64, u128), i64>,
+    by_resident: Table<'t, (u128, u128), ()>,
     audit_by_resident: Table<'t, (u128, i64, u128), ()>,
 }
 
@@ -63,6 +64,7 @@ impl<'t> Tables<'t> {
             claims: tx.open_table(CLAIMS)?,
             claims_by_status: tx.open_table(CLAIMS_BY_STATUS)?,
             payments: tx.open_table(PAYMENTS)?,
+            by_resident: tx.open_table(BY_RESIDENT)?,
             audit_by_resident: tx.open_table(AUDIT_BY_RESIDENT)?,
         })
     }
@@ -100,6 +102,11 @@ pub(crate) fn apply(t: &mut Tables, change: &Change) -> Result<Applied> {
     t.changes.insert(change.id.0, bytes.as_slice())?;
     let seq = t.journal.last()?.map_or(0, |(k, _)| k.value()) + 1;
     t.journal.insert(seq, change.id.0)?;
+    if let Some(r) = change.body.resident() {
+        if !matches!(change.body, Body::Record(_) | Body::Audit(_)) {
+            t.by_resident.insert((r.0, change.id.0), ())?;
+        }
+    }
     effect(t)?;
     Ok(Applied::New(seq))
 }

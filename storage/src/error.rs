@@ -39,6 +39,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// The storage itself failed (not the data): the transaction must be abandoned.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(self, Error::Db(_) | Error::DiskFull | Error::InUse)
+    }
+
     /// Errors worth retrying later (the disk may be freed, the lock released).
     pub fn is_transient(&self) -> bool {
         matches!(self, Error::InUse | Error::DiskFull)

@@ -71,6 +71,10 @@ pub(crate) fn prepare(db: &Database) -> Result<(String, Hlc)> {
     // Creating the tables up front lets readers open them before the first write.
     crate::apply::Tables::open(&tx)?;
     let _ = tx.open_table(tables::STAFF)?;
+    let _ = tx.open_table(tables::OUTBOX_REJECTED)?;
+    let _ = tx.open_table(tables::DEVICES)?;
+    let _ = tx.open_table(tables::ENROLMENTS)?;
+    let _ = tx.open_table(tables::FROM_UPSTREAM)?;
     tx.commit()?;
     Ok(result)
 }

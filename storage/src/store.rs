@@ -159,6 +159,21 @@ impl Store {
     /// most once; none enters the outbox. `durable: false` skips the fsync for bulk loads
     /// (a later durable commit makes everything before it durable).
     pub fn apply_remote(&self, changes: &[Change], durable: bool) -> Result<Vec<Result<Applied>>> {
+        self.apply_remote_at(changes, durable, None)
+    }
+
+    /// Like [`Store::apply_remote`], and records `cursor` (a meta key and value, e.g. the hub's
+    /// pull sequence) in the same transaction: after a crash the cursor never runs ahead of, or
+    /// behind, what was applied.
+    ///
+    /// A change the model refuses gets its own error in the result and the others go on; a
+    /// storage failure (disk full, I/O) aborts the whole batch and is returned.
+    pub fn apply_remote_at(
+        &self,
+        changes: &[Change],
+        durable: bool,
+        cursor: Option<(&str, u64)>,
+    ) -> Result<Vec<Result<Applied>>> {
         let mut w = self.writer();
         let mut tx = self.db.begin_write()?;
         if !durable {
@@ -171,16 +186,39 @@ impl Store {
             let mut t = Tables::open(&tx)?;
             for change in changes {
                 let outcome = apply(&mut t, change);
-                if outcome.is_ok() {
-                    hlc = hlc.observe(change.hlc);
+                match &outcome {
+                    Ok(_) => hlc = hlc.observe(change.hlc),
+                    Err(e) if e.is_storage_failure() => {
+                        // Dropping the transaction aborts everything it wrote.
+                        return Err(outcome.err().unwrap_or(Error::DiskFull));
+                    }
+                    Err(_) => {}
                 }
                 outcomes.push(outcome);
             }
             t.meta.insert("hlc", hlc.0.to_le_bytes().as_slice())?;
+            if let Some((key, value)) = cursor {
+                t.meta.insert(key, value.to_le_bytes().as_slice())?;
+            }
         }
         tx.commit()?;
         w.hlc = hlc;
         Ok(outcomes)
+    }
+
+    /// A counter or cursor kept in the store (0 when never set).
+    pub fn meta_u64(&self, key: &str) -> Result<u64> {
+        let tx = self.read()?;
+        let t = tx.open_table(crate::tables::META)?;
+        Ok(meta_u64(&t, key)?.unwrap_or(0))
+    }
+
+    pub fn set_meta_u64(&self, key: &str, value: u64) -> Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(crate::tables::META)?
+            .insert(key, value.to_le_bytes().as_slice())?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The encoded change with this id, exactly as stored.

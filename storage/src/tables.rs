@@ -41,8 +41,21 @@ pub const CLAIMS_BY_STATUS: TableDefinition<(u8, u128), ()> =
     TableDefinition::new("claims_by_status");
 /// (resident, time, payment change id) → amount in fen.
 pub const PAYMENTS: TableDefinition<(u128, i64, u128), i64> = TableDefinition::new("payments");
+/// (resident, change id) → (): a resident's non-record changes (registration, updates,
+/// household, consent, check-ins, claims, payments), so a hub can hand one resident over.
+pub const BY_RESIDENT: TableDefinition<(u128, u128), ()> = TableDefinition::new("by_resident");
 /// (resident, time, audit change id) → ().
 pub const AUDIT_BY_RESIDENT: TableDefinition<(u128, i64, u128), ()> =
     TableDefinition::new("audit_by_resident");
 /// Username → encoded `Staff`. Local to the workstation; never synced.
 pub const STAFF: TableDefinition<&str, &[u8]> = TableDefinition::new("staff");
+
+/// Change id → the reason the hub rejected it. The entry stays in the outbox, skipped by
+/// pushes until it is retried.
+pub const OUTBOX_REJECTED: TableDefinition<u128, &str> = TableDefinition::new("outbox_rejected");
+/// Hub: SHA-256 of a device token (hex) → encoded `Device`.
+pub const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
+/// Hub: SHA-256 of a one-time enrolment code (hex) → encoded `Enrolment`.
+pub const ENROLMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("enrolments");
+/// Relay hub: ids of changes that came from the upstream hub (not to be pushed back up).
+pub const FROM_UPSTREAM: TableDefinition<u128, ()> = TableDefinition::new("from_upstream");

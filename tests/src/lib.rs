@@ -1,4 +1,5 @@
-//! Helpers shared by the end-to-end tests. The tests themselves are in `tests/`:
+//! Helpers shared by the end-to-end tests (real processes, real files). The tests are in
+//! `tests/`:
 //!
 //! - `crash.rs`: a writer process is killed with SIGKILL at random moments; after each kill
 //!   the store opens, every acknowledged write is there and the outbox matches the records.
@@ -52,5 +53,146 @@ pub fn journal_ids(store: &Store) -> Vec<Id> {
         }
         after = page.last().map_or(after, |(seq, _)| *seq);
         out.extend(page.into_iter().map(|(_, c)| c.id));
+    }
+}
+
+pub mod process {
+    //! Real processes: the hub and the clinic program, on loopback, with temporary data.
+
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// Path of a binary of this crate (built by cargo for the tests).
+    pub fn bin(name: &str) -> PathBuf {
+        let mut dir = std::env::current_exe().expect("test binary path");
+        dir.pop();
+        if dir.ends_with("deps") {
+            dir.pop();
+        }
+        dir.join(name)
+    }
+
+    pub fn clinic(data: &Path, args: &[&str]) -> Output {
+        Command::new(bin("e2e_clinic"))
+            .arg("--data")
+            .arg(data)
+            .args(args)
+            .output()
+            .expect("run clinic")
+    }
+
+    /// Runs `clinic`, insisting on success; returns stdout.
+    pub fn clinic_ok(data: &Path, args: &[&str]) -> String {
+        let out = clinic(data, args);
+        assert!(
+            out.status.success(),
+            "clinic {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn hub_cmd(data: &Path, args: &[&str]) -> Output {
+        Command::new(bin("e2e_hub"))
+            .arg("--data")
+            .arg(data)
+            .args(args)
+            .output()
+            .expect("run clinic-hub")
+    }
+
+    pub fn hub_ok(data: &Path, args: &[&str]) -> String {
+        let out = hub_cmd(data, args);
+        assert!(
+            out.status.success(),
+            "clinic-hub {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A running hub process.
+    pub struct Hub {
+        pub data: PathBuf,
+        pub url: String,
+        child: Child,
+    }
+
+    impl Hub {
+        /// Starts `clinic-hub serve` on a free loopback port (or `listen`) and waits until it
+        /// answers.
+        pub fn start(data: &Path, listen: &str) -> Hub {
+            let _ = std::fs::remove_file(data.join("hub.addr"));
+            let child = Command::new(bin("e2e_hub"))
+                .arg("--data")
+                .arg(data)
+                .args(["serve", "--listen", listen])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start hub");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let addr = loop {
+                if let Ok(a) = std::fs::read_to_string(data.join("hub.addr")) {
+                    break a;
+                }
+                assert!(Instant::now() < deadline, "the hub did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            Hub {
+                data: data.to_path_buf(),
+                url: format!("https://{}", addr.trim()),
+                child,
+            }
+        }
+
+        pub fn addr(&self) -> String {
+            self.url.trim_start_matches("https://").to_string()
+        }
+
+        /// The fingerprint of the hub's certificate.
+        pub fn fingerprint(&self) -> String {
+            hub_ok(&self.data, &["fingerprint"])
+        }
+
+        /// A one-time enrolment code (through the running hub's admin route).
+        pub fn enrol_code(&self, facility: &str, relay: bool) -> String {
+            let mut args = vec!["enrol", "--facility", facility];
+            if relay {
+                args.push("--relay");
+            }
+            hub_ok(&self.data, &args)
+        }
+
+        pub fn kill(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for Hub {
+        fn drop(&mut self) {
+            self.kill();
+        }
+    }
+
+    /// Enrols a workstation data directory at `hub` for `facility`.
+    pub fn enrol(data: &Path, hub: &Hub, facility: &str) {
+        let code = hub.enrol_code(facility, false);
+        let fingerprint = hub.fingerprint();
+        clinic_ok(
+            data,
+            &[
+                "sync",
+                "enrol",
+                "--hub",
+                &hub.url,
+                "--code",
+                &code,
+                "--fingerprint",
+                &fingerprint,
+            ],
+        );
     }
 }

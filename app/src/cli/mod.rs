@@ -8,6 +8,7 @@ mod json;
 mod query;
 mod scan;
 mod stats;
+pub mod sync;
 
 use std::path::PathBuf;
 
@@ -69,11 +70,33 @@ pub enum Cmd {
         #[command(subcommand)]
         what: TrustCmd,
     },
+    /// Sync with the hub: one round (push, then pull), or enrol / status.
+    Sync {
+        #[command(subcommand)]
+        what: Option<SyncCmd>,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         what: Bench,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCmd {
+    /// Join a hub with the one-time code its administrator gave.
+    Enrol {
+        /// The hub's address, e.g. https://10.0.0.5:7400
+        #[arg(long)]
+        hub: String,
+        #[arg(long)]
+        code: String,
+        /// The hub certificate's fingerprint, from the hub's administrator.
+        #[arg(long)]
+        fingerprint: String,
+    },
+    /// Outbox depth, rejected entries, cursor, last sync.
+    Status,
 }
 
 #[derive(Subcommand, Debug)]
@@ -206,5 +229,27 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Trust {
             what: TrustCmd::Show,
         } => card::trust_show(&data_dir, &settings.root_key),
+        Cmd::Sync { what: None } => sync::once(&data_dir, &open_store(&data_dir)?),
+        Cmd::Sync {
+            what: Some(SyncCmd::Status),
+        } => sync::status(&data_dir, &open_store(&data_dir)?),
+        Cmd::Sync {
+            what:
+                Some(SyncCmd::Enrol {
+                    hub,
+                    code,
+                    fingerprint,
+                }),
+        } => {
+            let mut settings = settings;
+            sync::enrol(
+                &data_dir,
+                &open_store(&data_dir)?,
+                &mut settings,
+                &hub,
+                &code,
+                &fingerprint,
+            )
+        }
     }
 }

@@ -1,0 +1,105 @@
+//! `clinic sync …`: enrol with a hub, run one round, show the state.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::json;
+use storage::Store;
+use sync::client::{HubClient, SyncConfig, round};
+
+use crate::settings::Settings;
+
+pub fn config_path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("sync.json")
+}
+
+/// The saved hub configuration, if this workstation is enrolled.
+pub fn load_config(data_dir: &Path) -> anyhow::Result<Option<SyncConfig>> {
+    match std::fs::read(config_path(data_dir)) {
+        Ok(bytes) => Ok(Some(
+            serde_json::from_slice(&bytes).context("sync.json is not valid")?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn save_config(data_dir: &Path, config: &SyncConfig) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(data_dir)?;
+    let path = config_path(data_dir);
+    let tmp = path.with_extension("json.tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&tmp)?
+        .write_all(&serde_json::to_vec_pretty(config)?)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(())
+}
+
+pub fn enrol(
+    data_dir: &Path,
+    store: &Store,
+    settings: &mut Settings,
+    hub: &str,
+    code: &str,
+    fingerprint: &str,
+) -> anyhow::Result<()> {
+    let client = HubClient::new(hub, "", fingerprint, Duration::from_secs(10))?;
+    let answer = client.enrol(code, store.device())?;
+    let config = SyncConfig {
+        hub_url: hub.to_string(),
+        token: answer.token,
+        facility: answer.facility.clone(),
+        fingerprint: fingerprint.to_string(),
+    };
+    save_config(data_dir, &config)?;
+    settings.hub_url = hub.to_string();
+    settings.facility = answer.facility.clone();
+    settings.save(data_dir)?;
+    println!(
+        "enrolled at {hub} for facility {} as device {}",
+        answer.facility,
+        store.device()
+    );
+    Ok(())
+}
+
+pub fn once(data_dir: &Path, store: &Store) -> anyhow::Result<()> {
+    let config = load_config(data_dir)?.context(
+        "this workstation is not enrolled: run `clinic sync enrol --hub URL --code CODE`",
+    )?;
+    let client = HubClient::new(
+        &config.hub_url,
+        &config.token,
+        &config.fingerprint,
+        Duration::from_secs(30),
+    )?;
+    let summary = round(store, &client, &mut |_| {})?;
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(())
+}
+
+pub fn status(data_dir: &Path, store: &Store) -> anyhow::Result<()> {
+    let config = load_config(data_dir)?;
+    let rejected: Vec<_> = store
+        .rejected()?
+        .into_iter()
+        .map(|(e, reason)| json!({"id": e.change.id.to_string(), "kind": e.change.body.kind(), "reason": reason}))
+        .collect();
+    let out = json!({
+        "hub": config.as_ref().map(|c| c.hub_url.clone()),
+        "facility": config.as_ref().map(|c| c.facility.clone()),
+        "device": store.device(),
+        "outbox": store.outbox_len()?,
+        "rejected": rejected,
+        "pull_cursor": store.meta_u64(sync::client::CURSOR_KEY)?,
+        "last_sync_ms": store.meta_u64("last_sync_ms")?,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

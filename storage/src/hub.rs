@@ -1,0 +1,187 @@
+//! What a hub keeps besides the changes: enrolled devices, one-time enrolment codes, and the
+//! catchment (township) each change belongs to. Secrets arrive hashed; none is stored.
+
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use crate::apply::{decode, encode};
+use crate::error::Result;
+use crate::model::{Body, Change, QueueTicket};
+use crate::store::Store;
+use crate::tables::{CLAIMS, DEVICES, ENROLMENTS, FROM_UPSTREAM, TICKETS};
+
+/// A workstation enrolled at this hub.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub facility: String,
+    pub name: String,
+    pub active: bool,
+    pub enrolled_at: i64,
+    /// A hub below this one, relaying its township's changes.
+    pub relay: bool,
+}
+
+/// A one-time code the hub admin handed out, for a device of `facility`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub facility: String,
+    pub name: String,
+    pub expires_at: i64,
+    pub relay: bool,
+}
+
+impl Store {
+    pub fn add_enrolment(&self, code_hash: &str, enrolment: &Enrolment) -> Result<()> {
+        let tx = self.begin_write_raw()?;
+        tx.open_table(ENROLMENTS)?
+            .insert(code_hash, encode(enrolment)?.as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Uses up an enrolment code: it works once, and only before it expires.
+    pub fn take_enrolment(&self, code_hash: &str, now_ms: i64) -> Result<Option<Enrolment>> {
+        let tx = self.begin_write_raw()?;
+        let found = {
+            let mut t = tx.open_table(ENROLMENTS)?;
+            let found = t
+                .remove(code_hash)?
+                .map(|v| decode::<Enrolment>(v.value()))
+                .transpose()?;
+            found.filter(|e| e.expires_at > now_ms)
+        };
+        tx.commit()?;
+        Ok(found)
+    }
+
+    pub fn put_device(&self, token_hash: &str, device: &Device) -> Result<()> {
+        let tx = self.begin_write_raw()?;
+        tx.open_table(DEVICES)?
+            .insert(token_hash, encode(device)?.as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The active device holding a token (by its hash); revoked devices are not returned.
+    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
+        let tx = self.read()?;
+        let t = tx.open_table(DEVICES)?;
+        let device: Option<Device> = t.get(token_hash)?.map(|v| decode(v.value())).transpose()?;
+        Ok(device.filter(|d| d.active))
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>> {
+        let tx = self.read()?;
+        let t = tx.open_table(DEVICES)?;
+        t.iter()?.map(|row| decode(row?.1.value())).collect()
+    }
+
+    /// Revokes a device by id; returns whether it existed.
+    pub fn revoke_device(&self, id: &str) -> Result<bool> {
+        let tx = self.begin_write_raw()?;
+        let mut found = false;
+        {
+            let mut t = tx.open_table(DEVICES)?;
+            let rows: Vec<(String, Device)> = t
+                .iter()?
+                .map(|row| {
+                    let (k, v) = row?;
+                    Ok((k.value().to_string(), decode::<Device>(v.value())?))
+                })
+                .collect::<Result<_>>()?;
+            for (key, mut device) in rows {
+                if device.id == id {
+                    device.active = false;
+                    t.insert(key.as_str(), encode(&device)?.as_slice())?;
+                    found = true;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(found)
+    }
+
+    /// The township (NBS code) a change belongs to, for catchment filtering: that of the
+    /// resident's home facility, or of the facility where it happened. `None`: everyone needs
+    /// it (facilities, and changes whose place is unknown here).
+    pub fn township_of(&self, change: &Change) -> Result<Option<String>> {
+        let facility_code = match &change.body {
+            Body::Facility(_) => return Ok(None),
+            Body::QueueStatus { ticket, .. } => {
+                let tx = self.read()?;
+                let t = tx.open_table(TICKETS)?;
+                let ticket: Option<QueueTicket> =
+                    t.get(ticket.0)?.map(|v| decode(v.value())).transpose()?;
+                ticket.map(|t| t.facility)
+            }
+            Body::ClaimStatus { claim, .. } => {
+                let tx = self.read()?;
+                let t = tx.open_table(CLAIMS)?;
+                let claim: Option<crate::model::Claim> =
+                    t.get(claim.0)?.map(|v| decode(v.value())).transpose()?;
+                match claim {
+                    Some(c) => self.resident(c.resident)?.map(|r| r.home_facility),
+                    None => None,
+                }
+            }
+            body => match body.resident() {
+                Some(r) => self.resident(r)?.map(|r| r.home_facility),
+                None => Some(change.origin.facility.clone()),
+            },
+        };
+        let Some(code) = facility_code else {
+            return Ok(None);
+        };
+        Ok(self.facility(&code)?.map(|f| f.township))
+    }
+
+    /// Every change about one resident, in the order they can be applied: registration and
+    /// updates, links, consents, check-ins, claims, then the clinical records by time.
+    pub fn resident_changes(&self, resident: crate::ids::Id) -> Result<Vec<Change>> {
+        let tx = self.read()?;
+        let index = tx.open_table(crate::tables::BY_RESIDENT)?;
+        let changes = tx.open_table(crate::tables::CHANGES)?;
+        let mut ids: Vec<u128> = Vec::new();
+        for row in index.range((resident.0, 0u128)..=(resident.0, u128::MAX))? {
+            ids.push(row?.0.value().1);
+        }
+        let mut out: Vec<Change> = ids
+            .into_iter()
+            .filter_map(|id| {
+                changes
+                    .get(id)
+                    .ok()
+                    .flatten()
+                    .map(|v| Change::decode(v.value()))
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        // Resident changes first (a registration may be newer than an imported record).
+        out.sort_by_key(|c| (!matches!(c.body, Body::Resident(_)), c.hlc, c.id));
+        drop((index, changes, tx));
+        for h in self.history(resident)? {
+            if let Some(c) = self.change(h.id)? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Relay hubs: remembers that changes came from upstream (so they are not pushed back).
+    pub fn mark_from_upstream(&self, ids: &[crate::ids::Id]) -> Result<()> {
+        let tx = self.begin_write_raw()?;
+        {
+            let mut t = tx.open_table(FROM_UPSTREAM)?;
+            for id in ids {
+                t.insert(id.0, ())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn is_from_upstream(&self, id: crate::ids::Id) -> Result<bool> {
+        let tx = self.read()?;
+        Ok(tx.open_table(FROM_UPSTREAM)?.get(id.0)?.is_some())
+    }
+}

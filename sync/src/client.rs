@@ -1,0 +1,272 @@
+//! The workstation's side: a blocking HTTP client for the hub, and one sync round.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use storage::model::{Change, Identifier};
+use storage::{Applied, Store};
+
+use crate::protocol::*;
+
+/// Where this workstation syncs to; kept in the data directory as `sync.json`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncConfig {
+    pub hub_url: String,
+    /// The device credential from enrolment.
+    pub token: String,
+    pub facility: String,
+    /// SHA-256 of the hub's certificate (hex), pinned at enrolment.
+    pub fingerprint: String,
+}
+
+/// Why a sync step failed; `is_permanent` says whether retrying can help.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the hub cannot be reached: {0}")]
+    Offline(String),
+    #[error("the hub does not accept this workstation (not enrolled, or revoked)")]
+    Unauthorised,
+    #[error("the hub refused the request ({status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("the hub answered something unreadable: {0}")]
+    Protocol(String),
+    #[error("local storage: {0}")]
+    Storage(#[from] storage::Error),
+}
+
+impl SyncError {
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Unauthorised
+                | SyncError::Refused {
+                    status: 400..=499,
+                    ..
+                }
+        )
+    }
+}
+
+pub struct HubClient {
+    base: String,
+    token: String,
+    http: reqwest::blocking::Client,
+}
+
+/// Meta keys of the pull state, written with the changes they describe.
+pub const CURSOR_KEY: &str = "pull_cursor";
+pub const EPOCH_KEY: &str = "pull_epoch";
+
+impl HubClient {
+    /// A client for `base` (e.g. `https://10.0.0.5:7400`) that trusts only the hub certificate
+    /// with `fingerprint`; `timeout` bounds each request.
+    pub fn new(
+        base: &str,
+        token: &str,
+        fingerprint: &str,
+        timeout: Duration,
+    ) -> Result<HubClient, SyncError> {
+        let tls = crate::tls::client_config(fingerprint)
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        let http = reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        Ok(HubClient {
+            base: base.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            http,
+        })
+    }
+
+    fn post<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        route: &str,
+        req: &Req,
+    ) -> Result<Resp, SyncError> {
+        let body = encode(req);
+        let response = self
+            .http
+            .post(format!("{}{route}", self.base))
+            .header("content-type", CONTENT_TYPE)
+            .header("x-clinic-protocol", PROTOCOL_VERSION.to_string())
+            .header("authorization", format!("Bearer {}", self.token))
+            .body(body)
+            .send()
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = response.status();
+        // A body cut short is an error of the link, never a success.
+        let bytes = response
+            .bytes()
+            .map_err(|e| SyncError::Offline(format!("incomplete answer: {e}")))?;
+        match status.as_u16() {
+            200 => decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string())),
+            401 => Err(SyncError::Unauthorised),
+            code => Err(SyncError::Refused {
+                status: code,
+                message: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+            }),
+        }
+    }
+
+    pub fn enrol(&self, code: &str, device: &str) -> Result<EnrolResponse, SyncError> {
+        self.post(
+            route::ENROL,
+            &EnrolRequest {
+                code: code.into(),
+                device: device.into(),
+            },
+        )
+    }
+
+    pub fn push(&self, entries: Vec<PushEntry>) -> Result<PushResponse, SyncError> {
+        self.post(route::PUSH, &PushRequest { entries })
+    }
+
+    pub fn pull(&self, cursor: u64, limit: u32, epoch: u64) -> Result<PullResponse, SyncError> {
+        self.post(
+            route::PULL,
+            &PullRequest {
+                cursor,
+                limit,
+                epoch,
+            },
+        )
+    }
+
+    pub fn fetch(&self, identifier: Identifier) -> Result<FetchResponse, SyncError> {
+        self.post(route::FETCH, &FetchRequest { identifier })
+    }
+}
+
+/// What a round did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pushed: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+    /// Pulled changes this store could not apply (kept out; counted, not fatal).
+    pub pull_failures: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+}
+
+/// Progress of a round, for the status bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    Pushing { done: usize, total: usize },
+    Pulling { done: usize },
+}
+
+/// Entries per push request.
+pub const PUSH_BATCH: usize = 500;
+/// Changes per pull page.
+pub const PULL_PAGE: u32 = 2_000;
+
+/// One round: push every pending outbox entry (in order, in batches), then pull until the hub
+/// has nothing more. Only what the hub acknowledged leaves the outbox; the cursor moves in the
+/// same transaction as the changes it covers.
+pub fn round(
+    store: &Store,
+    hub: &HubClient,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Summary, SyncError> {
+    let mut s = Summary::default();
+    let total = store.outbox_len()? as usize;
+    let mut after = 0;
+    loop {
+        let batch = store.pending(after, PUSH_BATCH)?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        let entries: Vec<PushEntry> = batch
+            .iter()
+            .map(|e| {
+                Ok(PushEntry {
+                    id: e.change.id,
+                    version: e.version,
+                    change: e.change.encode().map_err(storage::Error::from)?,
+                })
+            })
+            .collect::<Result<_, storage::Error>>()?;
+        s.bytes_sent += encode(&PushRequest {
+            entries: entries.clone(),
+        })
+        .len();
+        let response = hub.push(entries)?;
+        let mut acked = Vec::new();
+        for (id, version, result) in response.results {
+            match result {
+                EntryResult::Stored => {
+                    s.pushed += 1;
+                    acked.push((id, version));
+                }
+                EntryResult::Duplicate => {
+                    s.duplicates += 1;
+                    acked.push((id, version));
+                }
+                EntryResult::Rejected(reason) => {
+                    s.rejected += 1;
+                    store.mark_rejected(id, &reason)?;
+                }
+            }
+        }
+        store.acknowledge(&acked)?;
+        progress(Progress::Pushing {
+            done: s.pushed + s.duplicates + s.rejected,
+            total,
+        });
+    }
+    loop {
+        let cursor = store.meta_u64(CURSOR_KEY)?;
+        let epoch = store.meta_u64(EPOCH_KEY)?;
+        let page = hub.pull(cursor, PULL_PAGE, epoch)?;
+        s.bytes_received += page.changes.iter().map(Vec::len).sum::<usize>();
+        let changes: Vec<Change> = page
+            .changes
+            .iter()
+            .filter_map(|b| Change::decode(b).ok())
+            .collect();
+        s.pull_failures += page.changes.len() - changes.len();
+        if page.epoch != epoch {
+            store.set_meta_u64(EPOCH_KEY, page.epoch)?;
+        }
+        let outcomes = store.apply_remote_at(&changes, true, Some((CURSOR_KEY, page.cursor)))?;
+        for o in outcomes {
+            match o {
+                Ok(Applied::New(_)) => s.pulled += 1,
+                Ok(Applied::Duplicate) => {}
+                Err(_) => s.pull_failures += 1,
+            }
+        }
+        progress(Progress::Pulling { done: s.pulled });
+        if !page.more {
+            break;
+        }
+    }
+    store.set_meta_u64("last_sync_ms", store.clock().now_ms().max(0) as u64)?;
+    Ok(s)
+}
+
+/// Fetches a resident unknown locally from the hub and keeps them (with their records).
+/// Returns how many changes were added.
+pub fn fetch_resident(
+    store: &Store,
+    hub: &HubClient,
+    identifier: Identifier,
+) -> Result<usize, SyncError> {
+    let response = hub.fetch(identifier)?;
+    let changes: Vec<Change> = response
+        .changes
+        .iter()
+        .filter_map(|b| Change::decode(b).ok())
+        .collect();
+    let outcomes = store.apply_remote(&changes, true)?;
+    Ok(outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(Applied::New(_))))
+        .count())
+}

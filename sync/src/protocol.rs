@@ -1,0 +1,178 @@
+//! The wire protocol shared by the workstation client and the hub (see ../PROTOCOL.md).
+//!
+//! **Wire format, frozen**: bodies are postcard, then zlib-compressed; postcard identifies
+//! fields by position, so never reorder or retype fields; add new messages or new routes.
+
+use std::io::{Read, Write};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use storage::Id;
+use storage::model::Identifier;
+
+/// Sent in the `x-clinic-protocol` header; the hub refuses other versions with 409.
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const CONTENT_TYPE: &str = "application/x-clinic-sync";
+/// Requests larger than this are refused (413) before they are read into memory.
+pub const MAX_BODY: usize = 16 << 20;
+/// Inflated bodies larger than this are refused: a small request must not become a bomb.
+pub const MAX_INFLATED: u64 = 64 << 20;
+
+pub mod route {
+    pub const ENROL: &str = "/v1/enrol";
+    pub const PUSH: &str = "/v1/push";
+    pub const PULL: &str = "/v1/pull";
+    pub const FETCH: &str = "/v1/fetch";
+    pub const TRUST_LIST: &str = "/v1/trust-list";
+    pub const ADMIN_ENROL: &str = "/v1/admin/enrol";
+    pub const ADMIN_REVOKE: &str = "/v1/admin/revoke";
+}
+
+/// A workstation asks to join with the one-time code the hub admin gave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    /// The workstation's device id (from its store).
+    pub device: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The device credential: sent as a bearer token on every request from now on.
+    pub token: String,
+    /// The facility the code was issued for: the workstation works for it.
+    pub facility: String,
+}
+
+/// One outbox entry: the change's id, the outbox version, the encoded change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushEntry {
+    pub id: Id,
+    pub version: u32,
+    pub change: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub entries: Vec<PushEntry>,
+}
+
+/// What the hub did with one entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryResult {
+    /// Stored now.
+    Stored,
+    /// Already held (a resend): nothing changed.
+    Duplicate,
+    /// Refused, with a reason staff can act on; the client keeps the entry.
+    Rejected(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One per entry, in request order, echoing id and version.
+    pub results: Vec<(Id, u32, EntryResult)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// The hub sequence the client has applied up to (0 at first).
+    pub cursor: u64,
+    pub limit: u32,
+    /// The resync token the client last saw; a different one from the hub means start over.
+    pub epoch: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Encoded changes after the cursor, in hub order, for the client's catchment.
+    pub changes: Vec<Vec<u8>>,
+    /// The new cursor: the hub sequence of the last change examined.
+    pub cursor: u64,
+    pub more: bool,
+    /// The hub's resync token; when it differs from the request's, the client resets its cursor.
+    pub epoch: u64,
+}
+
+/// A scanned card or ID unknown locally: ask the hub (which may ask its own upstream).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FetchRequest {
+    pub identifier: Identifier,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FetchResponse {
+    /// The resident's changes (registration first, then records), or none if unknown.
+    pub changes: Vec<Vec<u8>>,
+    /// How long the workstation may keep a resident outside its catchment.
+    pub keep_days: u32,
+}
+
+/// Admin: issue an enrolment code (only from the hub's own machine, with the admin token).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminEnrolRequest {
+    pub facility: String,
+    pub name: String,
+    /// The code is for a hub below this one (relaying its township).
+    pub relay: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminEnrolResponse {
+    pub code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminRevokeRequest {
+    pub device: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("the body is not a valid message: {0}")]
+    Decode(String),
+    #[error("the body inflates to more than the limit")]
+    TooLarge,
+}
+
+/// postcard, then zlib.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let raw = postcard::to_stdvec(value).unwrap_or_default();
+    let mut z = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(raw.len() / 2),
+        flate2::Compression::fast(),
+    );
+    let _ = z.write_all(&raw);
+    z.finish().unwrap_or_default()
+}
+
+/// The reverse of [`encode`], refusing bodies that inflate past [`MAX_INFLATED`].
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
+    let mut raw = Vec::new();
+    flate2::read::ZlibDecoder::new(body)
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| WireError::Decode(e.to_string()))?;
+    if raw.len() as u64 > MAX_INFLATED {
+        return Err(WireError::TooLarge);
+    }
+    postcard::from_bytes(&raw).map_err(|e| WireError::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_and_garbage_is_an_error() {
+        let req = PullRequest {
+            cursor: 42,
+            limit: 1000,
+            epoch: 7,
+        };
+        assert_eq!(decode::<PullRequest>(&encode(&req)).unwrap(), req);
+        assert!(decode::<PullRequest>(b"garbage").is_err());
+        let truncated = &encode(&req)[..3];
+        assert!(decode::<PullRequest>(truncated).is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! Device and admin authentication: bearer tokens, stored only as SHA-256 hashes.
+
+use axum::http::{HeaderMap, StatusCode};
+use sha2::{Digest, Sha256};
+use storage::Device;
+
+use super::Hub;
+use crate::protocol::PROTOCOL_VERSION;
+
+/// A random secret of `bytes` bytes, as lowercase hex.
+pub fn random_secret(bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn bearer<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix(scheme)?
+        .strip_prefix(' ')
+}
+
+/// Refuses other protocol versions before anything else.
+pub fn check_version(headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
+    let v = headers
+        .get("x-clinic-protocol")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u32>().ok());
+    match v {
+        Some(PROTOCOL_VERSION) => Ok(()),
+        _ => Err((
+            StatusCode::CONFLICT,
+            format!("this hub speaks protocol version {PROTOCOL_VERSION}"),
+        )),
+    }
+}
+
+/// The enrolled, active device making the request, or 401 (the same answer for unknown and
+/// revoked tokens).
+pub fn device(hub: &Hub, headers: &HeaderMap) -> Result<Device, (StatusCode, String)> {
+    check_version(headers)?;
+    let unauthorised = || {
+        (
+            StatusCode::UNAUTHORIZED,
+            "unknown or revoked device".to_string(),
+        )
+    };
+    let token = bearer(headers, "Bearer").ok_or_else(unauthorised)?;
+    hub.store
+        .device_by_token(&hash_secret(token))
+        .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
+        .ok_or_else(unauthorised)
+}
+
+/// Admin requests carry the admin token and come from this machine.
+pub fn admin(
+    hub: &Hub,
+    headers: &HeaderMap,
+    peer: std::net::SocketAddr,
+) -> Result<(), (StatusCode, String)> {
+    check_version(headers)?;
+    let ok = peer.ip().is_loopback()
+        && bearer(headers, "Admin").is_some_and(|t| hash_secret(t) == hub.admin_hash);
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            StatusCode::UNAUTHORIZED,
+            "admin only, from the hub's machine".into(),
+        ))
+    }
+}

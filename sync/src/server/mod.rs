@@ -1,0 +1,138 @@
+//! The hub server: enrolment, push, pull, fetch on demand, trust list, admin. One store, many
+//! workstations; per-entry results; every request authenticated with a device token.
+
+mod auth;
+mod routes;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use storage::Store;
+
+use crate::protocol::{MAX_BODY, route};
+
+pub use auth::{hash_secret, random_secret};
+pub use routes::issue_enrolment as issue_enrolment_code;
+
+/// Everything a request handler needs.
+pub struct Hub {
+    pub store: Arc<Store>,
+    pub data_dir: PathBuf,
+    /// SHA-256 of the admin token (admin routes, from this machine only).
+    pub admin_hash: String,
+    /// The trust list file served to workstations, if any.
+    pub trust_list: Option<Vec<u8>>,
+    /// Fetches per device in the current minute, for rate limiting.
+    fetches: Mutex<std::collections::HashMap<String, (i64, u32)>>,
+    /// The resync token: changing it makes every workstation pull from scratch.
+    pub epoch: u64,
+    /// How long a workstation may keep a fetched resident outside its catchment.
+    pub keep_days: u32,
+    /// Fetches allowed per device per minute.
+    pub fetch_per_minute: u32,
+}
+
+/// The admin token file in the hub's data directory (readable by the hub's user only).
+pub fn admin_token_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("admin.token")
+}
+
+impl Hub {
+    /// Opens the hub's state: creates the admin token and the resync epoch on first start.
+    pub fn new(store: Arc<Store>, data_dir: &Path) -> anyhow::Result<Hub> {
+        let token_file = admin_token_path(data_dir);
+        let token = match std::fs::read_to_string(&token_file) {
+            Ok(t) => t.trim().to_string(),
+            Err(_) => {
+                let t = random_secret(32);
+                write_private(&token_file, &t)?;
+                t
+            }
+        };
+        let mut epoch = store.meta_u64("hub_epoch")?;
+        if epoch == 0 {
+            epoch = u64::from_le_bytes(rand::random::<[u8; 8]>()) | 1;
+            store.set_meta_u64("hub_epoch", epoch)?;
+        }
+        let trust_list = std::fs::read(data_dir.join("trust-list.ehtl")).ok();
+        Ok(Hub {
+            store,
+            data_dir: data_dir.to_path_buf(),
+            admin_hash: hash_secret(&token),
+            trust_list,
+            fetches: Mutex::new(Default::default()),
+            epoch,
+            keep_days: 30,
+            fetch_per_minute: 60,
+        })
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    write_private_bytes(path, text.as_bytes())
+}
+
+/// Writes a secret readable by the hub's user only.
+pub fn write_private_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)?;
+    Ok(())
+}
+
+/// The hub's routes.
+pub fn router(hub: Arc<Hub>) -> Router {
+    Router::new()
+        .route(route::ENROL, post(routes::enrol))
+        .route(route::PUSH, post(routes::push))
+        .route(route::PULL, post(routes::pull))
+        .route(route::FETCH, post(routes::fetch))
+        .route(route::TRUST_LIST, get(routes::trust_list))
+        .route(route::ADMIN_ENROL, post(routes::admin_enrol))
+        .route(route::ADMIN_REVOKE, post(routes::admin_revoke))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(hub)
+}
+
+/// Serves TLS on `listener` until the process ends. A connection that does not finish its
+/// handshake or send its headers in time is dropped; one bad client never stops the others.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    hub: Arc<Hub>,
+    tls: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let app = router(hub);
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("clinic-hub: accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let handshake =
+                tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp))
+                    .await;
+            let Ok(Ok(stream)) = handshake else { return };
+            let service = app.layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(std::time::Duration::from_secs(20))
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                )
+                .await;
+        });
+    }
+}

@@ -1,0 +1,380 @@
+//! Request handlers. Store work is blocking (redb) and runs on the blocking pool.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use storage::model::{AuditAction, AuditEntry, Body, Change, Origin};
+use storage::{Applied, Device, Enrolment, Store};
+
+use super::Hub;
+use super::auth::{self, hash_secret, random_secret};
+use crate::protocol::*;
+
+type Failure = (StatusCode, String);
+
+fn reply<T: serde::Serialize>(value: &T) -> Response {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], encode(value)).into_response()
+}
+
+fn bad_request(e: impl std::fmt::Display) -> Failure {
+    (StatusCode::BAD_REQUEST, e.to_string())
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Failure {
+    (StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+}
+
+/// Runs store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(f).await.map_err(unavailable)?
+}
+
+fn finish(result: Result<Response, Failure>) -> Response {
+    result.unwrap_or_else(|e| e.into_response())
+}
+
+pub async fn enrol(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    finish(
+        async move {
+            auth::check_version(&headers)?;
+            let req: EnrolRequest = decode(&body).map_err(bad_request)?;
+            let now = hub.store.clock().now_ms();
+            blocking(move || {
+                let refused = || {
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        "unknown, used or expired enrolment code".to_string(),
+                    )
+                };
+                let e = hub
+                    .store
+                    .take_enrolment(&hash_secret(&normalise_code(&req.code)), now)
+                    .map_err(unavailable)?
+                    .ok_or_else(refused)?;
+                let token = random_secret(32);
+                let device = Device {
+                    id: req.device.clone(),
+                    facility: e.facility.clone(),
+                    name: e.name.clone(),
+                    active: true,
+                    enrolled_at: now,
+                    relay: e.relay,
+                };
+                hub.store
+                    .put_device(&hash_secret(&token), &device)
+                    .map_err(unavailable)?;
+                Ok(reply(&EnrolResponse {
+                    token,
+                    facility: e.facility,
+                }))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+/// Codes are typed by people: case, spaces and dashes do not matter.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// May this device push this change? A workstation pushes its own changes; a relay hub pushes
+/// changes of facilities in its township.
+fn may_push(store: &Store, device: &Device, change: &Change) -> Result<(), String> {
+    if change.origin.device == device.id {
+        return Ok(());
+    }
+    if device.relay {
+        let township = |code: &str| store.facility(code).ok().flatten().map(|f| f.township);
+        let own = township(&device.facility);
+        if own.is_some() && township(&change.origin.facility) == own {
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "device {} may not push changes made by {}",
+        device.id, change.origin.device
+    ))
+}
+
+pub async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    finish(
+        async move {
+            let device = auth::device(&hub, &headers)?;
+            let req: PushRequest = decode(&body).map_err(bad_request)?;
+            blocking(move || {
+                let mut results: Vec<(storage::Id, u32, EntryResult)> =
+                    Vec::with_capacity(req.entries.len());
+                let mut accepted: Vec<(usize, Change)> = Vec::new();
+                for e in &req.entries {
+                    // A resend of something already held is a duplicate, whoever sends it.
+                    if hub.store.change_bytes(e.id).map_err(unavailable)?.is_some() {
+                        results.push((e.id, e.version, EntryResult::Duplicate));
+                        continue;
+                    }
+                    let verdict = match Change::decode(&e.change) {
+                        Err(err) => Err(format!("malformed change: {err}")),
+                        Ok(c) if c.id != e.id => {
+                            Err("the change id does not match the entry".into())
+                        }
+                        Ok(c) => may_push(&hub.store, &device, &c).map(|_| c),
+                    };
+                    match verdict {
+                        Ok(c) => {
+                            accepted.push((results.len(), c));
+                            results.push((e.id, e.version, EntryResult::Stored));
+                        }
+                        Err(reason) => {
+                            results.push((e.id, e.version, EntryResult::Rejected(reason)))
+                        }
+                    }
+                }
+                let changes: Vec<Change> = accepted.iter().map(|(_, c)| c.clone()).collect();
+                let outcomes = hub
+                    .store
+                    .apply_remote_at(&changes, true, None)
+                    .map_err(unavailable)?;
+                for ((slot, _), outcome) in accepted.iter().zip(outcomes) {
+                    results[*slot].2 = match outcome {
+                        Ok(Applied::New(_)) => EntryResult::Stored,
+                        Ok(Applied::Duplicate) => EntryResult::Duplicate,
+                        Err(e) => EntryResult::Rejected(e.to_string()),
+                    };
+                }
+                Ok(reply(&PushResponse { results }))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+/// Hub changes examined per pull request at most, so one request stays short.
+const SCAN_LIMIT: usize = 50_000;
+
+pub async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    finish(
+        async move {
+            let device = auth::device(&hub, &headers)?;
+            let req: PullRequest = decode(&body).map_err(bad_request)?;
+            blocking(move || {
+                let store = &hub.store;
+                let township = store
+                    .facility(&device.facility)
+                    .map_err(unavailable)?
+                    .map(|f| f.township);
+                let mut cursor = if req.epoch == hub.epoch {
+                    req.cursor
+                } else {
+                    0
+                };
+                let limit = req.limit.clamp(1, 5_000) as usize;
+                let mut changes = Vec::new();
+                let mut examined = 0;
+                let mut more = false;
+                'pages: loop {
+                    let page = store.journal_after(cursor, 1_000).map_err(unavailable)?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    for (seq, change) in page {
+                        if changes.len() >= limit || examined >= SCAN_LIMIT {
+                            more = true;
+                            break 'pages;
+                        }
+                        examined += 1;
+                        cursor = seq;
+                        if change.origin.device == device.id {
+                            continue; // the device has it already
+                        }
+                        let scope = store.township_of(&change).map_err(unavailable)?;
+                        if scope.is_none()
+                            || scope == township
+                            || device.relay && township.is_none()
+                        {
+                            changes.push(change.encode().map_err(unavailable)?);
+                        }
+                    }
+                }
+                Ok(reply(&PullResponse {
+                    changes,
+                    cursor,
+                    more,
+                    epoch: hub.epoch,
+                }))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+pub async fn fetch(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    finish(
+        async move {
+            let device = auth::device(&hub, &headers)?;
+            let req: FetchRequest = decode(&body).map_err(bad_request)?;
+            let now = hub.store.clock().now_ms();
+            {
+                let mut counts = hub.fetches.lock().unwrap_or_else(|p| p.into_inner());
+                let entry = counts.entry(device.id.clone()).or_insert((now / 60_000, 0));
+                if entry.0 != now / 60_000 {
+                    *entry = (now / 60_000, 0);
+                }
+                entry.1 += 1;
+                if entry.1 > hub.fetch_per_minute {
+                    return Err((
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too many look-ups: wait a minute".into(),
+                    ));
+                }
+            }
+            blocking(move || {
+                let store = &hub.store;
+                let county = |code: &str| store.facility(code).ok().flatten().map(|f| f.county);
+                let found = store
+                    .find_by_identifier(&req.identifier)
+                    .map_err(unavailable)?;
+                let resident = match found {
+                    Some(id) => store.resident(id).map_err(unavailable)?,
+                    None => None,
+                };
+                // Outside the caller's region looks exactly like unknown: no existence leaks.
+                let in_region = resident
+                    .as_ref()
+                    .is_some_and(|r| county(&r.home_facility) == county(&device.facility));
+                let changes = match resident.filter(|_| in_region) {
+                    Some(r) => {
+                        let audit = Change {
+                            id: store.new_id(),
+                            hlc: storage::Hlc((now.max(0) as u64) << 16),
+                            origin: Origin {
+                                facility: device.facility.clone(),
+                                device: device.id.clone(),
+                                staff: format!("device:{}", device.id),
+                            },
+                            body: Body::Audit(AuditEntry {
+                                action: AuditAction::ViewHistory,
+                                resident: Some(r.id),
+                                target: None,
+                                reason: "fetched from the hub".into(),
+                            }),
+                        };
+                        store.apply_remote(&[audit], true).map_err(unavailable)?;
+                        store
+                            .resident_changes(r.id)
+                            .map_err(unavailable)?
+                            .iter()
+                            .filter_map(|c| c.encode().ok())
+                            .collect()
+                    }
+                    None => Vec::new(),
+                };
+                Ok(reply(&FetchResponse {
+                    changes,
+                    keep_days: hub.keep_days,
+                }))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+pub async fn trust_list(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
+    finish(
+        async move {
+            auth::device(&hub, &headers)?;
+            match &hub.trust_list {
+                Some(bytes) => Ok((
+                    [(header::CONTENT_TYPE, "application/octet-stream")],
+                    bytes.clone(),
+                )
+                    .into_response()),
+                None => Err((
+                    StatusCode::NOT_FOUND,
+                    "this hub distributes no trust list".into(),
+                )),
+            }
+        }
+        .await,
+    )
+}
+
+pub async fn admin_enrol(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    finish(
+        async move {
+            auth::admin(&hub, &headers, peer)?;
+            let req: AdminEnrolRequest = decode(&body).map_err(bad_request)?;
+            blocking(move || {
+                let code = issue_enrolment(&hub.store, &req.facility, &req.name, req.relay)
+                    .map_err(unavailable)?;
+                Ok(reply(&AdminEnrolResponse { code }))
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+pub async fn admin_revoke(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    finish(
+        async move {
+            auth::admin(&hub, &headers, peer)?;
+            let req: AdminRevokeRequest = decode(&body).map_err(bad_request)?;
+            blocking(
+                move || match hub.store.revoke_device(&req.device).map_err(unavailable)? {
+                    true => Ok(StatusCode::NO_CONTENT.into_response()),
+                    false => Err((StatusCode::NOT_FOUND, format!("no device {}", req.device))),
+                },
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Enrolment codes stay valid this long.
+const CODE_VALID_MS: i64 = 7 * 86_400_000;
+
+/// Makes a one-time enrolment code (12 characters, shown as XXXX-XXXX-XXXX) for `facility`.
+pub fn issue_enrolment(
+    store: &Store,
+    facility: &str,
+    name: &str,
+    relay: bool,
+) -> storage::Result<String> {
+    // No 0/O, 1/I/L: the code is read aloud and typed.
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let raw: String = (0..12)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect();
+    let enrolment = Enrolment {
+        facility: facility.into(),
+        name: name.into(),
+        expires_at: store.clock().now_ms() + CODE_VALID_MS,
+        relay,
+    };
+    store.add_enrolment(&hash_secret(&raw), &enrolment)?;
+    Ok(format!("{}-{}-{}", &raw[..4], &raw[4..8], &raw[8..]))
+}

@@ -1,0 +1,208 @@
+//! Sync end to end, with real processes on loopback: a township hub, a front-desk and a
+//! doctor's workstation; a village clinic, a township relay hub and a county hub.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use storage::model::*;
+use storage::{Id, OpenOptions, Store};
+use tests::process::{Hub, clinic_ok, enrol, hub_ok};
+
+const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
+const VILLAGE: &str = "H42092100203";
+
+fn open(data: &Path) -> Store {
+    Store::open(data.join("clinic.redb"), OpenOptions::default()).unwrap()
+}
+
+fn actor(staff: &str, facility: &str, role: Role) -> storage::Actor {
+    storage::Actor {
+        staff: staff.into(),
+        facility: facility.into(),
+        role,
+    }
+}
+
+fn sync(data: &Path) -> serde_json::Value {
+    serde_json::from_str(&clinic_ok(data, &["sync"])).unwrap()
+}
+
+/// Every change id a store holds.
+fn ids(store: &Store) -> BTreeSet<Id> {
+    tests::journal_ids(store).into_iter().collect()
+}
+
+#[test]
+fn a_check_in_at_the_front_desk_reaches_the_doctors_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub_dir, desk, doctor) = (
+        dir.path().join("hub"),
+        dir.path().join("desk"),
+        dir.path().join("doctor"),
+    );
+    hub_ok(&hub_dir, &["demo", "--residents", "150"]);
+    let hub = Hub::start(&hub_dir, "127.0.0.1:0");
+    enrol(&desk, &hub, CENTRE);
+    enrol(&doctor, &hub, CENTRE);
+    // First sync: both workstations bootstrap the catchment.
+    let first = sync(&desk);
+    assert!(first["pulled"].as_u64().unwrap() > 1_000, "{first}");
+    sync(&doctor);
+
+    let started = Instant::now();
+    let ticket = {
+        let store = open(&desk);
+        let who = store.search("王", None).unwrap()[0].resident.id;
+        store
+            .check_in(
+                &actor("frontdesk", CENTRE, Role::FrontDesk),
+                who,
+                VisitType::General,
+                None,
+            )
+            .unwrap()
+    };
+    let pushed = sync(&desk);
+    assert_eq!(pushed["pushed"], 1);
+    sync(&doctor);
+    let elapsed = started.elapsed();
+    let store = open(&doctor);
+    let queue = store.queue(CENTRE, ticket.day).unwrap();
+    assert!(
+        queue.iter().any(|t| t.id == ticket.id),
+        "the doctor sees the check-in"
+    );
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    // The front desk's outbox is empty: the hub acknowledged exactly what was sent.
+    assert_eq!(open(&desk).outbox_len().unwrap(), 0);
+}
+
+#[test]
+fn offline_edits_on_both_sides_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub_dir, a, b) = (
+        dir.path().join("hub"),
+        dir.path().join("a"),
+        dir.path().join("b"),
+    );
+    hub_ok(&hub_dir, &["demo", "--residents", "60"]);
+    let hub = Hub::start(&hub_dir, "127.0.0.1:0");
+    enrol(&a, &hub, CENTRE);
+    enrol(&b, &hub, CENTRE);
+    sync(&a);
+    sync(&b);
+    let who = open(&a).search("王", None).unwrap()[0].resident.id;
+    // Offline, both edit the same resident, and each records something.
+    {
+        let s = open(&a);
+        let change = ResidentChange {
+            resident: who,
+            fields: vec![ResidentField::Phone("13900000001".into())],
+            add_identifiers: vec![],
+            remove_identifiers: vec![],
+        };
+        s.update_resident(&actor("frontdesk", CENTRE, Role::FrontDesk), change)
+            .unwrap();
+        s.add_record(
+            &actor("doc", CENTRE, Role::Doctor),
+            tests::encounter(who, 1_790_000_000_000, 1),
+        )
+        .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    {
+        let s = open(&b);
+        let change = ResidentChange {
+            resident: who,
+            fields: vec![ResidentField::Phone("13900000002".into())],
+            add_identifiers: vec![],
+            remove_identifiers: vec![],
+        };
+        s.update_resident(&actor("frontdesk", CENTRE, Role::FrontDesk), change)
+            .unwrap();
+        s.add_record(
+            &actor("doc", CENTRE, Role::Doctor),
+            tests::encounter(who, 1_790_000_100_000, 2),
+        )
+        .unwrap();
+    }
+    // The link returns: a, b, a.
+    sync(&a);
+    sync(&b);
+    sync(&a);
+    let (sa, sb) = (open(&a), open(&b));
+    assert_eq!(sa.resident(who).unwrap(), sb.resident(who).unwrap());
+    assert_eq!(
+        sa.resident(who).unwrap().unwrap().phone,
+        "13900000002",
+        "the later edit wins"
+    );
+    assert_eq!(sa.history(who).unwrap(), sb.history(who).unwrap());
+    assert_eq!(ids(&sa), ids(&sb));
+    assert_eq!(sa.outbox_len().unwrap() + sb.outbox_len().unwrap(), 0);
+}
+
+#[test]
+fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let (county_dir, town_dir) = (dir.path().join("county"), dir.path().join("township"));
+    let (village, hospital) = (dir.path().join("village"), dir.path().join("hospital"));
+    // The county hub and the township hub hold the same demo township.
+    hub_ok(&county_dir, &["demo", "--residents", "40"]);
+    hub_ok(&town_dir, &["demo", "--residents", "40"]);
+    let county = Hub::start(&county_dir, "127.0.0.1:0");
+    let relay_code = county.enrol_code(CENTRE, true);
+    hub_ok(
+        &town_dir,
+        &[
+            "upstream",
+            "--hub",
+            &county.url,
+            "--code",
+            &relay_code,
+            "--fingerprint",
+            &county.fingerprint(),
+        ],
+    );
+    let township = Hub::start(&town_dir, "127.0.0.1:0");
+    enrol(&village, &township, VILLAGE);
+    enrol(&hospital, &county, fixtures::catalogue::COUNTY_HOSPITAL);
+    sync(&village);
+    sync(&hospital);
+
+    let who = open(&village).search("王", None).unwrap()[0].resident.id;
+    let encounter = open(&village)
+        .add_record(
+            &actor("doc", VILLAGE, Role::Doctor),
+            tests::encounter(who, 1_790_000_000_000, 7),
+        )
+        .unwrap();
+    let discharge = {
+        let mut record = tests::encounter(who, 1_790_500_000_000, 8);
+        record.facility = fixtures::catalogue::COUNTY_HOSPITAL.into();
+        open(&hospital)
+            .add_record(
+                &actor("doc", fixtures::catalogue::COUNTY_HOSPITAL, Role::Doctor),
+                record,
+            )
+            .unwrap()
+    };
+    sync(&village);
+    sync(&hospital);
+    // The relay works on its own, every two seconds.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (mut up, mut down) = (false, false);
+    while Instant::now() < deadline && !(up && down) {
+        std::thread::sleep(Duration::from_millis(500));
+        sync(&hospital);
+        sync(&village);
+        up = open(&hospital).change(encounter).unwrap().is_some();
+        down = open(&village).change(discharge).unwrap().is_some();
+    }
+    assert!(
+        up,
+        "the village encounter reached the county hospital through both hubs"
+    );
+    assert!(down, "the county discharge reached the village clinic");
+}
