@@ -56,6 +56,8 @@ pub fn journal_ids(store: &Store) -> Vec<Id> {
     }
 }
 
+pub mod proxy;
+
 pub mod process {
     //! Real processes: the hub and the clinic program, on loopback, with temporary data.
 

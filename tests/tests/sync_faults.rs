@@ -1,0 +1,216 @@
+//! Sync under a hostile network and crashes: whatever happens, once the link is good again
+//! every store holds exactly the same changes, none lost and none twice.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use storage::model::*;
+use storage::{Id, OpenOptions, Store};
+use tests::process::{Hub, bin, clinic, clinic_ok, hub_ok};
+use tests::proxy::FaultyProxy;
+
+const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
+
+fn open(data: &Path) -> Store {
+    Store::open(data.join("clinic.redb"), OpenOptions::default()).unwrap()
+}
+
+fn hub_store(data: &Path) -> Store {
+    Store::open(data.join("hub.redb"), OpenOptions::default()).unwrap()
+}
+
+fn ids(store: &Store) -> Vec<Id> {
+    tests::journal_ids(store)
+}
+
+fn set(v: &[Id]) -> BTreeSet<Id> {
+    v.iter().copied().collect()
+}
+
+/// Enrols through `url` (the proxy), with faults off.
+fn enrol_via(data: &Path, hub: &Hub, url: &str) {
+    let code = hub.enrol_code(CENTRE, false);
+    clinic_ok(
+        data,
+        &[
+            "sync",
+            "enrol",
+            "--hub",
+            url,
+            "--code",
+            &code,
+            "--fingerprint",
+            &hub.fingerprint(),
+        ],
+    );
+}
+
+/// Writes `n` encounters for residents of the store.
+fn write_records(data: &Path, n: u64, seed: u64) {
+    let store = open(data);
+    let residents: Vec<Id> = store
+        .search("王", None)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.resident.id)
+        .collect();
+    let actor = storage::Actor {
+        staff: "doc".into(),
+        facility: CENTRE.into(),
+        role: Role::Doctor,
+    };
+    for i in 0..n {
+        let who = residents[(i as usize + seed as usize) % residents.len()];
+        store
+            .add_record(
+                &actor,
+                tests::encounter(who, 1_790_000_000_000 + (seed * 1000 + i) as i64 * 1000, i),
+            )
+            .unwrap();
+    }
+}
+
+/// Syncs until a round succeeds with an empty outbox (at most `tries` rounds).
+fn sync_until_clean(data: &Path, tries: usize) {
+    for _ in 0..tries {
+        if clinic(data, &["sync"]).status.success() && open(data).outbox_len().unwrap() == 0 {
+            // One more round so this store also has whatever the others pushed last.
+            if clinic(data, &["sync"]).status.success() {
+                return;
+            }
+        }
+    }
+    panic!("{} never synced cleanly", data.display());
+}
+
+fn assert_exactly_the_same(hub: &Path, stores: &[&Path]) {
+    let hub_ids = ids(&hub_store(hub));
+    assert_eq!(
+        set(&hub_ids).len(),
+        hub_ids.len(),
+        "the hub holds a change twice"
+    );
+    for data in stores {
+        let s = open(data);
+        let mine = ids(&s);
+        assert_eq!(
+            set(&mine).len(),
+            mine.len(),
+            "{} holds a change twice",
+            data.display()
+        );
+        assert_eq!(
+            set(&mine),
+            set(&hub_ids),
+            "{} differs from the hub",
+            data.display()
+        );
+        assert_eq!(s.outbox_len().unwrap(), 0);
+        assert!(s.rejected().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn dropped_cut_slow_and_swallowed_connections_and_a_hub_restart_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub_dir, a, b) = (
+        dir.path().join("hub"),
+        dir.path().join("a"),
+        dir.path().join("b"),
+    );
+    hub_ok(&hub_dir, &["demo", "--residents", "30"]);
+    let mut hub = Hub::start(&hub_dir, "127.0.0.1:0");
+    let proxy = FaultyProxy::start(hub.addr(), 0xfa17);
+    let url = format!("https://{}", proxy.addr);
+    proxy.set_faults(false);
+    enrol_via(&a, &hub, &url);
+    enrol_via(&b, &hub, &url);
+    sync_until_clean(&a, 3);
+    sync_until_clean(&b, 3);
+    proxy.set_faults(true);
+    // Both work offline and try to sync through the bad link, again and again.
+    for round in 0..12u64 {
+        write_records(&a, 40, round);
+        write_records(&b, 40, 100 + round);
+        let _ = clinic(&a, &["sync"]);
+        let _ = clinic(&b, &["sync"]);
+        if round == 6 {
+            // The hub restarts mid-work, on the same port.
+            let addr = hub.addr();
+            hub.kill();
+            hub = Hub::start(&hub_dir, &addr);
+        }
+    }
+    assert!(proxy.connections.load(std::sync::atomic::Ordering::Relaxed) > 20);
+    // The link is good again.
+    proxy.set_faults(false);
+    sync_until_clean(&a, 5);
+    sync_until_clean(&b, 5);
+    sync_until_clean(&a, 5);
+    hub.kill();
+    assert_exactly_the_same(&hub_dir, &[&a, &b]);
+    // Every record written is there: 12 rounds × 40 on each side, on both sides.
+    let records = |data: &Path| {
+        let s = open(data);
+        ids(&s)
+            .into_iter()
+            .filter(|id| matches!(s.change(*id).unwrap().unwrap().body, Body::Record(_)))
+            .count()
+    };
+    let demo_records = records(&a) - 2 * 12 * 40;
+    assert_eq!(records(&b), demo_records + 2 * 12 * 40);
+}
+
+#[test]
+fn a_client_killed_at_random_points_of_push_and_pull_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub_dir, ws) = (dir.path().join("hub"), dir.path().join("ws"));
+    // A catchment big enough that pulls and pushes take a while.
+    hub_ok(&hub_dir, &["demo", "--residents", "600"]);
+    let hub = Hub::start(&hub_dir, "127.0.0.1:0");
+    let url = hub.url.clone();
+    enrol_via(&ws, &hub, &url);
+    let mut rng: u64 = 0x5eed;
+    let mut kills = 0;
+    let mut round = 0u64;
+    while kills < 50 && round < 200 {
+        round += 1;
+        // Every round pulls the whole catchment again (duplicates are skipped), so kills land
+        // in pulls as well as in pushes.
+        open(&ws).set_meta_u64(sync::client::CURSOR_KEY, 0).unwrap();
+        if round % 3 == 1 && open(&ws).resident_count().unwrap() > 0 {
+            write_records(&ws, 200, round);
+        }
+        let mut child = Command::new(bin("e2e_clinic"))
+            .arg("--data")
+            .arg(&ws)
+            .arg("sync")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::thread::sleep(Duration::from_millis(10 + rng % 200));
+        if child.try_wait().unwrap().is_none() {
+            kills += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        // After every kill the store opens and is consistent.
+        let s = open(&ws);
+        let journal = ids(&s);
+        assert_eq!(
+            set(&journal).len(),
+            journal.len(),
+            "round {round}: a change twice"
+        );
+    }
+    assert!(kills >= 50, "only {kills} runs were killed mid-way");
+    sync_until_clean(&ws, 5);
+    drop(hub);
+    assert_exactly_the_same(&hub_dir, &[&ws]);
+}
