@@ -326,3 +326,109 @@ fn a_person_typing_key_by_key_gets_every_character() {
     h.run_steps(2);
     assert_eq!(h.state().records.query, "wang");
 }
+
+/// Steps the window until `done` or `secs` pass (workers answer on their own threads).
+fn step_until(
+    h: &mut Harness<'_, ClinicApp>,
+    secs: u64,
+    done: impl Fn(&ClinicApp) -> bool,
+) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        h.step();
+        if done(h.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn a_card_unknown_here_is_fetched_from_the_hub_and_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    // The hub knows the whole county; this workstation is in the other township, so the
+    // resident is outside its catchment (never pulled) but inside the county (may be fetched).
+    let hub_store = store(&dir.path().join("hub"), 120);
+    let hub = sync::server::LocalHub::start(&dir.path().join("hub"), hub_store.clone()).unwrap();
+    let ws = dir.path().join("ws");
+    let local = store(&ws, 1);
+    let target = hub_store
+        .search("王", None)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.resident)
+        .find(|r| r.card_id().is_some() && local.resident(r.id).unwrap().is_none())
+        .expect("a resident the workstation lacks");
+    let config = hub
+        .enrol(&local, fixtures::catalogue::OTHER_TOWNSHIP_CENTRE)
+        .unwrap();
+    std::fs::write(ws.join("sync.json"), serde_json::to_vec(&config).unwrap()).unwrap();
+    let text = card_text(&hub_store, &target);
+    let mut h = harness(local.clone(), &ws);
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    h.state()
+        .scanners
+        .sender()
+        .send(scanner::source::ScanEvent::Code {
+            text,
+            source: scanner::source::Source::Serial,
+        })
+        .unwrap();
+    let opened = step_until(&mut h, 15, |app| {
+        app.records
+            .open
+            .as_ref()
+            .is_some_and(|o| o.resident.id == target.id)
+    });
+    assert!(opened, "the fetched record opens");
+    assert_eq!(
+        local.history(target.id).unwrap().len(),
+        hub_store.history(target.id).unwrap().len()
+    );
+    // The hub audited the look-up.
+    let audit = hub_store.audit_for_resident(target.id).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|(_, a)| a.reason == "fetched from the hub")
+    );
+}
+
+#[test]
+fn with_the_hub_unreachable_the_front_desk_registers_provisionally() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let local = store(&ws, 1);
+    // Enrolled, but the hub is gone (nothing listens on this port).
+    let config = sync::client::SyncConfig {
+        hub_url: "https://127.0.0.1:9".into(),
+        token: "t".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        fingerprint: "00".into(),
+    };
+    std::fs::write(ws.join("sync.json"), serde_json::to_vec(&config).unwrap()).unwrap();
+    let stranger = storage::model::Resident {
+        name: "夏雨".into(),
+        birth_date: "1988-02-02".parse().unwrap(),
+        ..Default::default()
+    };
+    let text = card_text(&local, &stranger);
+    let mut h = harness(local, &ws);
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    h.state()
+        .scanners
+        .sender()
+        .send(scanner::source::ScanEvent::Code {
+            text,
+            source: scanner::source::Source::Camera,
+        })
+        .unwrap();
+    assert!(
+        step_until(&mut h, 15, |app| app.records.register.is_some()),
+        "registration is offered"
+    );
+    assert_eq!(h.state().records.register.as_ref().unwrap().name, "夏雨");
+    h.run();
+    h.get_by_label_contains("无法连接中心");
+}

@@ -9,3 +9,4 @@ pub mod protocol;
 pub mod relay;
 pub mod server;
 pub mod tls;
+pub mod worker;

@@ -3,6 +3,7 @@
 
 mod bench_decode;
 mod bench_storage;
+mod bench_sync;
 mod card;
 mod json;
 mod query;
@@ -136,6 +137,17 @@ pub enum Bench {
         #[arg(long, hide = true)]
         query_only: bool,
     },
+    /// Push 10 000 encounters to a hub on loopback and pull them into a fresh workstation;
+    /// bootstrap a fresh workstation from a big catchment.
+    Sync {
+        #[arg(long, default_value = "target/bench-sync")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        encounters: usize,
+        /// Residents in the bootstrap catchment (0 to skip).
+        #[arg(long, default_value_t = 50_000)]
+        catchment: usize,
+    },
     /// Decode the public QR corpus and 1280×720 webcam-like frames; print rates and times.
     Decode {
         #[arg(long, default_value = "fixtures/qr-corpus")]
@@ -201,6 +213,14 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Bench {
             what: Bench::Decode { corpus, frames },
         } => bench_decode::run(&corpus, frames),
+        Cmd::Bench {
+            what:
+                Bench::Sync {
+                    dir,
+                    encounters,
+                    catchment,
+                },
+        } => bench_sync::run(&dir, encounters, catchment),
         Cmd::Scan { trust_list, files } => {
             let store = open_store(&data_dir)?;
             let root = crate::trust::root_key(&settings.root_key)?;

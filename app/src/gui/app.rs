@@ -19,6 +19,18 @@ use super::workers::DemoLoader;
 use crate::scan::Resolution;
 use crate::settings::Settings;
 
+/// What the status bar says about sync.
+#[derive(Default, Debug, Clone)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub syncing: bool,
+    pub progress: Option<sync::client::Progress>,
+    pub last_ok_ms: Option<i64>,
+    pub error: Option<String>,
+    /// Outbox depth at the last frame, to notice new local writes.
+    pub outbox: u64,
+}
+
 pub struct ClinicApp {
     pub state: AppState,
     welcome: Welcome,
@@ -26,6 +38,11 @@ pub struct ClinicApp {
     pub records: Records,
     demo: Option<DemoLoader>,
     pub scanners: Scanners,
+    sync: Option<sync::worker::SyncWorker>,
+    pub sync_status: SyncStatus,
+    /// A scanned resident being looked up at the hub, with the registration to offer if the
+    /// hub does not know them either.
+    pending_fetch: Option<(storage::model::Identifier, Box<storage::NewResident>)>,
     /// The camera preview texture and the preview frame count it shows.
     preview: Option<(u64, egui::TextureHandle)>,
     commands: Vec<Command>,
@@ -48,11 +65,32 @@ impl ClinicApp {
                 None
             });
         let scanners = Scanners::start(&ctx, &settings, scanner::card::Verifier::new(trust));
+        let sync_config = crate::cli::sync::load_config(&data_dir).ok().flatten();
+        let sync_status = SyncStatus {
+            enrolled: sync_config.is_some(),
+            last_ok_ms: store
+                .meta_u64("last_sync_ms")
+                .ok()
+                .filter(|v| *v > 0)
+                .map(|v| v as i64),
+            ..Default::default()
+        };
+        let sync = sync_config.map(|config| {
+            let waker = ctx.clone();
+            sync::worker::SyncWorker::spawn(
+                store.clone(),
+                config,
+                std::sync::Arc::new(move || waker.request_repaint()),
+            )
+        });
         let mut state = AppState::new(store, settings, data_dir);
         state.notice = notice;
         ClinicApp {
             state,
             scanners,
+            sync,
+            sync_status,
+            pending_fetch: None,
             preview: None,
             welcome: Welcome::default(),
             login: Login::default(),
@@ -154,6 +192,76 @@ impl ClinicApp {
         }
     }
 
+    fn offer_registration(&mut self, prefill: &storage::NewResident, why: &str) {
+        self.records.register = Some(super::screens::register::Register::from_prefill(
+            prefill,
+            why.into(),
+        ));
+    }
+
+    /// The hub answered a look-up: open the record it sent, or offer registration.
+    fn fetched(&mut self, identifier: storage::model::Identifier, result: Result<usize, String>) {
+        let lang = self.state.lang;
+        let Some((pending, prefill)) = self.pending_fetch.take() else {
+            return;
+        };
+        if pending != identifier {
+            self.pending_fetch = Some((pending, prefill));
+            return;
+        }
+        let found = self
+            .state
+            .store
+            .find_by_identifier(&identifier)
+            .ok()
+            .flatten();
+        match (found, result) {
+            (Some(id), _) => {
+                self.state.notice = None;
+                self.commands.push(Command::OpenResident { id, reason: "card scan (fetched from the hub)".into() });
+            }
+            (None, Ok(_)) => self.offer_registration(&prefill, lang.t("中心也没有此居民：请核对后登记", "The hub does not know this resident either: check and register")),
+            (None, Err(_)) => self.offer_registration(&prefill, lang.t("无法连接中心：请临时登记，联网后自动合并", "The hub cannot be reached: register provisionally; records merge when the link returns")),
+        }
+    }
+
+    fn poll_sync(&mut self) {
+        use sync::worker::SyncEvent;
+        let outbox = self.state.store.outbox_len().unwrap_or(0);
+        let Some(worker) = &self.sync else {
+            self.sync_status.outbox = outbox;
+            return;
+        };
+        // Something new was recorded here: send it now rather than at the next tick.
+        if outbox > self.sync_status.outbox && !self.sync_status.syncing {
+            worker.sync_now();
+        }
+        self.sync_status.outbox = outbox;
+        let mut fetched = Vec::new();
+        while let Ok(event) = worker.events.try_recv() {
+            let s = &mut self.sync_status;
+            match event {
+                SyncEvent::Started => s.syncing = true,
+                SyncEvent::Progress(p) => s.progress = Some(p),
+                SyncEvent::Completed { at_ms, .. } => {
+                    s.syncing = false;
+                    s.progress = None;
+                    s.last_ok_ms = Some(at_ms);
+                    s.error = None;
+                }
+                SyncEvent::Failed { error, .. } => {
+                    s.syncing = false;
+                    s.progress = None;
+                    s.error = Some(error);
+                }
+                SyncEvent::Fetched { identifier, result } => fetched.push((identifier, result)),
+            }
+        }
+        for (identifier, result) in fetched {
+            self.fetched(identifier, result);
+        }
+    }
+
     /// What a scanned code leads to: the resident's record, a registration form, or a message
     /// saying why the code was refused.
     fn handle_scan(&mut self, checked: Checked) {
@@ -177,13 +285,14 @@ impl ClinicApp {
                     self.state.notice = Some(Notice::Info(warnings));
                 }
             }
-            Resolution::Unknown { prefill } => {
-                let origin = lang.t("此卡有效，但居民尚未在本机登记：请核对后登记", "The card is genuine but the resident is not registered here: check and register");
-                self.records.register = Some(super::screens::register::Register::from_prefill(
-                    &prefill,
-                    origin.into(),
-                ));
-            }
+            Resolution::Unknown { prefill } => match (&self.sync, fetch_identifier(&prefill)) {
+                (Some(worker), Some(identifier)) => {
+                    worker.fetch(identifier.clone());
+                    self.pending_fetch = Some((identifier, prefill));
+                    self.state.notice = Some(Notice::Info(lang.t("本机没有此居民，正在向中心查询…", "Not known here: asking the hub…").into()));
+                }
+                _ => self.offer_registration(&prefill, lang.t("此卡有效，但居民尚未在本机登记：请核对后登记", "The card is genuine but the resident is not registered here: check and register")),
+            },
             Resolution::Refused { outcome } => {
                 self.state.notice = Some(Notice::Error(format!(
                     "{source}: {}",
@@ -212,6 +321,7 @@ impl ClinicApp {
             self.state.notice = Some(Notice::Error(w));
         }
         self.update_preview(ctx);
+        self.poll_sync();
         if let Some(result) = self.demo.as_mut().and_then(DemoLoader::poll) {
             self.demo = None;
             self.state.refresh_facility();
@@ -366,6 +476,19 @@ impl ClinicApp {
             }
         });
     }
+}
+
+/// What to ask the hub about a resident unknown here: the card, or else the ID number.
+fn fetch_identifier(prefill: &storage::NewResident) -> Option<storage::model::Identifier> {
+    use storage::model::Identifier;
+    if let Some(card) = prefill.card_id.as_deref().and_then(|c| c.parse().ok()) {
+        return Some(Identifier::Card(card));
+    }
+    prefill
+        .id_number
+        .as_deref()
+        .and_then(|n| storage::IdNumber::parse(n).ok())
+        .map(Identifier::IdNumber)
 }
 
 impl eframe::App for ClinicApp {

@@ -2,6 +2,7 @@
 //! workstations; per-entry results; every request authenticated with a device token.
 
 mod auth;
+mod local;
 mod routes;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +16,9 @@ use storage::Store;
 use crate::protocol::{MAX_BODY, route};
 
 pub use auth::{hash_secret, random_secret};
+pub use local::LocalHub;
 pub use routes::issue_enrolment as issue_enrolment_code;
+use routes::issue_enrolment as issue_enrolment_code_for;
 
 /// Everything a request handler needs.
 pub struct Hub {

@@ -1,0 +1,145 @@
+//! `clinic bench sync`: a real hub (TLS, in this process, on loopback) and real workstation
+//! stores: push 10 000 encounters, pull them into a fresh workstation, and bootstrap a fresh
+//! workstation from a 50 000-resident catchment.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use storage::model::{ClinicalRecord, Diagnosis, Encounter, RecordBody, Role, VisitType, Vitals};
+use storage::{Actor, OpenOptions, Store};
+use sync::client::{HubClient, round};
+use sync::server::LocalHub;
+
+use super::stats::machine;
+
+/// A hub on loopback holding a demo township of `residents`.
+fn start_hub(dir: &Path, residents: usize) -> anyhow::Result<LocalHub> {
+    std::fs::create_dir_all(dir)?;
+    let store = Arc::new(Store::open(
+        dir.join("hub.redb"),
+        OpenOptions {
+            cache_bytes: 512 << 20,
+            ..Default::default()
+        },
+    )?);
+    let today = store.clock().today();
+    let started = Instant::now();
+    fixtures::load(
+        &store,
+        fixtures::Params {
+            residents,
+            queue_today: 0,
+            ..fixtures::Params::demo(today)
+        },
+        &mut |_| {},
+    )?;
+    if residents > 1_000 {
+        println!(
+            "hub store: {residents} residents, {} changes, built in {:.1} s",
+            store.change_count()?,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    LocalHub::start(dir, store)
+}
+
+fn workstation(dir: &Path, hub: &LocalHub) -> anyhow::Result<(Store, HubClient)> {
+    let store = Store::open(dir.join("clinic.redb"), OpenOptions::default())?;
+    let config = hub.enrol(&store, fixtures::catalogue::TOWNSHIP_CENTRE)?;
+    let client = HubClient::new(
+        &config.hub_url,
+        &config.token,
+        &config.fingerprint,
+        Duration::from_secs(120),
+    )?;
+    Ok((store, client))
+}
+
+pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()> {
+    println!("machine: {}", machine());
+    let _ = std::fs::remove_dir_all(dir);
+    let hub = start_hub(&dir.join("hub"), 50)?;
+    let (a, a_client) = workstation(&dir.join("a"), &hub)?;
+    round(&a, &a_client, &mut |_| {})?;
+    // 10 000 typical encounters, recorded offline.
+    let residents: Vec<_> = a
+        .search("王", None)?
+        .into_iter()
+        .map(|h| h.resident.id)
+        .collect();
+    let actor = Actor {
+        staff: "doctor".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: Role::Doctor,
+    };
+    let now = a.clock().now_ms();
+    let bodies: Vec<storage::model::Body> = (0..encounters)
+        .map(|i| {
+            storage::model::Body::Record(ClinicalRecord {
+                resident: residents[i % residents.len()],
+                at: now - (i as i64) * 60_000,
+                facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+                clinician: "陈志强".into(),
+                body: RecordBody::Encounter(Encounter {
+                    visit_type: VisitType::General,
+                    chief_complaint: "咽痛、流涕2天".into(),
+                    vitals: Vitals {
+                        systolic: Some(120 + (i % 30) as u16),
+                        diastolic: Some(80),
+                        pulse: Some(76),
+                        temperature_x10: Some(368),
+                        ..Default::default()
+                    },
+                    diagnoses: vec![Diagnosis {
+                        code: "J06.9".into(),
+                        name: "急性上呼吸道感染".into(),
+                    }],
+                    notes: "嘱多饮水，注意休息，不适随诊。".into(),
+                    follow_up: None,
+                    discharged: None,
+                }),
+            })
+        })
+        .collect();
+    for chunk in bodies.chunks(1_000) {
+        a.commit(&actor, chunk.to_vec())?;
+    }
+    let t = Instant::now();
+    let pushed = round(&a, &a_client, &mut |_| {})?;
+    let push_s = t.elapsed().as_secs_f64();
+    println!(
+        "push {} encounters: {:.2} s ({:.0} entries/s), {:.0} bytes per encounter on the wire (compressed batches)",
+        pushed.pushed,
+        push_s,
+        pushed.pushed as f64 / push_s,
+        pushed.bytes_sent as f64 / pushed.pushed.max(1) as f64
+    );
+    let (b, b_client) = workstation(&dir.join("b"), &hub)?;
+    let t = Instant::now();
+    let pulled = round(&b, &b_client, &mut |_| {})?;
+    println!(
+        "pull into a fresh workstation: {} changes in {:.2} s ({:.0} changes/s)",
+        pulled.pulled,
+        t.elapsed().as_secs_f64(),
+        pulled.pulled as f64 / t.elapsed().as_secs_f64()
+    );
+    drop((a, b, hub));
+
+    if catchment > 0 {
+        let big = start_hub(&dir.join("big-hub"), catchment)?;
+        let (c, c_client) = workstation(&dir.join("c"), &big)?;
+        let t = Instant::now();
+        let boot = round(&c, &c_client, &mut |_| {})?;
+        println!(
+            "bootstrap a fresh workstation, {catchment}-resident catchment: {} changes ({} residents) in {:.1} s ({:.0} changes/s), {:.1} MiB received",
+            boot.pulled,
+            c.resident_count()?,
+            t.elapsed().as_secs_f64(),
+            boot.pulled as f64 / t.elapsed().as_secs_f64(),
+            boot.bytes_received as f64 / (1 << 20) as f64
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
