@@ -52,6 +52,8 @@ pub struct HubClient {
     base: String,
     token: String,
     http: reqwest::blocking::Client,
+    /// Compressed bytes sent and received (request and answer bodies).
+    wire: std::sync::Mutex<(usize, usize)>,
 }
 
 /// Meta keys of the pull state, written with the changes they describe.
@@ -79,6 +81,7 @@ impl HubClient {
             base: base.trim_end_matches('/').to_string(),
             token: token.to_string(),
             http,
+            wire: Default::default(),
         })
     }
 
@@ -88,6 +91,7 @@ impl HubClient {
         req: &Req,
     ) -> Result<Resp, SyncError> {
         let body = encode(req);
+        let sent = body.len();
         let response = self
             .http
             .post(format!("{}{route}", self.base))
@@ -102,6 +106,10 @@ impl HubClient {
         let bytes = response
             .bytes()
             .map_err(|e| SyncError::Offline(format!("incomplete answer: {e}")))?;
+        if let Ok(mut w) = self.wire.lock() {
+            w.0 += sent;
+            w.1 += bytes.len();
+        }
         match status.as_u16() {
             200 => decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string())),
             401 => Err(SyncError::Unauthorised),
@@ -110,6 +118,11 @@ impl HubClient {
                 message: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
             }),
         }
+    }
+
+    /// Compressed body bytes (sent, received) so far.
+    pub fn wire_bytes(&self) -> (usize, usize) {
+        self.wire.lock().map(|w| *w).unwrap_or_default()
     }
 
     pub fn enrol(&self, code: &str, device: &str) -> Result<EnrolResponse, SyncError> {
@@ -151,6 +164,7 @@ pub struct Summary {
     pub pulled: usize,
     /// Pulled changes this store could not apply (kept out; counted, not fatal).
     pub pull_failures: usize,
+    /// Compressed body bytes on the wire (HTTP and TLS framing not counted).
     pub bytes_sent: usize,
     pub bytes_received: usize,
 }
@@ -176,6 +190,7 @@ pub fn round(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, SyncError> {
     let mut s = Summary::default();
+    let wire_before = hub.wire_bytes();
     let total = store.outbox_len()? as usize;
     let mut after = 0;
     loop {
@@ -192,10 +207,6 @@ pub fn round(
                 })
             })
             .collect::<Result<_, storage::Error>>()?;
-        s.bytes_sent += encode(&PushRequest {
-            entries: entries.clone(),
-        })
-        .len();
         let response = hub.push(entries)?;
         let mut acked = Vec::new();
         for (id, version, result) in response.results {
@@ -224,7 +235,6 @@ pub fn round(
         let cursor = store.meta_u64(CURSOR_KEY)?;
         let epoch = store.meta_u64(EPOCH_KEY)?;
         let page = hub.pull(cursor, PULL_PAGE, epoch)?;
-        s.bytes_received += page.changes.iter().map(Vec::len).sum::<usize>();
         let changes: Vec<Change> = page
             .changes
             .iter()
@@ -248,6 +258,9 @@ pub fn round(
         }
     }
     store.set_meta_u64("last_sync_ms", store.clock().now_ms().max(0) as u64)?;
+    let wire = hub.wire_bytes();
+    s.bytes_sent = wire.0 - wire_before.0;
+    s.bytes_received = wire.1 - wire_before.1;
     Ok(s)
 }
 

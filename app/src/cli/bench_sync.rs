@@ -74,34 +74,41 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
         role: Role::Doctor,
     };
     let now = a.clock().now_ms();
+    // Typical encounters: the complaints, diagnoses and advice of everyday visits, varied vitals.
+    let advice = ["嘱多饮水，注意休息，不适随诊。", "低盐饮食，规律服药，两周后复诊。", "清淡饮食，忌辛辣，观察体温。", "避免受凉，如有加重及时就诊。"];
     let bodies: Vec<storage::model::Body> = (0..encounters)
         .map(|i| {
+            let (code, complaint, _) = fixtures::catalogue::ACUTE[(i * 7 + i / 3) % fixtures::catalogue::ACUTE.len()];
+            let name = fixtures::catalogue::DIAGNOSES.iter().find(|d| d.code == code).map_or(code, |d| d.name);
             storage::model::Body::Record(ClinicalRecord {
                 resident: residents[i % residents.len()],
-                at: now - (i as i64) * 60_000,
+                at: now - (i as i64) * 61_000,
                 facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
-                clinician: "陈志强".into(),
+                clinician: ["陈志强", "刘春梅", "杨国华"][i % 3].into(),
                 body: RecordBody::Encounter(Encounter {
                     visit_type: VisitType::General,
-                    chief_complaint: "咽痛、流涕2天".into(),
+                    chief_complaint: complaint.into(),
                     vitals: Vitals {
-                        systolic: Some(120 + (i % 30) as u16),
-                        diastolic: Some(80),
-                        pulse: Some(76),
-                        temperature_x10: Some(368),
+                        systolic: Some(105 + (i * 13 % 50) as u16),
+                        diastolic: Some(65 + (i * 7 % 30) as u16),
+                        pulse: Some(60 + (i * 11 % 40) as u16),
+                        temperature_x10: Some(362 + (i * 3 % 25) as u16),
                         ..Default::default()
                     },
-                    diagnoses: vec![Diagnosis {
-                        code: "J06.9".into(),
-                        name: "急性上呼吸道感染".into(),
-                    }],
-                    notes: "嘱多饮水，注意休息，不适随诊。".into(),
+                    diagnoses: vec![Diagnosis { code: code.into(), name: name.into() }],
+                    notes: advice[i % advice.len()].into(),
                     follow_up: None,
                     discharged: None,
                 }),
             })
         })
         .collect();
+    let raw: usize = bodies.iter().map(|b| {
+        storage::model::Change { id: storage::Id(u128::MAX), hlc: storage::Hlc(u64::MAX), origin: storage::model::Origin { facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(), device: a.device().into(), staff: "doctor".into() }, body: b.clone() }
+            .encode()
+            .map_or(0, |v| v.len())
+    }).sum();
+    println!("one encounter change, uncompressed: {:.0} bytes on average", raw as f64 / encounters.max(1) as f64);
     for chunk in bodies.chunks(1_000) {
         a.commit(&actor, chunk.to_vec())?;
     }
@@ -119,10 +126,11 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
     let t = Instant::now();
     let pulled = round(&b, &b_client, &mut |_| {})?;
     println!(
-        "pull into a fresh workstation: {} changes in {:.2} s ({:.0} changes/s)",
+        "pull into a fresh workstation: {} changes in {:.2} s ({:.0} changes/s), {:.0} bytes per change received",
         pulled.pulled,
         t.elapsed().as_secs_f64(),
-        pulled.pulled as f64 / t.elapsed().as_secs_f64()
+        pulled.pulled as f64 / t.elapsed().as_secs_f64(),
+        pulled.bytes_received as f64 / pulled.pulled.max(1) as f64
     );
     drop((a, b, hub));
 
