@@ -79,6 +79,20 @@ fn log_in(h: &mut Harness<'_, ClinicApp>, user: &str, password: &str) {
     h.run();
 }
 
+fn scan(h: &mut Harness<'_, ClinicApp>, text: String, source: scanner::source::Source) {
+    h.state()
+        .scanners
+        .sender()
+        .send(scanner::source::ScanEvent::Code { text, source })
+        .unwrap();
+    h.run();
+}
+
+fn click(h: &mut Harness<'_, ClinicApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
 #[test]
 fn a_wrong_password_is_refused_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
@@ -89,24 +103,22 @@ fn a_wrong_password_is_refused_with_a_message() {
 }
 
 #[test]
-fn log_in_search_and_read_a_history_which_is_audited() {
+fn a_doctor_searches_and_reads_a_history_which_is_audited() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path(), 200);
     let target = store.search("王", None).unwrap().remove(0).resident;
     let mut h = harness(store.clone(), dir.path());
     log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
     assert!(h.state().state.session.is_some());
-
+    click(&mut h, "查档");
     type_into(&mut h, "查找居民", &target.initials);
     h.get_all_by_label_contains(&target.birth_date.to_string())
         .next()
         .unwrap()
         .click();
     h.run();
-
     let open = h.state().records.open.as_ref().expect("a record is open");
     assert_eq!(open.resident.id, target.id);
-    // The header names the resident; the timeline shows every visible record.
     h.get_all_by_label(&target.name).next().unwrap();
     let all = format!("全部 {}", open.visible.len());
     h.get_by_label(&all);
@@ -115,6 +127,27 @@ fn log_in_search_and_read_a_history_which_is_audited() {
         .iter()
         .filter(|(c, a)| a.action == AuditAction::ViewHistory && c.origin.staff == "doctor");
     assert_eq!(viewed.count(), 1);
+}
+
+#[test]
+fn the_front_desk_cannot_open_clinical_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 50);
+    let target = store.search("王", None).unwrap().remove(0).resident;
+    let desk = storage::Actor {
+        staff: "frontdesk".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: storage::model::Role::FrontDesk,
+    };
+    assert!(matches!(
+        store.view_history(&desk, target.id, "curious"),
+        Err(storage::Error::Forbidden(_))
+    ));
+    let mut h = harness(store, dir.path());
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    // The front desk has its own screen only.
+    assert!(h.query_by_label("查档").is_none());
+    assert!(h.query_by_label("接诊").is_none());
 }
 
 #[test]
@@ -130,7 +163,7 @@ fn an_id_number_with_a_wrong_check_digit_says_which_digit() {
 fn switching_language_changes_visible_text() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(store(dir.path(), 50), dir.path());
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
     h.get_by_label("查找居民");
     h.get_by_role_and_label(Role::Button, "English").click();
     h.run();
@@ -185,20 +218,17 @@ fn a_resident_with_a_card(store: &Store) -> storage::model::Resident {
 }
 
 #[test]
-fn a_code_from_the_scanner_channel_opens_the_record_with_an_audited_reason() {
+fn a_scan_opens_the_record_for_a_doctor_with_an_audited_reason() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path(), 200);
     let target = a_resident_with_a_card(&store);
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
-    let sender = h.state().scanners.sender();
-    sender
-        .send(scanner::source::ScanEvent::Code {
-            text: card_text(&store, &target),
-            source: scanner::source::Source::Serial,
-        })
-        .unwrap();
-    h.run();
+    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    scan(
+        &mut h,
+        card_text(&store, &target),
+        scanner::source::Source::Serial,
+    );
     assert_eq!(
         h.state().records.open.as_ref().map(|o| o.resident.id),
         Some(target.id)
@@ -208,7 +238,7 @@ fn a_code_from_the_scanner_channel_opens_the_record_with_an_audited_reason() {
 }
 
 #[test]
-fn a_wedge_burst_opens_the_record_and_never_reaches_the_search_box() {
+fn a_wedge_burst_selects_the_resident_and_never_reaches_the_search_box() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path(), 200);
     let target = a_resident_with_a_card(&store);
@@ -225,14 +255,27 @@ fn a_wedge_burst_opens_the_record_and_never_reaches_the_search_box() {
     h.key_press(egui::Key::Enter);
     h.run();
     assert_eq!(
-        h.state().records.query,
+        h.state().front_desk.search.query,
         "",
         "the burst was typed into the search box"
     );
-    assert_eq!(
-        h.state().records.open.as_ref().map(|o| o.resident.id),
-        Some(target.id)
-    );
+    assert_eq!(h.state().front_desk.selected, Some(target.id));
+}
+
+#[test]
+fn a_person_typing_key_by_key_gets_every_character() {
+    let dir = tempfile::tempdir().unwrap();
+    // Frames 120 ms apart: a brisk typist, one key per frame.
+    let mut h = harness_at(store(dir.path(), 50), dir.path(), 0.12);
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    h.get_by_label("查找居民").focus();
+    h.run();
+    for c in "wang".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().front_desk.search.query, "wang");
 }
 
 #[test]
@@ -251,17 +294,9 @@ fn an_expired_card_is_refused_with_a_translated_message() {
     let text = scanner::card::issue_card(&token, &scanner::card::keys::demo::issuer());
     let mut h = harness(store, dir.path());
     log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
-    h.state()
-        .scanners
-        .sender()
-        .send(scanner::source::ScanEvent::Code {
-            text,
-            source: scanner::source::Source::Camera,
-        })
-        .unwrap();
-    h.run();
+    scan(&mut h, text, scanner::source::Source::Camera);
     h.get_by_label_contains("此卡已过期");
-    assert!(h.state().records.open.is_none());
+    assert!(h.state().front_desk.selected.is_none());
 }
 
 #[test]
@@ -277,18 +312,10 @@ fn an_unknown_genuine_card_opens_a_prefilled_registration() {
     let text = card_text(&store, &stranger);
     let mut h = harness(store.clone(), dir.path());
     log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
-    h.state()
-        .scanners
-        .sender()
-        .send(scanner::source::ScanEvent::Code {
-            text,
-            source: scanner::source::Source::Wedge,
-        })
-        .unwrap();
-    h.run();
+    scan(&mut h, text, scanner::source::Source::Wedge);
     let form = h
         .state()
-        .records
+        .front_desk
         .register
         .clone()
         .expect("registration form");
@@ -296,35 +323,227 @@ fn an_unknown_genuine_card_opens_a_prefilled_registration() {
     assert_eq!(form.birth_date, "1979-05-04");
     h.get_by_role_and_label(Role::Button, "登记").click();
     h.run();
-    let opened = h
+    let selected = h
         .state()
-        .records
-        .open
-        .as_ref()
-        .expect("the new record opens");
-    assert_eq!(opened.resident.name, "欧阳明");
-    assert!(opened.resident.provisional);
+        .front_desk
+        .selected
+        .expect("the new resident is selected");
+    let resident = store.resident(selected).unwrap().unwrap();
+    assert_eq!(resident.name, "欧阳明");
+    assert!(resident.provisional);
     let card = storage::model::Identifier::Card(storage::model::CardId([3; 32]));
+    assert_eq!(store.find_by_identifier(&card).unwrap(), Some(selected));
+}
+
+/// The fields of the encounter form by their labels.
+fn fill(h: &mut Harness<'_, ClinicApp>, fields: &[(&str, &str)]) {
+    for (label, text) in fields {
+        type_into(h, label, text);
+    }
+}
+
+#[test]
+fn a_day_in_the_clinic_check_in_call_record_prescribe_correct() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 200);
+    let target = a_resident_with_a_card(&store);
+    let mut h = harness(store.clone(), dir.path());
+
+    // The front desk scans the card and checks the resident in.
+    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    scan(
+        &mut h,
+        card_text(&store, &target),
+        scanner::source::Source::Serial,
+    );
+    assert_eq!(h.state().front_desk.selected, Some(target.id));
+    h.get_by_role_and_label(Role::Button, "登记就诊").click();
+    h.run();
+    h.get_by_label_contains("已挂号");
+    click(&mut h, "退出登录");
+
+    // The doctor calls the next patient: the demo queue already has some waiting, so call
+    // until ours comes up.
+    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    for _ in 0..12 {
+        h.get_all_by_label_contains("叫下一位")
+            .next()
+            .unwrap()
+            .click();
+        h.run();
+        if h.state()
+            .doctor
+            .consult
+            .as_ref()
+            .is_some_and(|c| c.view.resident.id == target.id)
+        {
+            break;
+        }
+        click(&mut h, "完成接诊");
+    }
     assert_eq!(
-        store.find_by_identifier(&card).unwrap(),
-        Some(opened.resident.id)
+        h.state()
+            .doctor
+            .consult
+            .as_ref()
+            .map(|c| c.view.resident.id),
+        Some(target.id)
+    );
+    let before = store.history(target.id).unwrap().len();
+
+    // The encounter: complaint, vitals, a diagnosis from the picker, a drug, saved with
+    // Ctrl+Enter.
+    fill(
+        &mut h,
+        &[
+            ("主诉", "头晕一周"),
+            ("收缩压", "162"),
+            ("舒张压", "98"),
+            ("查找诊断", "I10"),
+        ],
+    );
+    h.get_by_label_contains("+ I10").click();
+    h.run();
+    type_into(&mut h, "查找药品", "硝苯地平");
+    h.get_by_label_contains("+ 硝苯地平缓释片").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run();
+    let history = store.history(target.id).unwrap();
+    assert_eq!(history.len(), before + 2, "an encounter and a prescription");
+    let encounter = history.iter().find(|e| matches!(&e.record.body, storage::model::RecordBody::Encounter(x) if x.chief_complaint == "头晕一周")).unwrap().clone();
+    assert!(history.iter().any(|e| matches!(&e.record.body, storage::model::RecordBody::Prescription(p) if p.encounter == Some(encounter.id))));
+    // The history on screen shows it.
+    h.get_all_by_label_contains("头晕一周")
+        .next()
+        .expect("the complaint is in the history");
+
+    // A correction: the original stays, struck through, the correction beside it.
+    h.get_all_by_label("更正").next().unwrap().click();
+    h.run();
+    fill(&mut h, &[("更正原因", "血压录入错误")]);
+    h.get_by_label("收缩压").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    type_into(&mut h, "收缩压", "152");
+    h.get_by_label_contains("保存更正").click();
+    h.run();
+    let history = store.history(target.id).unwrap();
+    let original = history.iter().find(|e| e.id == encounter.id).unwrap();
+    assert_eq!(
+        original.amended_by.len(),
+        1,
+        "the original is kept and marked corrected"
+    );
+    match original.current(&history) {
+        storage::model::RecordBody::Encounter(e) => assert_eq!(e.vitals.systolic, Some(152)),
+        other => panic!("{other:?}"),
+    }
+    h.get_all_by_label_contains("已更正于")
+        .next()
+        .expect("the screen says it was corrected");
+    click(&mut h, "完成接诊");
+    let queue = store
+        .queue(fixtures::catalogue::TOWNSHIP_CENTRE, store.clock().today())
+        .unwrap();
+    assert!(
+        queue
+            .iter()
+            .any(|t| t.resident == target.id && t.status == storage::model::QueueStatus::Done)
     );
 }
 
 #[test]
-fn a_person_typing_key_by_key_gets_every_character() {
+fn break_glass_needs_a_reason_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
-    // Frames 120 ms apart: a brisk typist, one key per frame.
-    let mut h = harness_at(store(dir.path(), 50), dir.path(), 0.12);
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
-    h.get_by_label("查找居民").focus();
+    let store = store(dir.path(), 400);
+    // A resident who consented to nobody: other facilities' records are hidden here.
+    let target = store
+        .search("王", None)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.resident)
+        .find(|r| {
+            store.consents(r.id).unwrap().is_empty()
+                && store
+                    .history(r.id)
+                    .unwrap()
+                    .iter()
+                    .any(|h| h.record.facility != fixtures::catalogue::TOWNSHIP_CENTRE)
+        })
+        .expect("a resident without consent, with records elsewhere");
+    let mut h = harness(store.clone(), dir.path());
+    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    click(&mut h, "查档");
+    type_into(&mut h, "查找居民", &target.name);
+    h.get_all_by_label_contains(&target.birth_date.to_string())
+        .next()
+        .unwrap()
+        .click();
     h.run();
-    for c in "wang".chars() {
-        h.event(egui::Event::Text(c.to_string()));
+    let hidden = h.state().records.open.as_ref().unwrap().hidden.len();
+    assert!(hidden > 0);
+    h.get_by_label_contains("条其他机构的记录因居民未授权而未显示");
+    // No reason: refused.
+    click(&mut h, "破例查看（记录审计）");
+    assert!(!h.state().records.open.as_ref().unwrap().broken_glass);
+    type_into(&mut h, "破例查看原因", "昏迷急诊，需要既往史");
+    click(&mut h, "破例查看（记录审计）");
+    let view = h.state().records.open.as_ref().unwrap();
+    assert!(view.broken_glass && view.hidden.is_empty());
+    let audit = store.audit_for_resident(target.id).unwrap();
+    let last = &audit.last().unwrap().1;
+    assert_eq!(
+        (last.action, last.reason.as_str()),
+        (AuditAction::BreakGlass, "昏迷急诊，需要既往史")
+    );
+}
+
+#[test]
+fn the_screen_locks_when_idle_and_unlocks_with_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 30);
+    let settings = Settings {
+        idle_lock_minutes: 1,
+        ..Settings::default()
+    };
+    settings.save(dir.path()).unwrap();
+    let dir2 = dir.path().to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1366.0, 768.0])
+        .with_step_dt(1.0 / 60.0)
+        .with_context_setup(app::gui::fonts::install)
+        .build_eframe(move |cc| ClinicApp::new(cc.egui_ctx.clone(), store, settings, dir2));
+    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    assert!(!h.state().locked);
+    // Sixty-odd seconds without input.
+    for _ in 0..(62 * 60) {
         h.step();
+        if h.state().locked {
+            break;
+        }
     }
-    h.run_steps(2);
-    assert_eq!(h.state().records.query, "wang");
+    assert!(h.state().locked);
+    h.get_by_label("屏幕已锁定");
+    type_into(&mut h, "密码", "nope-nope");
+    click(&mut h, "解锁");
+    assert!(h.state().locked);
+    type_into(&mut h, "密码", app::demo::DEMO_PASSWORD);
+    click(&mut h, "解锁");
+    assert!(!h.state().locked);
+}
+
+#[test]
+fn an_administrator_changes_the_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(store(dir.path(), 30), dir.path());
+    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    assert_eq!(h.state().state.screen, app::gui::state::Screen::Settings);
+    h.get_by_label("诊室").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    type_into(&mut h, "诊室", "二诊室");
+    click(&mut h, "保存设置");
+    assert_eq!(Settings::load(dir.path()).unwrap().room, "二诊室");
+    h.get_by_label_contains("设置已保存");
 }
 
 /// Steps the window until `done` or `secs` pass (workers answer on their own threads).
@@ -375,13 +594,8 @@ fn a_card_unknown_here_is_fetched_from_the_hub_and_opened() {
             source: scanner::source::Source::Serial,
         })
         .unwrap();
-    let opened = step_until(&mut h, 15, |app| {
-        app.records
-            .open
-            .as_ref()
-            .is_some_and(|o| o.resident.id == target.id)
-    });
-    assert!(opened, "the fetched record opens");
+    let opened = step_until(&mut h, 15, |app| app.front_desk.selected == Some(target.id));
+    assert!(opened, "the fetched resident is shown at the front desk");
     assert_eq!(
         local.history(target.id).unwrap().len(),
         hub_store.history(target.id).unwrap().len()
@@ -425,10 +639,10 @@ fn with_the_hub_unreachable_the_front_desk_registers_provisionally() {
         })
         .unwrap();
     assert!(
-        step_until(&mut h, 15, |app| app.records.register.is_some()),
+        step_until(&mut h, 15, |app| app.front_desk.register.is_some()),
         "registration is offered"
     );
-    assert_eq!(h.state().records.register.as_ref().unwrap().name, "夏雨");
+    assert_eq!(h.state().front_desk.register.as_ref().unwrap().name, "夏雨");
     h.run();
     h.get_by_label_contains("无法连接中心");
 }

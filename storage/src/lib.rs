@@ -23,6 +23,7 @@ mod outbox;
 mod queue;
 mod records;
 mod residents;
+pub mod roles;
 pub mod schedule;
 mod serde_util;
 mod staff;

@@ -82,18 +82,50 @@ impl Store {
         Ok(out)
     }
 
-    /// The history, with an audit entry saying who looked and why, written first: if the
-    /// audit cannot be written, nothing is shown.
+    /// The history, for a doctor, with an audit entry saying who looked and why, written
+    /// first: if the audit cannot be written, nothing is shown. Front desk and administrators
+    /// are refused: they use [`Store::break_glass`].
     pub fn view_history(
         &self,
         actor: &Actor,
         resident: Id,
         reason: &str,
     ) -> Result<Vec<HistoryEntry>> {
+        if actor.role != crate::model::Role::Doctor {
+            return Err(Error::Forbidden(
+                "only doctors read clinical records; others need break-glass with a reason".into(),
+            ));
+        }
+        self.audited_history(actor, resident, AuditAction::ViewHistory, reason)
+    }
+
+    /// Opens a history outside the normal rules (records the resident has not consented to
+    /// share here, or a non-doctor in an emergency). The reason is required and audited.
+    pub fn break_glass(
+        &self,
+        actor: &Actor,
+        resident: Id,
+        reason: &str,
+    ) -> Result<Vec<HistoryEntry>> {
+        if reason.trim().chars().count() < crate::roles::MIN_REASON_CHARS {
+            return Err(Error::Invalid(
+                "break-glass needs a reason (at least a few words)".into(),
+            ));
+        }
+        self.audited_history(actor, resident, AuditAction::BreakGlass, reason.trim())
+    }
+
+    fn audited_history(
+        &self,
+        actor: &Actor,
+        resident: Id,
+        action: AuditAction,
+        reason: &str,
+    ) -> Result<Vec<HistoryEntry>> {
         self.commit_one(
             actor,
             Body::Audit(AuditEntry {
-                action: AuditAction::ViewHistory,
+                action,
                 resident: Some(resident),
                 target: None,
                 reason: reason.to_string(),

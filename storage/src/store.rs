@@ -115,6 +115,23 @@ impl Store {
     /// Records local changes atomically: each is applied to the views and queued in the
     /// outbox in the same write transaction. Returns the new change ids in order.
     pub fn commit(&self, actor: &Actor, bodies: Vec<Body>) -> Result<Vec<Id>> {
+        let now = self.clock.now_ms();
+        let with_ids = {
+            let mut w = self.writer();
+            bodies
+                .into_iter()
+                .map(|b| (w.ids.next(now.max(0) as u64), b))
+                .collect()
+        };
+        self.commit_with_ids(actor, with_ids)
+    }
+
+    /// Like [`Store::commit`], with change ids the caller took from [`Store::new_id`]: lets one
+    /// change refer to another made in the same transaction (a prescription to its encounter).
+    pub fn commit_with_ids(&self, actor: &Actor, bodies: Vec<(Id, Body)>) -> Result<Vec<Id>> {
+        for (_, body) in &bodies {
+            crate::roles::check_write(actor.role, body)?;
+        }
         let mut w = self.writer();
         let now = self.clock.now_ms();
         let tx = self.db.begin_write()?;
@@ -122,10 +139,10 @@ impl Store {
         let mut hlc = w.hlc;
         {
             let mut t = Tables::open(&tx)?;
-            for body in bodies {
+            for (id, body) in bodies {
                 hlc = hlc.tick(now);
                 let change = Change {
-                    id: w.ids.next(now.max(0) as u64),
+                    id,
                     hlc,
                     origin: Origin {
                         facility: actor.facility.clone(),

@@ -590,3 +590,59 @@ fn the_store_reopens_with_its_device_id_and_data() {
     assert_eq!(store.device(), device);
     assert_eq!(store.resident(who).unwrap().unwrap().name, "张伟");
 }
+
+#[test]
+fn roles_are_enforced_by_the_store_not_the_screens() {
+    let (_d, store) = open_store();
+    let desk = Actor {
+        staff: "desk".into(),
+        facility: "H42092100101".into(),
+        role: Role::FrontDesk,
+    };
+    let admin = Actor {
+        staff: "root".into(),
+        facility: "H42092100101".into(),
+        role: Role::Admin,
+    };
+    let who = store
+        .register(&desk, form("张伟", "420921198503150015"))
+        .unwrap();
+    // Only doctors write clinical records.
+    assert!(matches!(
+        store.add_record(&desk, encounter(who, T0, "I10")),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.add_record(&admin, encounter(who, T0, "I10")),
+        Err(Error::Forbidden(_))
+    ));
+    store
+        .add_record(&doctor(), encounter(who, T0, "I10"))
+        .unwrap();
+    // Only doctors read histories; others need break-glass with a reason, audited.
+    assert!(matches!(
+        store.view_history(&desk, who, "curious"),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.view_history(&admin, who, "curious"),
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.break_glass(&admin, who, " "),
+        Err(Error::Invalid(_))
+    ));
+    let seen = store
+        .break_glass(&admin, who, "resident unconscious, county hospital asked")
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    let audit = store.audit_for_resident(who).unwrap();
+    let last = &audit.last().unwrap().1;
+    assert_eq!(last.action, AuditAction::BreakGlass);
+    assert_eq!(last.reason, "resident unconscious, county hospital asked");
+    // Administrators cannot register residents; front desk cannot change facilities.
+    assert!(matches!(
+        store.register(&admin, form("王秀英", "420921196207080420")),
+        Err(Error::Forbidden(_))
+    ));
+}

@@ -75,11 +75,20 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
     };
     let now = a.clock().now_ms();
     // Typical encounters: the complaints, diagnoses and advice of everyday visits, varied vitals.
-    let advice = ["嘱多饮水，注意休息，不适随诊。", "低盐饮食，规律服药，两周后复诊。", "清淡饮食，忌辛辣，观察体温。", "避免受凉，如有加重及时就诊。"];
+    let advice = [
+        "嘱多饮水，注意休息，不适随诊。",
+        "低盐饮食，规律服药，两周后复诊。",
+        "清淡饮食，忌辛辣，观察体温。",
+        "避免受凉，如有加重及时就诊。",
+    ];
     let bodies: Vec<storage::model::Body> = (0..encounters)
         .map(|i| {
-            let (code, complaint, _) = fixtures::catalogue::ACUTE[(i * 7 + i / 3) % fixtures::catalogue::ACUTE.len()];
-            let name = fixtures::catalogue::DIAGNOSES.iter().find(|d| d.code == code).map_or(code, |d| d.name);
+            let (code, complaint, _) =
+                fixtures::catalogue::ACUTE[(i * 7 + i / 3) % fixtures::catalogue::ACUTE.len()];
+            let name = fixtures::catalogue::DIAGNOSES
+                .iter()
+                .find(|d| d.code == code)
+                .map_or(code, |d| d.name);
             storage::model::Body::Record(ClinicalRecord {
                 resident: residents[i % residents.len()],
                 at: now - (i as i64) * 61_000,
@@ -95,7 +104,10 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
                         temperature_x10: Some(362 + (i * 3 % 25) as u16),
                         ..Default::default()
                     },
-                    diagnoses: vec![Diagnosis { code: code.into(), name: name.into() }],
+                    diagnoses: vec![Diagnosis {
+                        code: code.into(),
+                        name: name.into(),
+                    }],
                     notes: advice[i % advice.len()].into(),
                     follow_up: None,
                     discharged: None,
@@ -103,12 +115,27 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
             })
         })
         .collect();
-    let raw: usize = bodies.iter().map(|b| {
-        storage::model::Change { id: storage::Id(u128::MAX), hlc: storage::Hlc(u64::MAX), origin: storage::model::Origin { facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(), device: a.device().into(), staff: "doctor".into() }, body: b.clone() }
+    let raw: usize = bodies
+        .iter()
+        .map(|b| {
+            storage::model::Change {
+                id: storage::Id(u128::MAX),
+                hlc: storage::Hlc(u64::MAX),
+                origin: storage::model::Origin {
+                    facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+                    device: a.device().into(),
+                    staff: "doctor".into(),
+                },
+                body: b.clone(),
+            }
             .encode()
             .map_or(0, |v| v.len())
-    }).sum();
-    println!("one encounter change, uncompressed: {:.0} bytes on average", raw as f64 / encounters.max(1) as f64);
+        })
+        .sum();
+    println!(
+        "one encounter change, uncompressed: {:.0} bytes on average",
+        raw as f64 / encounters.max(1) as f64
+    );
     for chunk in bodies.chunks(1_000) {
         a.commit(&actor, chunk.to_vec())?;
     }

@@ -1,20 +1,48 @@
 //! Screens ask for app-wide changes with commands; the app applies them after drawing.
 
 use storage::Id;
-use storage::model::Staff;
+use storage::model::{HouseholdLink, QueueStatus, Staff, VisitType};
 
 use super::i18n::Lang;
+use super::state::Screen;
+use crate::settings::Settings;
 
 #[derive(Debug, Clone)]
 pub enum Command {
     LoggedIn(Staff),
     Logout,
+    Unlock,
     SetLanguage(Lang),
-    /// Open a resident's record; the reason goes into the audit log.
+    SetScreen(Screen),
+    /// Open a resident's record (doctors); the reason goes into the audit log.
     OpenResident {
         id: Id,
         reason: String,
     },
+    /// Open a record by break-glass, with the reason (audited).
+    BreakGlass {
+        id: Id,
+        reason: String,
+    },
+    /// Show a resident at the front desk (no clinical record).
+    SelectResident(Id),
+    CheckIn {
+        resident: Id,
+        visit_type: VisitType,
+        guardian: Option<Id>,
+    },
+    SetQueueStatus {
+        ticket: Id,
+        status: QueueStatus,
+    },
+    Link(HouseholdLink),
+    CallNext,
+    CallPatient(Id),
+    SaveEncounter,
+    FinishVisit,
+    SaveSettings(Settings),
+    /// This workstation just joined a hub: start syncing.
+    Enrolled,
     StartDemoLoad,
     Info(String),
     Error(String),

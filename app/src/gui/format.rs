@@ -328,3 +328,22 @@ pub fn source(lang: Lang, s: scanner::source::Source) -> &'static str {
         S::Typed => lang.t("输入", "Typed"),
     }
 }
+
+/// An error for the person at the screen: what went wrong, in their language, with the detail.
+pub fn error(lang: Lang, e: &anyhow::Error) -> String {
+    let kind = match e.downcast_ref::<storage::Error>() {
+        Some(storage::Error::Forbidden(_)) => lang.t("无权操作", "Not allowed"),
+        Some(storage::Error::IdentifierTaken { .. }) => {
+            lang.t("证件已被他人使用", "Identifier already in use")
+        }
+        Some(storage::Error::DiskFull) => {
+            lang.t("磁盘已满，未保存", "Disk full: nothing was saved")
+        }
+        Some(storage::Error::Invalid(_)) | Some(storage::Error::IdNumber(_)) => {
+            lang.t("输入有误", "Please check")
+        }
+        Some(_) => lang.t("存储错误", "Storage error"),
+        None => lang.t("操作失败", "Failed"),
+    };
+    format!("{kind}: {e:#}")
+}

@@ -16,6 +16,35 @@ pub struct Session {
     pub actor: Actor,
 }
 
+/// The main screens; which ones a user sees depends on their role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    FrontDesk,
+    Doctor,
+    Records,
+    Settings,
+}
+
+impl Screen {
+    /// The screens of a role, the first being where they start.
+    pub fn for_role(role: Role) -> &'static [Screen] {
+        match role {
+            Role::FrontDesk => &[Screen::FrontDesk],
+            Role::Doctor => &[Screen::Doctor, Screen::Records],
+            Role::Admin => &[Screen::Settings, Screen::Records],
+        }
+    }
+
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            Screen::FrontDesk => lang.t("前台", "Front desk"),
+            Screen::Doctor => lang.t("接诊", "Consultation"),
+            Screen::Records => lang.t("查档", "Records"),
+            Screen::Settings => lang.t("设置", "Settings"),
+        }
+    }
+}
+
 /// A message for the user at the top of the screen, until dismissed or replaced.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
@@ -32,6 +61,7 @@ pub struct AppState {
     /// This workstation's facility, as the store knows it.
     pub facility: Facility,
     pub notice: Option<Notice>,
+    pub screen: Screen,
 }
 
 impl AppState {
@@ -46,6 +76,7 @@ impl AppState {
             session: None,
             facility,
             notice: None,
+            screen: Screen::FrontDesk,
         }
     }
 

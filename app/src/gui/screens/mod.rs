@@ -1,7 +1,10 @@
 //! One module per screen. Screens read the shared state and push commands; they never change
 //! app-wide state themselves.
 
+pub mod doctor;
+pub mod front_desk;
 pub mod login;
 pub mod records;
 pub mod register;
+pub mod settings;
 pub mod welcome;

@@ -4,7 +4,6 @@ use egui::{RichText, Ui};
 use storage::model::Sex;
 use storage::{Date, NewResident};
 
-use crate::gui::command::Command;
 use crate::gui::state::AppState;
 use crate::gui::style::{DANGER, MUTED, WARN};
 
@@ -70,15 +69,17 @@ impl Register {
     }
 }
 
-/// Returns false when the form is closed.
-pub fn register_ui(
-    ui: &mut Ui,
-    state: &AppState,
-    r: &mut Register,
-    commands: &mut Vec<Command>,
-) -> bool {
+/// What became of the form this frame.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RegisterResult {
+    Open,
+    Cancelled,
+    Registered(storage::Id),
+}
+
+pub fn register_ui(ui: &mut Ui, state: &AppState, r: &mut Register) -> RegisterResult {
     let lang = state.lang;
-    let mut open = true;
+    let mut result = RegisterResult::Open;
     ui.heading(lang.t("登记新居民", "Register a resident"));
     if !r.origin.is_empty() {
         ui.label(RichText::new(&r.origin).color(WARN));
@@ -141,23 +142,17 @@ pub fn register_ui(
     }
     ui.horizontal(|ui| {
         if ui.button(lang.t("登记", "Register")).clicked() {
-            let result = r.form().map_err(|e| e.to_string()).and_then(|form| {
+            let registered = r.form().map_err(|e| e.to_string()).and_then(|form| {
                 let actor = state.actor().ok_or_else(|| "not logged in".to_string())?;
                 state.store.register(actor, form).map_err(|e| e.to_string())
             });
-            match result {
-                Ok(id) => {
-                    commands.push(Command::OpenResident {
-                        id,
-                        reason: "registration".into(),
-                    });
-                    open = false;
-                }
+            match registered {
+                Ok(id) => result = RegisterResult::Registered(id),
                 Err(e) => r.error = Some(e),
             }
         }
         if ui.button(lang.t("取消", "Cancel")).clicked() {
-            open = false;
+            result = RegisterResult::Cancelled;
         }
         ui.label(
             RichText::new(lang.t(
@@ -167,5 +162,5 @@ pub fn register_ui(
             .color(MUTED),
         );
     });
-    open
+    result
 }

@@ -29,11 +29,32 @@ pub struct ResidentView {
     pub filter: Option<RecordCategory>,
     /// How long the audited load took (shown to support staff, and measured by the bench).
     pub loaded_in: Duration,
+    /// Opened by break-glass: everything is shown, and the screen says so.
+    pub broken_glass: bool,
 }
 
 impl ResidentView {
-    /// Loads a resident's record for the logged-in user, writing the audit entry.
+    /// Loads a resident's record for the logged-in doctor, writing the audit entry; records
+    /// the resident has not consented to share here are set apart.
     pub fn load(state: &AppState, id: Id, reason: &str) -> anyhow::Result<ResidentView> {
+        Self::load_with(state, id, false, |actor| {
+            Ok(state.store.view_history(actor, id, reason)?)
+        })
+    }
+
+    /// Loads everything, by break-glass (the store requires and audits the reason).
+    pub fn break_glass(state: &AppState, id: Id, reason: &str) -> anyhow::Result<ResidentView> {
+        Self::load_with(state, id, true, |actor| {
+            Ok(state.store.break_glass(actor, id, reason)?)
+        })
+    }
+
+    fn load_with(
+        state: &AppState,
+        id: Id,
+        broken_glass: bool,
+        read: impl FnOnce(&storage::Actor) -> anyhow::Result<Vec<HistoryEntry>>,
+    ) -> anyhow::Result<ResidentView> {
         let started = Instant::now();
         let actor = state
             .actor()
@@ -42,10 +63,14 @@ impl ResidentView {
         let resident = store
             .resident(id)?
             .ok_or_else(|| anyhow::anyhow!("resident {id} not found"))?;
-        let history = store.view_history(actor, id, reason)?;
+        let history = read(actor)?;
         let consents = store.consents(id)?;
         let today = state.today();
-        let (visible, hidden) = filter_by_consent(history, &consents, &state.facility, today);
+        let (visible, hidden) = if broken_glass {
+            (history, Vec::new())
+        } else {
+            filter_by_consent(history, &consents, &state.facility, today)
+        };
         let summary = Summary::of(&visible, resident.birth_date, today);
         let facility_names = store
             .facilities()?
@@ -61,6 +86,7 @@ impl ResidentView {
             facility_names,
             filter: None,
             loaded_in: started.elapsed(),
+            broken_glass,
         })
     }
 
@@ -72,9 +98,30 @@ impl ResidentView {
     }
 }
 
-/// The whole record: header, summary column, timeline.
-pub fn resident_ui(ui: &mut Ui, lang: Lang, today: Date, view: &mut ResidentView) {
+/// The whole record: header, summary column, timeline. With `amend_at` (the viewer's facility,
+/// for a doctor), encounters made there get a "correct" button; returns the one clicked.
+pub fn resident_ui(ui: &mut Ui, lang: Lang, today: Date, view: &mut ResidentView) -> Option<Id> {
+    resident_ui_with(ui, lang, today, view, None)
+}
+
+pub fn resident_ui_with(
+    ui: &mut Ui,
+    lang: Lang,
+    today: Date,
+    view: &mut ResidentView,
+    amend_at: Option<&str>,
+) -> Option<Id> {
     header_ui(ui, lang, today, view);
+    if view.broken_glass {
+        ui.label(
+            RichText::new(lang.t(
+                "破例查看：本次查看已记录审计",
+                "Break-glass view: this reading is audited",
+            ))
+            .color(DANGER)
+            .strong(),
+        );
+    }
     ui.separator();
     if !view.hidden.is_empty() {
         ui.label(
@@ -90,14 +137,16 @@ pub fn resident_ui(ui: &mut Ui, lang: Lang, today: Date, view: &mut ResidentView
             .color(WARN),
         );
     }
+    let mut amend = None;
     ui.columns(2, |cols| {
         egui::ScrollArea::vertical()
             .id_salt("summary")
             .show(&mut cols[0], |ui| {
                 summary_ui(ui, lang, today, view);
             });
-        timeline_ui(&mut cols[1], lang, view);
+        amend = timeline_ui(&mut cols[1], lang, view, amend_at);
     });
+    amend
 }
 
 fn header_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
@@ -255,7 +304,13 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
     let _ = today;
 }
 
-fn timeline_ui(ui: &mut Ui, lang: Lang, view: &mut ResidentView) {
+fn timeline_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    view: &mut ResidentView,
+    amend_at: Option<&str>,
+) -> Option<Id> {
+    let mut amend = None;
     ui.horizontal_wrapped(|ui| {
         let total = view.visible.len();
         if ui
@@ -300,18 +355,24 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, view: &mut ResidentView) {
                     ui.add_space(4.0);
                     ui.label(RichText::new(format!("{y}")).strong().color(MUTED));
                 }
-                record_ui(ui, lang, view, h, &amended);
+                if record_ui(ui, lang, view, h, &amended, amend_at) {
+                    amend = Some(h.id);
+                }
             }
         });
+    amend
 }
 
+/// One record card; returns whether its "correct" button was clicked.
 fn record_ui(
     ui: &mut Ui,
     lang: Lang,
     view: &ResidentView,
     h: &HistoryEntry,
     all: &HashMap<Id, &HistoryEntry>,
-) {
+    amend_at: Option<&str>,
+) -> bool {
+    let mut clicked = false;
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal_wrapped(|ui| {
@@ -346,5 +407,11 @@ fn record_ui(
                 );
             }
         }
+        let correctable = matches!(h.record.body, RecordBody::Encounter(_))
+            && amend_at == Some(h.record.facility.as_str());
+        if correctable && ui.small_button(lang.t("更正", "Correct")).clicked() {
+            clicked = true;
+        }
     });
+    clicked
 }

@@ -1,0 +1,263 @@
+//! Carrying out the commands screens pushed during a frame.
+
+use storage::model::{AuditAction, AuditEntry, Body, QueueStatus};
+
+use super::ClinicApp;
+use crate::gui::command::Command;
+use crate::gui::screens::doctor::{Consult, Tab};
+use crate::gui::state::{Notice, Screen, Session};
+use crate::gui::widgets::encounter_form::EncounterForm;
+use crate::gui::widgets::history::ResidentView;
+
+impl ClinicApp {
+    pub(super) fn apply(&mut self, command: Command) {
+        let lang = self.state.lang;
+        let result: anyhow::Result<()> = (|| {
+            match command {
+                Command::LoggedIn(staff) => {
+                    let actor = storage::Actor {
+                        staff: staff.username.clone(),
+                        facility: self.state.settings.facility.clone(),
+                        role: staff.role,
+                    };
+                    self.state.screen = Screen::for_role(staff.role)[0];
+                    let login = Body::Audit(AuditEntry {
+                        action: AuditAction::Login,
+                        resident: None,
+                        target: None,
+                        reason: String::new(),
+                    });
+                    self.state.store.commit_one(&actor, login)?;
+                    self.state.session = Some(Session { staff, actor });
+                    self.state.notice = None;
+                    self.locked = false;
+                }
+                Command::Logout => {
+                    self.state.session = None;
+                    self.locked = false;
+                    self.records = Default::default();
+                    self.front_desk = Default::default();
+                    self.doctor = Default::default();
+                    self.settings_screen = Default::default();
+                    self.login = Default::default();
+                }
+                Command::Unlock => {
+                    self.locked = false;
+                    self.state.notice = None;
+                }
+                Command::SetLanguage(l) => {
+                    self.state.lang = l;
+                    self.state.settings.language = l.code().into();
+                    self.state.settings.save(&self.state.data_dir)?;
+                }
+                Command::SetScreen(screen) => self.state.screen = screen,
+                Command::OpenResident { id, reason } => {
+                    let doctor = self
+                        .state
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| s.staff.role == storage::model::Role::Doctor);
+                    self.state.screen = Screen::Records;
+                    self.records.register = None;
+                    if doctor {
+                        self.records.locked = None;
+                        self.records.open = Some(ResidentView::load(&self.state, id, &reason)?);
+                    } else {
+                        self.records.open = None;
+                        self.records.locked = Some(id);
+                    }
+                }
+                Command::BreakGlass { id, reason } => {
+                    self.records.open = Some(ResidentView::break_glass(&self.state, id, &reason)?);
+                    self.records.locked = None;
+                }
+                Command::SelectResident(id) => {
+                    self.front_desk.selected = Some(id);
+                    self.front_desk.register = None;
+                    self.front_desk.linking = false;
+                }
+                Command::CheckIn {
+                    resident,
+                    visit_type,
+                    guardian,
+                } => {
+                    let actor = self.actor()?;
+                    let ticket = self
+                        .state
+                        .store
+                        .check_in(&actor, resident, visit_type, guardian)?;
+                    let name = self
+                        .state
+                        .store
+                        .resident(resident)?
+                        .map(|r| r.name)
+                        .unwrap_or_default();
+                    self.state.notice = Some(Notice::Info(format!(
+                        "{name} · {} {}",
+                        lang.t("已挂号，就诊号", "checked in, number"),
+                        ticket.number
+                    )));
+                }
+                Command::SetQueueStatus { ticket, status } => {
+                    let actor = self.actor()?;
+                    self.state
+                        .store
+                        .set_queue_status(&actor, ticket, status, "")?;
+                }
+                Command::Link(link) => {
+                    let actor = self.actor()?;
+                    self.state.store.link(&actor, link)?;
+                }
+                Command::CallNext => {
+                    let queue = self
+                        .state
+                        .store
+                        .queue(&self.state.facility.code, self.state.today())?;
+                    match queue.into_iter().find(|t| t.status == QueueStatus::Waiting) {
+                        Some(t) => self.call(t.id)?,
+                        None => {
+                            self.state.notice = Some(Notice::Info(
+                                lang.t("没有候诊的居民", "Nobody is waiting").into(),
+                            ))
+                        }
+                    }
+                }
+                Command::CallPatient(ticket) => self.call(ticket)?,
+                Command::SaveEncounter => self.save_encounter()?,
+                Command::FinishVisit => {
+                    let actor = self.actor()?;
+                    if let Some(t) = self.doctor.consult.as_ref().and_then(|c| c.ticket.clone()) {
+                        self.state.store.set_queue_status(
+                            &actor,
+                            t.id,
+                            QueueStatus::Done,
+                            &self.state.settings.room,
+                        )?;
+                    }
+                    self.doctor.consult = None;
+                }
+                Command::SaveSettings(settings) => {
+                    settings.save(&self.state.data_dir)?;
+                    let restart_scanners = settings.camera != self.state.settings.camera
+                        || settings.serial_port != self.state.settings.serial_port
+                        || settings.serial_baud != self.state.settings.serial_baud;
+                    self.state.lang = crate::gui::i18n::Lang::from_code(&settings.language);
+                    self.state.settings = settings;
+                    self.state.refresh_facility();
+                    if restart_scanners {
+                        let verifier = std::mem::replace(
+                            &mut self.scanners.verifier,
+                            scanner::card::Verifier::new(None),
+                        );
+                        self.scanners = crate::gui::scanning::Scanners::start(
+                            &self.ctx,
+                            &self.state.settings,
+                            verifier,
+                        );
+                    }
+                    self.state.notice =
+                        Some(Notice::Info(lang.t("设置已保存", "Settings saved").into()));
+                }
+                Command::Enrolled => {
+                    if let Ok(settings) = crate::settings::Settings::load(&self.state.data_dir) {
+                        self.state.settings = settings;
+                        self.state.refresh_facility();
+                    }
+                    let (sync, status) = super::sync_status::start(
+                        &self.ctx,
+                        &self.state.store,
+                        &self.state.data_dir,
+                    );
+                    self.sync = sync;
+                    self.sync_status = status;
+                }
+                Command::StartDemoLoad => self.start_demo_load(),
+                Command::Info(m) => self.state.notice = Some(Notice::Info(m)),
+                Command::Error(m) => self.state.notice = Some(Notice::Error(m)),
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            self.state.notice = Some(Notice::Error(crate::gui::format::error(lang, &e)));
+        }
+    }
+
+    fn actor(&self) -> anyhow::Result<storage::Actor> {
+        self.state
+            .actor()
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("not logged in"))
+    }
+
+    /// Calls a patient into this room and opens their record for the consultation.
+    fn call(&mut self, ticket: storage::Id) -> anyhow::Result<()> {
+        let actor = self.actor()?;
+        self.state.store.set_queue_status(
+            &actor,
+            ticket,
+            QueueStatus::WithDoctor,
+            &self.state.settings.room,
+        )?;
+        let t = self
+            .state
+            .store
+            .ticket(ticket)?
+            .ok_or_else(|| anyhow::anyhow!("ticket {ticket} vanished"))?;
+        let view = ResidentView::load(
+            &self.state,
+            t.resident,
+            &format!("consultation, queue number {}", t.number),
+        )?;
+        self.doctor.consult = Some(Consult {
+            ticket: Some(t),
+            view,
+            form: EncounterForm::default(),
+            tab: Tab::Encounter,
+        });
+        self.state.screen = Screen::Doctor;
+        Ok(())
+    }
+
+    /// Saves the encounter form (a new encounter with its prescription, or a correction) in one
+    /// transaction, then shows the history with it.
+    fn save_encounter(&mut self) -> anyhow::Result<()> {
+        let lang = self.state.lang;
+        let actor = self.actor()?;
+        let clinician = self
+            .state
+            .session
+            .as_ref()
+            .map(|s| s.staff.display_name.clone())
+            .unwrap_or_default();
+        let Some(c) = &mut self.doctor.consult else {
+            return Ok(());
+        };
+        let store = self.state.store.clone();
+        let now = store.clock().now_ms();
+        let bodies = c.form.to_bodies(
+            c.view.resident.id,
+            &self.state.facility.code,
+            &clinician,
+            now,
+            || store.new_id(),
+        );
+        match bodies {
+            Err(e) => c.form.error = Some(e),
+            Ok(bodies) => {
+                store.commit_with_ids(&actor, bodies)?;
+                let reason = format!(
+                    "consultation{}",
+                    c.ticket
+                        .as_ref()
+                        .map(|t| format!(", queue number {}", t.number))
+                        .unwrap_or_default()
+                );
+                c.view = ResidentView::load(&self.state, c.view.resident.id, &reason)?;
+                c.form = EncounterForm::default();
+                c.tab = Tab::History;
+                self.state.notice = Some(Notice::Info(lang.t("已保存", "Saved").into()));
+            }
+        }
+        Ok(())
+    }
+}

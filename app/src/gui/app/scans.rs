@@ -1,0 +1,116 @@
+//! What a scanned code leads to: the resident at the front desk or their record for a doctor,
+//! a look-up at the hub, a registration form, or a message saying why the code was refused.
+
+use super::ClinicApp;
+use crate::gui::command::Command;
+use crate::gui::scanning::Checked;
+use crate::gui::screens::register::Register;
+use crate::gui::state::{Notice, Screen};
+use crate::scan::Resolution;
+
+impl ClinicApp {
+    pub(super) fn handle_scan(&mut self, checked: Checked) {
+        let lang = self.state.lang;
+        if self.state.session.is_none() || self.locked {
+            self.state.notice = Some(Notice::Error(
+                lang.t("请先登录再扫码", "Log in before scanning").into(),
+            ));
+            return;
+        }
+        let source = crate::gui::format::source(lang, checked.source);
+        let warnings = checked.scan.warnings.join("; ");
+        match checked.resolution {
+            Resolution::Resident { id } => {
+                self.show_resident(id, format!("card scan ({source})"));
+                if !warnings.is_empty() {
+                    self.state.notice = Some(Notice::Info(warnings));
+                }
+            }
+            Resolution::Unknown { prefill } => match (&self.sync, fetch_identifier(&prefill)) {
+                (Some(worker), Some(identifier)) => {
+                    worker.fetch(identifier.clone());
+                    self.pending_fetch = Some((identifier, prefill));
+                    self.state.notice = Some(Notice::Info(lang.t("本机没有此居民，正在向中心查询…", "Not known here: asking the hub…").into()));
+                }
+                _ => self.offer_registration(
+                    &prefill,
+                    lang.t("此卡有效，但居民尚未在本机登记：请核对后登记", "The card is genuine but the resident is not registered here: check and register"),
+                ),
+            },
+            Resolution::Refused { outcome } => {
+                self.state.notice = Some(Notice::Error(format!("{source}: {}", crate::gui::format::outcome(lang, &outcome))));
+            }
+            Resolution::NotACard { looks_like } => {
+                self.state.notice = Some(Notice::Error(format!("{source}: {} ({looks_like})", lang.t("这不是电子健康卡", "This is not a health card"))));
+            }
+            Resolution::Invalid { message } => {
+                self.state.notice = Some(Notice::Error(format!("{source}: {message}")));
+            }
+        }
+    }
+
+    /// The front desk selects the resident; a doctor opens the record.
+    fn show_resident(&mut self, id: storage::Id, reason: String) {
+        if self.state.screen == Screen::FrontDesk {
+            self.commands.push(Command::SelectResident(id));
+        } else {
+            self.commands.push(Command::OpenResident { id, reason });
+        }
+    }
+
+    pub(super) fn offer_registration(&mut self, prefill: &storage::NewResident, why: &str) {
+        let form = Register::from_prefill(prefill, why.into());
+        if self.state.screen == Screen::FrontDesk {
+            self.front_desk.register = Some(form);
+        } else {
+            self.records.register = Some(form);
+            self.state.screen = Screen::Records;
+        }
+    }
+
+    /// The hub answered a look-up: open the resident it sent, or offer registration.
+    pub(super) fn fetched(
+        &mut self,
+        identifier: storage::model::Identifier,
+        result: Result<usize, String>,
+    ) {
+        let lang = self.state.lang;
+        let Some((pending, prefill)) = self.pending_fetch.take() else {
+            return;
+        };
+        if pending != identifier {
+            self.pending_fetch = Some((pending, prefill));
+            return;
+        }
+        let found = self
+            .state
+            .store
+            .find_by_identifier(&identifier)
+            .ok()
+            .flatten();
+        match (found, result) {
+            (Some(id), _) => {
+                self.state.notice = None;
+                self.show_resident(id, "card scan (fetched from the hub)".into());
+            }
+            (None, Ok(_)) => self.offer_registration(&prefill, lang.t("中心也没有此居民：请核对后登记", "The hub does not know this resident either: check and register")),
+            (None, Err(_)) => self.offer_registration(
+                &prefill,
+                lang.t("无法连接中心：请临时登记，联网后自动合并", "The hub cannot be reached: register provisionally; records merge when the link returns"),
+            ),
+        }
+    }
+}
+
+/// What to ask the hub about a resident unknown here: the card, or else the ID number.
+fn fetch_identifier(prefill: &storage::NewResident) -> Option<storage::model::Identifier> {
+    use storage::model::Identifier;
+    if let Some(card) = prefill.card_id.as_deref().and_then(|c| c.parse().ok()) {
+        return Some(Identifier::Card(card));
+    }
+    prefill
+        .id_number
+        .as_deref()
+        .and_then(|n| storage::IdNumber::parse(n).ok())
+        .map(Identifier::IdNumber)
+}

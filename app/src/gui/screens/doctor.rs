@@ -1,0 +1,197 @@
+//! The doctor: the queue for this room, "call next", the patient's whole history on one
+//! screen, and the encounter form (or the correction of an earlier encounter).
+
+use egui::{RichText, Ui};
+use storage::model::{QueueStatus, QueueTicket, RecordBody};
+
+use crate::gui::command::Command;
+use crate::gui::format;
+use crate::gui::screens::front_desk::status_name;
+use crate::gui::state::AppState;
+use crate::gui::style::{ACCENT, MUTED, WARN};
+use crate::gui::widgets::encounter_form::{EncounterForm, FormAction, encounter_form_ui};
+use crate::gui::widgets::history::{ResidentView, resident_ui_with};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    History,
+    Encounter,
+}
+
+/// A patient being seen.
+pub struct Consult {
+    pub ticket: Option<QueueTicket>,
+    pub view: ResidentView,
+    pub form: EncounterForm,
+    pub tab: Tab,
+}
+
+#[derive(Default)]
+pub struct DoctorScreen {
+    pub consult: Option<Consult>,
+}
+
+pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: &mut Vec<Command>) {
+    let lang = state.lang;
+    egui::Panel::left("doctor-queue")
+        .default_size(280.0)
+        .min_size(220.0)
+        .show(ui, |ui| {
+            ui.add_space(6.0);
+            let queue = state
+                .store
+                .queue(&state.facility.code, state.today())
+                .unwrap_or_default();
+            let waiting = queue
+                .iter()
+                .filter(|t| t.status == QueueStatus::Waiting)
+                .count();
+            let call = ui.add_enabled(
+                waiting > 0,
+                egui::Button::new(
+                    RichText::new(format!("{} ({waiting})", lang.t("叫下一位", "Call next")))
+                        .strong(),
+                ),
+            );
+            if call.clicked() {
+                commands.push(Command::CallNext);
+            }
+            ui.label(
+                RichText::new(format!(
+                    "{} · {}",
+                    lang.t("诊室", "Room"),
+                    state.settings.room
+                ))
+                .color(MUTED),
+            );
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .id_salt("doctor-queue-list")
+                .show(ui, |ui| {
+                    for t in queue.iter().filter(|t| {
+                        matches!(t.status, QueueStatus::Waiting | QueueStatus::WithDoctor)
+                    }) {
+                        let name = state
+                            .store
+                            .resident(t.resident)
+                            .ok()
+                            .flatten()
+                            .map(|r| r.name)
+                            .unwrap_or_default();
+                        let text = format!(
+                            "{:>3}  {}  {}  {}",
+                            t.number,
+                            name,
+                            format::visit_type(lang, t.visit_type),
+                            status_name(lang, t.status)
+                        );
+                        let current = d
+                            .consult
+                            .as_ref()
+                            .and_then(|c| c.ticket.as_ref())
+                            .is_some_and(|c| c.id == t.id);
+                        if ui.selectable_label(current, text).clicked() && !current {
+                            commands.push(Command::CallPatient(t.id));
+                        }
+                    }
+                });
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        let Some(c) = &mut d.consult else {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.label(
+                    RichText::new(lang.t(
+                        "点击“叫下一位”开始接诊",
+                        "Press “Call next” to see the next patient",
+                    ))
+                    .color(MUTED),
+                );
+            });
+            return;
+        };
+        ui.horizontal(|ui| {
+            if let Some(t) = &c.ticket {
+                ui.label(
+                    RichText::new(format!("{} {}", lang.t("就诊号", "No."), t.number))
+                        .strong()
+                        .color(ACCENT),
+                );
+            }
+            if ui
+                .selectable_label(c.tab == Tab::History, lang.t("病历", "History"))
+                .clicked()
+            {
+                c.tab = Tab::History;
+            }
+            if ui
+                .selectable_label(c.tab == Tab::Encounter, lang.t("接诊记录", "Encounter"))
+                .clicked()
+            {
+                c.tab = Tab::Encounter;
+            }
+            if c.ticket.is_some() && ui.button(lang.t("完成接诊", "Finish visit")).clicked() {
+                commands.push(Command::FinishVisit);
+            }
+        });
+        ui.separator();
+        match c.tab {
+            Tab::History => {
+                let amend = resident_ui_with(
+                    ui,
+                    lang,
+                    state.today(),
+                    &mut c.view,
+                    Some(&state.facility.code),
+                );
+                if let Some(target) = amend {
+                    let original = c.view.visible.iter().find(|h| h.id == target);
+                    let current = original.map(|h| h.current(&c.view.visible).clone());
+                    if let Some(RecordBody::Encounter(e)) = current {
+                        c.form = EncounterForm::amending(target, &e);
+                        c.tab = Tab::Encounter;
+                    }
+                }
+            }
+            Tab::Encounter => {
+                ui.label(
+                    RichText::new(format!(
+                        "{} · {}",
+                        c.view.resident.name,
+                        format::sex(lang, c.view.resident.sex)
+                    ))
+                    .strong(),
+                );
+                if !c.view.summary.allergies.is_empty() {
+                    let names: Vec<&str> = c
+                        .view
+                        .summary
+                        .allergies
+                        .iter()
+                        .map(|a| a.substance.as_str())
+                        .collect();
+                    ui.label(
+                        RichText::new(format!(
+                            "⚠ {} {}",
+                            lang.t("过敏：", "Allergies:"),
+                            names.join("，")
+                        ))
+                        .color(WARN)
+                        .strong(),
+                    );
+                }
+                egui::ScrollArea::vertical()
+                    .id_salt("encounter-form")
+                    .show(ui, |ui| match encounter_form_ui(ui, lang, &mut c.form) {
+                        FormAction::Save => commands.push(Command::SaveEncounter),
+                        FormAction::Cancel => {
+                            c.form = EncounterForm::default();
+                            c.tab = Tab::History;
+                        }
+                        FormAction::None => {}
+                    });
+            }
+        }
+    });
+}

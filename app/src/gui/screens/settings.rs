@@ -1,0 +1,226 @@
+//! Settings of this workstation (administrators): facility, room, scanners, language, idle
+//! lock, and joining the hub.
+
+use std::sync::mpsc::{Receiver, channel};
+
+use egui::{RichText, Ui};
+
+use crate::gui::command::Command;
+use crate::gui::state::AppState;
+use crate::gui::style::{DANGER, MUTED, OK};
+use crate::settings::Settings;
+
+#[derive(Default)]
+pub struct SettingsScreen {
+    /// The settings being edited (a copy until saved).
+    pub draft: Option<Settings>,
+    pub hub_url: String,
+    pub code: String,
+    pub fingerprint: String,
+    enrolling: Option<Receiver<Result<String, String>>>,
+    pub message: Option<Result<String, String>>,
+    devices: Option<(Vec<scanner::camera::CameraInfo>, Vec<String>)>,
+}
+
+pub fn settings_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    s: &mut SettingsScreen,
+    commands: &mut Vec<Command>,
+) {
+    let lang = state.lang;
+    // Devices are listed once per visit to the screen, not every frame.
+    let (cameras, ports) = s
+        .devices
+        .get_or_insert_with(|| {
+            (
+                scanner::camera::list_cameras(),
+                scanner::serial::available_ports(),
+            )
+        })
+        .clone();
+    let draft = s.draft.get_or_insert_with(|| state.settings.clone());
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.heading(lang.t("设置", "Settings"));
+        egui::Grid::new("settings")
+            .num_columns(2)
+            .spacing([16.0, 8.0])
+            .show(ui, |ui| {
+                let facility_label = ui.label(lang.t("本机所属机构", "Facility"));
+                let facilities = state.store.facilities().unwrap_or_default();
+                let current = facilities
+                    .iter()
+                    .find(|f| f.code == draft.facility)
+                    .map_or(draft.facility.clone(), |f| f.name.clone());
+                egui::ComboBox::from_id_salt("facility")
+                    .selected_text(current)
+                    .show_ui(ui, |ui| {
+                        for f in &facilities {
+                            ui.selectable_value(
+                                &mut draft.facility,
+                                f.code.clone(),
+                                format!("{} {}", f.name, f.code),
+                            );
+                        }
+                    })
+                    .response
+                    .labelled_by(facility_label.id);
+                ui.end_row();
+                let field = |ui: &mut Ui, label: &str, value: &mut String| {
+                    let l = ui.label(label);
+                    ui.add(egui::TextEdit::singleline(value).desired_width(260.0))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                };
+                field(ui, lang.t("诊室", "Room"), &mut draft.room);
+                ui.label(lang.t("界面语言", "Language"));
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut draft.language, "zh".to_string(), "中文");
+                    ui.radio_value(&mut draft.language, "en".to_string(), "English");
+                });
+                ui.end_row();
+                let idle = ui.label(lang.t(
+                    "无操作自动锁屏（分钟，0为不锁）",
+                    "Lock after idle minutes (0 = never)",
+                ));
+                ui.add(egui::DragValue::new(&mut draft.idle_lock_minutes).range(0..=240))
+                    .labelled_by(idle.id);
+                ui.end_row();
+                ui.label(lang.t("摄像头", "Camera"));
+                ui.horizontal(|ui| {
+                    ui.radio_value(
+                        &mut draft.camera,
+                        "auto".to_string(),
+                        lang.t("自动", "automatic"),
+                    );
+                    ui.radio_value(
+                        &mut draft.camera,
+                        "none".to_string(),
+                        lang.t("不用", "none"),
+                    );
+                    for c in &cameras {
+                        ui.radio_value(&mut draft.camera, c.index.to_string(), c.name.as_str());
+                    }
+                });
+                ui.end_row();
+                ui.label(lang.t("扫码墩串口", "Scanning pier port"));
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut draft.serial_port)
+                            .desired_width(160.0)
+                            .hint_text("/dev/ttyUSB0, COM3"),
+                    );
+                    for p in &ports {
+                        if ui.small_button(p).clicked() {
+                            draft.serial_port = p.clone();
+                        }
+                    }
+                });
+                ui.end_row();
+                let baud = ui.label(lang.t("波特率", "Baud rate"));
+                egui::ComboBox::from_id_salt("baud")
+                    .selected_text(draft.serial_baud.to_string())
+                    .show_ui(ui, |ui| {
+                        for b in [4800u32, 9600, 19_200, 38_400, 57_600, 115_200] {
+                            ui.selectable_value(&mut draft.serial_baud, b, b.to_string());
+                        }
+                    })
+                    .response
+                    .labelled_by(baud.id);
+                ui.end_row();
+            });
+        if ui.button(lang.t("保存设置", "Save settings")).clicked() {
+            commands.push(Command::SaveSettings(draft.clone()));
+        }
+        ui.separator();
+        ui.label(RichText::new(lang.t("加入中心（同步）", "Join the hub (sync)")).strong());
+        if !state.settings.hub_url.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "{} {}",
+                    lang.t("已加入：", "Enrolled at"),
+                    state.settings.hub_url
+                ))
+                .color(OK),
+            );
+        }
+        egui::Grid::new("enrol").num_columns(2).show(ui, |ui| {
+            for (label, value, hint) in [
+                (
+                    lang.t("中心地址", "Hub address"),
+                    &mut s.hub_url,
+                    "https://10.0.0.5:7400",
+                ),
+                (
+                    lang.t("一次性加入码", "One-time code"),
+                    &mut s.code,
+                    "XXXX-XXXX-XXXX",
+                ),
+                (
+                    lang.t("中心证书指纹", "Hub certificate fingerprint"),
+                    &mut s.fingerprint,
+                    "",
+                ),
+            ] {
+                let l = ui.label(label);
+                ui.add(
+                    egui::TextEdit::singleline(value)
+                        .desired_width(420.0)
+                        .hint_text(hint),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+            }
+        });
+        if let Some(rx) = &s.enrolling {
+            ui.label(RichText::new(lang.t("正在连接中心…", "Contacting the hub…")).color(MUTED));
+            if let Ok(result) = rx.try_recv() {
+                s.enrolling = None;
+                if result.is_ok() {
+                    commands.push(Command::Enrolled);
+                }
+                s.message = Some(result);
+            }
+        } else if ui.button(lang.t("加入", "Join")).clicked() {
+            let (tx, rx) = channel();
+            let (store, data_dir, mut settings) = (
+                state.store.clone(),
+                state.data_dir.clone(),
+                state.settings.clone(),
+            );
+            let (hub, code, fingerprint) = (
+                s.hub_url.trim().to_string(),
+                s.code.trim().to_string(),
+                s.fingerprint.trim().to_string(),
+            );
+            let ctx = ui.ctx().clone();
+            // Contacting the hub may take seconds: never on the window's thread.
+            std::thread::spawn(move || {
+                let result = crate::cli::sync::enrol(
+                    &data_dir,
+                    &store,
+                    &mut settings,
+                    &hub,
+                    &code,
+                    &fingerprint,
+                )
+                .map(|_| format!("{hub}"))
+                .map_err(|e| format!("{e:#}"));
+                let _ = tx.send(result);
+                ctx.request_repaint();
+            });
+            s.enrolling = Some(rx);
+        }
+        match &s.message {
+            Some(Ok(hub)) => {
+                ui.label(
+                    RichText::new(format!("{} {hub}", lang.t("已加入中心", "Joined"))).color(OK),
+                );
+            }
+            Some(Err(e)) => {
+                ui.label(RichText::new(e).color(DANGER));
+            }
+            None => {}
+        }
+    });
+}
