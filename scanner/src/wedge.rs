@@ -91,6 +91,16 @@ impl WedgeDetector {
         out
     }
 
+    /// Releases held characters now: another key or a click came, so they were typed by a
+    /// person and belong where the focus is *before* that key or click moves it.
+    pub fn flush(&mut self) -> Vec<WedgeOutput> {
+        if self.held.is_empty() {
+            Vec::new()
+        } else {
+            vec![WedgeOutput::Typed(std::mem::take(&mut self.held))]
+        }
+    }
+
     /// Call every frame: releases held characters once no burst can follow.
     pub fn tick(&mut self, t: f64) -> Vec<WedgeOutput> {
         self.expire(t)
@@ -155,6 +165,15 @@ mod tests {
         out.extend(type_at(&mut d, "6836D27C966E", 2.0, 0.002));
         out.extend(d.enter(2.03));
         assert_eq!(out, vec![Typed("x".into()), Scan("6836D27C966E".into())]);
+    }
+
+    #[test]
+    fn a_click_releases_what_was_typed_before_it() {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        d.text("k", 1.0);
+        assert_eq!(d.flush(), vec![Typed("k".into())]);
+        assert!(!d.holding());
+        assert!(d.flush().is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod bench_decode;
 mod bench_storage;
 mod bench_sync;
+mod bench_ui;
 mod card;
 mod json;
 mod query;
@@ -148,6 +149,15 @@ pub enum Bench {
         #[arg(long, default_value_t = 50_000)]
         catchment: usize,
     },
+    /// From a scanned card to its history on screen, on the big store; frame time of a
+    /// 500-record history (headless egui).
+    Ui {
+        /// The store built by `clinic bench storage`.
+        #[arg(long, default_value = "target/bench/bench-1000000.redb")]
+        store: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Decode the public QR corpus and 1280×720 webcam-like frames; print rates and times.
     Decode {
         #[arg(long, default_value = "fixtures/qr-corpus")]
@@ -221,6 +231,9 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
                     catchment,
                 },
         } => bench_sync::run(&dir, encounters, catchment),
+        Cmd::Bench {
+            what: Bench::Ui { store, samples },
+        } => bench_ui::run(&store, samples),
         Cmd::Scan { trust_list, files } => {
             let store = open_store(&data_dir)?;
             let root = crate::trust::root_key(&settings.root_key)?;

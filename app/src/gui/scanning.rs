@@ -38,6 +38,9 @@ pub struct Scanners {
     last_camera: Option<(String, f64)>,
     /// Where the last camera code was, for the preview outline (full-frame pixels).
     pub last_outline: Vec<(f32, f32)>,
+    /// Input held back one frame: a click or key that came with held text, replayed after the
+    /// text has reached the field it was typed into.
+    deferred: Vec<Event>,
 }
 
 impl Scanners {
@@ -91,6 +94,7 @@ impl Scanners {
             _serial: serial,
             last_camera: None,
             last_outline: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 
@@ -99,50 +103,92 @@ impl Scanners {
         self.events_tx.clone()
     }
 
-    /// Takes keyboard-wedge bursts out of this frame's input before any widget sees them,
-    /// and gives a person's typing back (held at most a few tens of milliseconds).
-    pub fn filter_wedge(&mut self, ctx: &egui::Context) {
-        let mut scans = Vec::new();
+    /// Takes keyboard-wedge bursts out of the raw input before egui sees it (eframe's
+    /// `raw_input_hook`), and gives a person's typing back, held at most a few tens of
+    /// milliseconds.
+    pub fn filter_raw(&mut self, ctx: &egui::Context, raw: &mut egui::RawInput) {
+        let t = raw.time.unwrap_or_else(|| ctx.input(|i| i.time));
+        let modifiers = ctx.input(|i| i.modifiers);
+        raw.events = self.filter_events(std::mem::take(&mut raw.events), t, modifiers);
+        self.after_filter(ctx);
+    }
+
+    /// The same on input egui already has (the test harness has no raw-input hook). Text still
+    /// never reaches a widget; a click or Tab arriving with held text has, however, already
+    /// moved the focus, which only [`Scanners::filter_raw`] can prevent.
+    pub fn filter_input(&mut self, ctx: &egui::Context) {
         ctx.input_mut(|input| {
-            let t = input.time;
-            let mut kept = Vec::with_capacity(input.events.len());
-            let mut released = Vec::new();
-            for event in std::mem::take(&mut input.events) {
-                match &event {
-                    Event::Text(text) => released.extend(self.wedge.text(text, t)),
-                    Event::Key {
-                        key: Key::Enter,
-                        pressed: true,
-                        ..
-                    } => released.extend(self.wedge.enter(t)),
-                    _ => kept.push(event),
-                }
-            }
-            released.extend(self.wedge.tick(t));
-            for out in released {
+            let (t, modifiers) = (input.time, input.modifiers);
+            input.events = self.filter_events(std::mem::take(&mut input.events), t, modifiers);
+        });
+        self.after_filter(ctx);
+    }
+
+    fn after_filter(&mut self, ctx: &egui::Context) {
+        if !self.deferred.is_empty() {
+            ctx.request_repaint();
+        } else if self.wedge.holding() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(40));
+        }
+    }
+
+    /// The events a frame should see: bursts out (sent to the scanner channel), held text in
+    /// typing order, and a click or key that came with held text deferred one frame so the text
+    /// reaches the field it was typed into before the focus moves.
+    fn filter_events(
+        &mut self,
+        events: Vec<Event>,
+        t: f64,
+        modifiers: egui::Modifiers,
+    ) -> Vec<Event> {
+        let mut kept = Vec::with_capacity(events.len());
+        let push = |kept: &mut Vec<Event>, outputs: Vec<WedgeOutput>, tx: &Sender<ScanEvent>| {
+            for out in outputs {
                 match out {
-                    WedgeOutput::Scan(code) => scans.push(code),
+                    WedgeOutput::Scan(text) => {
+                        let _ = tx.send(ScanEvent::Code {
+                            text,
+                            source: Source::Wedge,
+                        });
+                    }
                     WedgeOutput::Typed(text) => kept.push(Event::Text(text)),
                     WedgeOutput::Enter => kept.push(Event::Key {
                         key: Key::Enter,
                         physical_key: Some(Key::Enter),
                         pressed: true,
                         repeat: false,
-                        modifiers: input.modifiers,
+                        modifiers,
                     }),
                 }
             }
-            input.events = kept;
-        });
-        if self.wedge.holding() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(40));
+        };
+        let incoming: Vec<Event> = std::mem::take(&mut self.deferred)
+            .into_iter()
+            .chain(events)
+            .collect();
+        for event in incoming {
+            if !self.deferred.is_empty() {
+                self.deferred.push(event);
+                continue;
+            }
+            match &event {
+                Event::Text(text) => push(&mut kept, self.wedge.text(text, t), &self.events_tx),
+                Event::Key {
+                    key: Key::Enter,
+                    pressed: true,
+                    ..
+                } => push(&mut kept, self.wedge.enter(t), &self.events_tx),
+                Event::Key { pressed: true, .. } | Event::PointerButton { pressed: true, .. }
+                    if self.wedge.holding() =>
+                {
+                    push(&mut kept, self.wedge.flush(), &self.events_tx);
+                    self.deferred.push(event);
+                }
+                _ => kept.push(event),
+            }
         }
-        for code in scans {
-            let _ = self.events_tx.send(ScanEvent::Code {
-                text: code,
-                source: Source::Wedge,
-            });
-        }
+        push(&mut kept, self.wedge.tick(t), &self.events_tx);
+        kept
     }
 
     /// Drains every source; returns the codes checked this frame.

@@ -48,6 +48,8 @@ pub struct ClinicApp {
     last_input: f64,
     pub locked: bool,
     unlock_password: String,
+    /// eframe calls the raw-input hook: the wedge filter runs there, before egui sees input.
+    raw_input_hooked: bool,
     commands: Vec<Command>,
     ctx: egui::Context,
 }
@@ -88,9 +90,15 @@ impl ClinicApp {
             last_input: 0.0,
             locked: false,
             unlock_password: String::new(),
+            raw_input_hooked: false,
             commands: Vec::new(),
             ctx,
         }
+    }
+
+    /// Logs a staff member in without the login screen (benchmarks).
+    pub fn log_in(&mut self, staff: storage::model::Staff) {
+        self.apply(Command::LoggedIn(staff));
     }
 
     /// Starts loading the demo township in the background (used by `clinic --demo`).
@@ -109,7 +117,9 @@ impl ClinicApp {
 
     /// Draws one frame. Tests call this through egui_kittest.
     pub fn ui_root(&mut self, ui: &mut Ui) {
-        self.scanners.filter_wedge(ui.ctx());
+        if !self.raw_input_hooked {
+            self.scanners.filter_input(ui.ctx());
+        }
         self.watch_idle(ui.ctx());
         self.poll_workers(ui.ctx());
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui));
@@ -285,8 +295,20 @@ fn lock_ui(ui: &mut Ui, state: &AppState, password: &mut String, commands: &mut 
     });
 }
 
+impl ClinicApp {
+    /// Filters keyboard-wedge input before egui processes it (see `Scanners::filter_raw`).
+    pub fn filter_raw_input(&mut self, ctx: &egui::Context, raw: &mut egui::RawInput) {
+        self.raw_input_hooked = true;
+        self.scanners.filter_raw(ctx, raw);
+    }
+}
+
 impl eframe::App for ClinicApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.ui_root(ui);
+    }
+
+    fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        self.filter_raw_input(ctx, raw_input);
     }
 }
