@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots of the real window under Xvfb, driving it with xdotool, on a
-# fresh demo township. Writes docs/screenshots/*.png.
+# fresh demo township. Writes docs/screenshots/*.png. Coordinates are those of a 1366×768
+# screen with the window at its default size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -11,9 +12,11 @@ DATA=$(mktemp -d)
 export DISPLAY=:78
 Xvfb $DISPLAY -screen 0 1366x768x24 >/dev/null 2>&1 &
 XVFB=$!
+APP=
 trap 'kill $APP $XVFB 2>/dev/null; rm -rf "$DATA"' EXIT
 sleep 1
 target/release/clinic --data "$DATA" demo >/dev/null
+printf '{"camera":"none"}' >"$DATA/settings.json"
 target/release/clinic --data "$DATA" &
 APP=$!
 for _ in $(seq 50); do
@@ -23,13 +26,34 @@ for _ in $(seq 50); do
 done
 xdotool windowfocus --sync "$WIN"
 sleep 2
-shot() { sleep 1.2; import -window root "$OUT/$1.png"; echo "screenshot: $OUT/$1.png"; }
-click() { xdotool mousemove "$1" "$2" click 1; sleep 0.3; }
-type_text() { xdotool type --delay 40 "$1"; }
+shot() { sleep 1.5; import -window root "$OUT/$1.png"; echo "screenshot: $OUT/$1.png"; }
+click() { xdotool mousemove "$1" "$2" click 1; sleep 0.4; }
+type_text() { xdotool type --delay 40 "$1"; sleep 0.3; }
+log_in() { click 683 213; type_text "$1"; click 683 271; type_text demo1234; xdotool key Return; sleep 1.5; }
+log_out() { click 1236 16; sleep 1; }
 
 shot login
-click 683 213; type_text doctor
-click 683 271; type_text demo1234; xdotool key Return
-sleep 1
-type_text "zw"; xdotool key Return
+# Front desk: find a resident by initials, check them in.
+log_in frontdesk
+type_text zw; xdotool key Return; sleep 1
+click 395 209
+shot front-desk
+log_out
+# Doctor: call the next patient, the encounter form; then the history.
+log_in doctor
+click 60 55
+click 577 124; type_text "头晕、头痛一周"
+click 372 159; type_text 162
+click 484 159; type_text 98
+click 490 246; type_text I10
+shot encounter
+click 383 55
+shot doctor-history
+# Records: search and read a record.
+click 332 16
+type_text "wang xiu"; xdotool key Return
 shot records
+log_out
+# Settings (administrator).
+log_in admin
+shot settings

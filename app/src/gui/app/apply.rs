@@ -34,6 +34,7 @@ impl ClinicApp {
                 }
                 Command::Logout => {
                     self.state.session = None;
+                    self.state.notice = None;
                     self.locked = false;
                     self.records = Default::default();
                     self.front_desk = Default::default();

@@ -154,10 +154,12 @@ fn resident_desk_ui(
             }
         }
     });
-    if ui
-        .button(RichText::new(lang.t("登记就诊", "Check in")).strong())
-        .clicked()
-    {
+    let check_in = egui::Button::new(
+        RichText::new(lang.t("登记就诊", "Check in")).strong().size(18.0).color(egui::Color32::WHITE),
+    )
+    .fill(ACCENT)
+    .min_size(egui::vec2(140.0, 34.0));
+    if ui.add(check_in).clicked() {
         commands.push(Command::CheckIn {
             resident: id,
             visit_type: chosen,

@@ -222,23 +222,23 @@ pub fn encounter_form_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm) -> Form
             ui,
             lang.t("收缩压", "Systolic"),
             &mut f.systolic,
-            50.0,
+            64.0,
             "mmHg",
         );
         labelled(
             ui,
             lang.t("舒张压", "Diastolic"),
             &mut f.diastolic,
-            50.0,
+            64.0,
             "mmHg",
         );
-        labelled(ui, lang.t("脉搏", "Pulse"), &mut f.pulse, 50.0, "/min");
+        labelled(ui, lang.t("脉搏", "Pulse"), &mut f.pulse, 56.0, "/min");
         labelled(ui, lang.t("体温", "Temp."), &mut f.temperature, 50.0, "℃");
         labelled(
             ui,
             lang.t("血糖", "Glucose"),
             &mut f.glucose,
-            50.0,
+            70.0,
             "mmol/L",
         );
         labelled(ui, lang.t("体重", "Weight"), &mut f.weight, 50.0, "kg");
@@ -373,7 +373,7 @@ pub fn encounter_form_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm) -> Form
             ui,
             lang.t("复诊日期", "Follow-up date"),
             &mut f.follow_up,
-            110.0,
+            130.0,
             "YYYY-MM-DD",
         )
     });

@@ -409,8 +409,8 @@ fn record_ui(
         }
         let correctable = matches!(h.record.body, RecordBody::Encounter(_))
             && amend_at == Some(h.record.facility.as_str());
-        if correctable && ui.small_button(lang.t("更正", "Correct")).clicked() {
-            clicked = true;
+        if correctable {
+            ui.horizontal(|ui| clicked = ui.small_button(lang.t("更正", "Correct")).clicked());
         }
     });
     clicked
