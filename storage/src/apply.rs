@@ -39,6 +39,9 @@ pub(crate) struct Tables<'t> {
     queue: Table<'t, (&'static str, u32, u128), ()>,
     claims: Table<'t, u128, &'static [u8]>,
     claims_by_status: Table<'t, (u8, u128), ()>,
+    claims_by_resident: Table<'t, (u128, u128), ()>,
+    claims_by_day: Table<'t, (&'static str, u32, u128), ()>,
+    policies: Table<'t, (&'static str, u32), &'static [u8]>,
     payments: Table<'t, (u128, i64, u128), i64>,
     by_resident: Table<'t, (u128, u128), ()>,
     audit_by_resident: Table<'t, (u128, i64, u128), ()>,
@@ -63,6 +66,9 @@ impl<'t> Tables<'t> {
             queue: tx.open_table(QUEUE)?,
             claims: tx.open_table(CLAIMS)?,
             claims_by_status: tx.open_table(CLAIMS_BY_STATUS)?,
+            claims_by_resident: tx.open_table(CLAIMS_BY_RESIDENT)?,
+            claims_by_day: tx.open_table(CLAIMS_BY_DAY)?,
+            policies: tx.open_table(POLICIES)?,
             payments: tx.open_table(PAYMENTS)?,
             by_resident: tx.open_table(BY_RESIDENT)?,
             audit_by_resident: tx.open_table(AUDIT_BY_RESIDENT)?,
@@ -221,6 +227,10 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
                 t.claims.insert(claim.id.0, encode(claim)?.as_slice())?;
                 t.claims_by_status
                     .insert((claim.status().code(), claim.id.0), ())?;
+                t.claims_by_resident.insert((claim.resident.0, claim.id.0), ())?;
+                let opened = claim.history.first().map_or(0, |h| h.at);
+                let day = crate::date::Date::of_instant(opened).ymd_number();
+                t.claims_by_day.insert((claim.facility.as_str(), day, claim.id.0), ())?;
                 Ok(())
             })
         }
@@ -256,6 +266,10 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
                 Ok(())
             })
         }
+        Body::Policy(p) => Box::new(move |t| {
+            t.policies.insert((p.scheme.as_str(), p.version), encode(p)?.as_slice())?;
+            Ok(())
+        }),
         Body::Audit(a) => Box::new(move |t| {
             if let Some(r) = a.resident {
                 t.audit_by_resident.insert((r.0, hlc.unix_ms(), id.0), ())?;

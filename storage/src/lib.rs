@@ -25,6 +25,7 @@ mod records;
 mod residents;
 pub mod roles;
 pub mod schedule;
+pub mod settlement;
 mod serde_util;
 mod staff;
 mod store;

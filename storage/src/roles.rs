@@ -13,7 +13,7 @@ pub fn may_write(role: Role, body: &Body) -> bool {
     match body {
         Body::Audit(_) => true,
         Body::Record(_) => role == Role::Doctor,
-        Body::Facility(_) => role == Role::Admin,
+        Body::Facility(_) | Body::Policy(_) => role == Role::Admin,
         Body::Resident(_)
         | Body::Household(_)
         | Body::Consent(_)

@@ -39,6 +39,12 @@ pub const CLAIMS: TableDefinition<u128, &[u8]> = TableDefinition::new("claims");
 /// (status code, claim id) → ().
 pub const CLAIMS_BY_STATUS: TableDefinition<(u8, u128), ()> =
     TableDefinition::new("claims_by_status");
+/// (resident, claim id) → (): a resident's claims, for the annual accumulators.
+pub const CLAIMS_BY_RESIDENT: TableDefinition<(u128, u128), ()> = TableDefinition::new("claims_by_resident");
+/// (facility, day YYYYMMDD, claim id) → (): the claims of a facility's day.
+pub const CLAIMS_BY_DAY: TableDefinition<(&str, u32, u128), ()> = TableDefinition::new("claims_by_day");
+/// (scheme, version) → encoded `Policy`.
+pub const POLICIES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("policies");
 /// (resident, time, payment change id) → amount in fen.
 pub const PAYMENTS: TableDefinition<(u128, i64, u128), i64> = TableDefinition::new("payments");
 /// (resident, change id) → (): a resident's non-record changes (registration, updates,

@@ -6,7 +6,7 @@ use crate::ids::{Hlc, Id};
 
 use super::{
     AuditEntry, Claim, ClaimStatusChange, ClinicalRecord, Consent, Facility, HouseholdLink,
-    Payment, QueueStatus, QueueTicket, ResidentChange,
+    Payment, Policy, QueueStatus, QueueTicket, ResidentChange,
 };
 
 /// Where a change was made.
@@ -39,6 +39,9 @@ pub enum Body {
     },
     Payment(Payment),
     Audit(AuditEntry),
+    /// An insurance policy version, made at the hub (appended: older variants keep their
+    /// positions).
+    Policy(Policy),
 }
 
 impl Body {
@@ -53,7 +56,7 @@ impl Body {
             Body::Claim(c) => Some(c.resident),
             Body::Payment(p) => Some(p.resident),
             Body::Audit(a) => a.resident,
-            Body::Facility(_) | Body::QueueStatus { .. } | Body::ClaimStatus { .. } => None,
+            Body::Facility(_) | Body::QueueStatus { .. } | Body::ClaimStatus { .. } | Body::Policy(_) => None,
         }
     }
 
@@ -70,6 +73,7 @@ impl Body {
             Body::ClaimStatus { .. } => "claim_status",
             Body::Payment(_) => "payment",
             Body::Audit(_) => "audit",
+            Body::Policy(_) => "policy",
         }
     }
 }

@@ -10,6 +10,7 @@ mod change;
 mod claim;
 mod facility;
 mod household;
+mod policy;
 mod queue;
 mod record;
 mod resident;
@@ -22,6 +23,7 @@ pub use claim::{
 };
 pub use facility::{Facility, FacilityLevel};
 pub use household::{Consent, Grantee, HouseholdLink, Relation};
+pub use policy::{LevelRule, Policy};
 pub use queue::{QueueStatus, QueueTicket, VisitType};
 pub use record::{
     Adherence, Allergy, Amendment, AntenatalCheck, ChildCheck, ChronicCondition, ChronicFollowUp,
