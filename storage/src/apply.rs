@@ -43,6 +43,8 @@ pub(crate) struct Tables<'t> {
     claims_by_day: Table<'t, (&'static str, u32, u128), ()>,
     policies: Table<'t, (&'static str, u32), &'static [u8]>,
     payments: Table<'t, (u128, i64, u128), i64>,
+    payments_by_claim: Table<'t, (u128, u128), i64>,
+    payments_by_day: Table<'t, (&'static str, u32, u128), &'static [u8]>,
     by_resident: Table<'t, (u128, u128), ()>,
     audit_by_resident: Table<'t, (u128, i64, u128), ()>,
 }
@@ -70,6 +72,8 @@ impl<'t> Tables<'t> {
             claims_by_day: tx.open_table(CLAIMS_BY_DAY)?,
             policies: tx.open_table(POLICIES)?,
             payments: tx.open_table(PAYMENTS)?,
+            payments_by_claim: tx.open_table(PAYMENTS_BY_CLAIM)?,
+            payments_by_day: tx.open_table(PAYMENTS_BY_DAY)?,
             by_resident: tx.open_table(BY_RESIDENT)?,
             audit_by_resident: tx.open_table(AUDIT_BY_RESIDENT)?,
         })
@@ -227,10 +231,11 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
                 t.claims.insert(claim.id.0, encode(claim)?.as_slice())?;
                 t.claims_by_status
                     .insert((claim.status().code(), claim.id.0), ())?;
-                t.claims_by_resident.insert((claim.resident.0, claim.id.0), ())?;
-                let opened = claim.history.first().map_or(0, |h| h.at);
-                let day = crate::date::Date::of_instant(opened).ymd_number();
-                t.claims_by_day.insert((claim.facility.as_str(), day, claim.id.0), ())?;
+                t.claims_by_resident
+                    .insert((claim.resident.0, claim.id.0), ())?;
+                let day = crate::date::Date::of_instant(claim.opened_at()).ymd_number();
+                t.claims_by_day
+                    .insert((claim.facility.as_str(), day, claim.id.0), ())?;
                 Ok(())
             })
         }
@@ -263,11 +268,18 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
             Box::new(move |t| {
                 t.payments
                     .insert((p.resident.0, p.at, id.0), p.amount_fen)?;
+                if let Some(claim) = p.claim {
+                    t.payments_by_claim.insert((claim.0, id.0), p.amount_fen)?;
+                }
+                let day = crate::date::Date::of_instant(p.at).ymd_number();
+                t.payments_by_day
+                    .insert((p.facility.as_str(), day, id.0), encode(p)?.as_slice())?;
                 Ok(())
             })
         }
         Body::Policy(p) => Box::new(move |t| {
-            t.policies.insert((p.scheme.as_str(), p.version), encode(p)?.as_slice())?;
+            t.policies
+                .insert((p.scheme.as_str(), p.version), encode(p)?.as_slice())?;
             Ok(())
         }),
         Body::Audit(a) => Box::new(move |t| {

@@ -6,8 +6,10 @@
 //! ([`Store::apply_remote`]), once. Clinical records are append-only; mutable resident fields
 //! merge last-writer-wins by hybrid logical clock. Only this crate imports `redb`.
 
+mod adjudication;
 mod apply;
 mod audit;
+pub mod catalogue;
 mod claims;
 mod clock;
 mod date;
@@ -25,14 +27,17 @@ mod records;
 mod residents;
 pub mod roles;
 pub mod schedule;
-pub mod settlement;
 mod serde_util;
+pub mod settlement;
 mod staff;
 mod store;
 pub mod summary;
 mod tables;
 
 pub use apply::Applied;
+pub use claims::{
+    CONSULTATION_FEE, Checkout, ClaimBalance, DailyReport, ReportRow, VisitToBill, bill_line,
+};
 pub use clock::Clock;
 pub use date::{Date, InvalidDate};
 pub use error::{Error, Result};

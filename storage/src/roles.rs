@@ -14,13 +14,13 @@ pub fn may_write(role: Role, body: &Body) -> bool {
         Body::Audit(_) => true,
         Body::Record(_) => role == Role::Doctor,
         Body::Facility(_) | Body::Policy(_) => role == Role::Admin,
+        Body::ClaimStatus { .. } => role == Role::Settlement,
         Body::Resident(_)
         | Body::Household(_)
         | Body::Consent(_)
         | Body::CheckIn(_)
         | Body::QueueStatus { .. }
         | Body::Claim(_)
-        | Body::ClaimStatus { .. }
         | Body::Payment(_) => matches!(role, Role::FrontDesk | Role::Doctor),
     }
 }

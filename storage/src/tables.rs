@@ -40,13 +40,21 @@ pub const CLAIMS: TableDefinition<u128, &[u8]> = TableDefinition::new("claims");
 pub const CLAIMS_BY_STATUS: TableDefinition<(u8, u128), ()> =
     TableDefinition::new("claims_by_status");
 /// (resident, claim id) → (): a resident's claims, for the annual accumulators.
-pub const CLAIMS_BY_RESIDENT: TableDefinition<(u128, u128), ()> = TableDefinition::new("claims_by_resident");
+pub const CLAIMS_BY_RESIDENT: TableDefinition<(u128, u128), ()> =
+    TableDefinition::new("claims_by_resident");
 /// (facility, day YYYYMMDD, claim id) → (): the claims of a facility's day.
-pub const CLAIMS_BY_DAY: TableDefinition<(&str, u32, u128), ()> = TableDefinition::new("claims_by_day");
+pub const CLAIMS_BY_DAY: TableDefinition<(&str, u32, u128), ()> =
+    TableDefinition::new("claims_by_day");
 /// (scheme, version) → encoded `Policy`.
 pub const POLICIES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("policies");
 /// (resident, time, payment change id) → amount in fen.
 pub const PAYMENTS: TableDefinition<(u128, i64, u128), i64> = TableDefinition::new("payments");
+/// (claim, payment change id) → amount in fen: what was paid (or refunded) against a claim.
+pub const PAYMENTS_BY_CLAIM: TableDefinition<(u128, u128), i64> =
+    TableDefinition::new("payments_by_claim");
+/// (facility, day YYYYMMDD, payment change id) → encoded `Payment`: a facility's till.
+pub const PAYMENTS_BY_DAY: TableDefinition<(&str, u32, u128), &[u8]> =
+    TableDefinition::new("payments_by_day");
 /// (resident, change id) → (): a resident's non-record changes (registration, updates,
 /// household, consent, check-ins, claims, payments), so a hub can hand one resident over.
 pub const BY_RESIDENT: TableDefinition<(u128, u128), ()> = TableDefinition::new("by_resident");

@@ -502,7 +502,8 @@ fn claims_by_status_follow_status_changes() {
             at: T0,
             insurance_fen: 600,
             patient_fen: 400,
-            reason: String::new(),
+            reasons: vec![],
+            lines: vec![],
         }],
     };
     store
@@ -517,17 +518,23 @@ fn claims_by_status_follow_status_changes() {
         at: T0 + 1,
         insurance_fen: 500,
         patient_fen: 500,
-        reason: "cap".into(),
+        reasons: vec![AdjudicationReason::Recomputed],
+        lines: vec![],
     };
-    store
-        .commit_one(
-            &doctor(),
-            Body::ClaimStatus {
-                claim: claim.id,
-                change: adjust,
-            },
-        )
-        .unwrap();
+    let status = Body::ClaimStatus {
+        claim: claim.id,
+        change: adjust,
+    };
+    // Only the hub's settlement service adjudicates.
+    assert!(matches!(
+        store.commit_one(&doctor(), status.clone()),
+        Err(Error::Forbidden(_))
+    ));
+    let hub = Actor {
+        role: Role::Settlement,
+        ..doctor()
+    };
+    store.commit_one(&hub, status).unwrap();
     assert!(
         store
             .claims_by_status(ClaimStatus::Queued)

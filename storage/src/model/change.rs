@@ -56,7 +56,10 @@ impl Body {
             Body::Claim(c) => Some(c.resident),
             Body::Payment(p) => Some(p.resident),
             Body::Audit(a) => a.resident,
-            Body::Facility(_) | Body::QueueStatus { .. } | Body::ClaimStatus { .. } | Body::Policy(_) => None,
+            Body::Facility(_)
+            | Body::QueueStatus { .. }
+            | Body::ClaimStatus { .. }
+            | Body::Policy(_) => None,
         }
     }
 

@@ -19,7 +19,8 @@ mod staff;
 pub use audit::{AuditAction, AuditEntry};
 pub use change::{Body, Change, Origin};
 pub use claim::{
-    Claim, ClaimLine, ClaimStatus, ClaimStatusChange, InsuranceClass, Payment, PaymentMethod,
+    AdjudicationReason, Claim, ClaimLine, ClaimStatus, ClaimStatusChange, InsuranceClass, Payment,
+    PaymentMethod,
 };
 pub use facility::{Facility, FacilityLevel};
 pub use household::{Consent, Grantee, HouseholdLink, Relation};

@@ -39,6 +39,9 @@ pub struct Policy {
 
 impl Policy {
     pub fn ratio_bp(&self, level: FacilityLevel) -> u32 {
-        self.levels.iter().find(|l| l.level == level).map_or(0, |l| l.ratio_bp)
+        self.levels
+            .iter()
+            .find(|l| l.level == level)
+            .map_or(0, |l| l.ratio_bp)
     }
 }

@@ -7,6 +7,9 @@ pub enum Role {
     FrontDesk,
     Doctor,
     Admin,
+    /// The hub's settlement service: the only author of claim adjudications. No one logs in
+    /// with it.
+    Settlement,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
