@@ -26,6 +26,8 @@ pub enum Resolution {
     NotACard { looks_like: String },
     /// An identifier that cannot be right (wrong ID check digit…).
     Invalid { message: String },
+    /// A payer's mobile payment code: the till takes it, nothing else does.
+    PaymentCode { value: String },
 }
 
 /// Checks a scanned text at `now_s` (Unix seconds) and resolves it.
@@ -109,6 +111,9 @@ pub fn resolve_scan(store: &Store, scan: &Scan) -> Resolution {
                 },
             }
         }
+        (CodeKind::PaymentCode { value }, _, _) => Resolution::PaymentCode {
+            value: value.clone(),
+        },
         (CodeKind::NotAHealthCard { looks_like }, _, _) => Resolution::NotACard {
             looks_like: looks_like.clone(),
         },

@@ -29,6 +29,11 @@ impl Store {
         if username.is_empty() {
             return Err(Error::Invalid("a user name is required".into()));
         }
+        if role == Role::Settlement {
+            return Err(Error::Invalid(
+                "the settlement role belongs to the hub's service, not to a person".into(),
+            ));
+        }
         if password.chars().count() < MIN_PASSWORD_LEN {
             return Err(Error::Invalid(format!(
                 "a password needs at least {MIN_PASSWORD_LEN} characters"

@@ -71,6 +71,10 @@ pub fn main() -> anyhow::Result<()> {
         Cmd::Serve { listen } => {
             let store = Arc::new(open(&cli.data)?);
             let hub = Arc::new(Hub::new(store, &cli.data)?);
+            let settled = hub.settle_claims().context("settling waiting claims")?;
+            if settled > 0 {
+                println!("settled {settled} claims that were waiting");
+            }
             let upstream = load_upstream(&cli.data)?;
             let (cert, key) = crate::tls::hub_identity(&cli.data)?;
             let tls = crate::tls::server_config(cert, key)?;
@@ -117,7 +121,7 @@ pub fn main() -> anyhow::Result<()> {
                 fingerprint,
             };
             std::fs::write(
-                cli.data.join("upstream.json"),
+                cli.data.join(crate::relay::UPSTREAM_FILE),
                 serde_json::to_vec_pretty(&config)?,
             )?;
             println!("relaying to {hub} for {}", config.facility);
@@ -194,7 +198,7 @@ pub fn main() -> anyhow::Result<()> {
 }
 
 fn load_upstream(data: &Path) -> anyhow::Result<Option<crate::relay::UpstreamConfig>> {
-    match std::fs::read(data.join("upstream.json")) {
+    match std::fs::read(data.join(crate::relay::UPSTREAM_FILE)) {
         Ok(bytes) => Ok(Some(
             serde_json::from_slice(&bytes).context("upstream.json is not valid")?,
         )),

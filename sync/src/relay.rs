@@ -14,6 +14,9 @@ pub const FORWARD_KEY: &str = "relay_forwarded";
 pub const CURSOR_KEY: &str = "relay_cursor";
 pub const EPOCH_KEY: &str = "relay_epoch";
 
+/// The file of a relay hub's upstream settings, in its data directory.
+pub const UPSTREAM_FILE: &str = "upstream.json";
+
 /// Upstream settings of a relay hub, kept as `upstream.json` in its data directory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamConfig {

@@ -181,6 +181,11 @@ pub mod process {
 
     /// Enrols a workstation data directory at `hub` for `facility`.
     pub fn enrol(data: &Path, hub: &Hub, facility: &str) {
+        enrol_via(data, hub, &hub.url, facility);
+    }
+
+    /// Enrols through `url` (a proxy in front of `hub`, say).
+    pub fn enrol_via(data: &Path, hub: &Hub, url: &str, facility: &str) {
         let code = hub.enrol_code(facility, false);
         let fingerprint = hub.fingerprint();
         clinic_ok(
@@ -189,7 +194,7 @@ pub mod process {
                 "sync",
                 "enrol",
                 "--hub",
-                &hub.url,
+                url,
                 "--code",
                 &code,
                 "--fingerprint",

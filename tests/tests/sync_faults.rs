@@ -31,20 +31,7 @@ fn set(v: &[Id]) -> BTreeSet<Id> {
 
 /// Enrols through `url` (the proxy), with faults off.
 fn enrol_via(data: &Path, hub: &Hub, url: &str) {
-    let code = hub.enrol_code(CENTRE, false);
-    clinic_ok(
-        data,
-        &[
-            "sync",
-            "enrol",
-            "--hub",
-            url,
-            "--code",
-            &code,
-            "--fingerprint",
-            &hub.fingerprint(),
-        ],
-    );
+    tests::process::enrol_via(data, hub, url, CENTRE);
 }
 
 /// Writes `n` encounters for residents of the store.

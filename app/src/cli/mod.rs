@@ -8,6 +8,7 @@ mod bench_ui;
 mod card;
 mod json;
 mod query;
+mod report;
 mod scan;
 mod stats;
 pub mod sync;
@@ -77,6 +78,11 @@ pub enum Cmd {
         #[command(subcommand)]
         what: Option<SyncCmd>,
     },
+    /// Reports: `report daily --date 2026-11-26`.
+    Report {
+        #[command(subcommand)]
+        what: ReportCmd,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -110,6 +116,22 @@ pub enum CardCmd {
         /// Also write the QR code as a PNG image.
         #[arg(long)]
         png: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCmd {
+    /// A facility's daily settlement report: claims by scheme and status, and the till.
+    Daily {
+        /// The day (YYYY-MM-DD); today when omitted.
+        #[arg(long)]
+        date: Option<storage::Date>,
+        /// The facility code; this workstation's when omitted.
+        #[arg(long)]
+        facility: Option<String>,
+        /// JSON instead of the printable table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -262,6 +284,19 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Trust {
             what: TrustCmd::Show,
         } => card::trust_show(&data_dir, &settings.root_key),
+        Cmd::Report {
+            what:
+                ReportCmd::Daily {
+                    date,
+                    facility,
+                    json,
+                },
+        } => {
+            let store = open_store(&data_dir)?;
+            let day = date.unwrap_or_else(|| store.clock().today());
+            let facility = facility.unwrap_or_else(|| settings.facility.clone());
+            report::daily(&store, &facility, day, json)
+        }
         Cmd::Sync { what: None } => sync::once(&data_dir, &open_store(&data_dir)?),
         Cmd::Sync {
             what: Some(SyncCmd::Status),

@@ -1,7 +1,7 @@
 //! Screens ask for app-wide changes with commands; the app applies them after drawing.
 
 use storage::Id;
-use storage::model::{HouseholdLink, QueueStatus, Staff, VisitType};
+use storage::model::{HouseholdLink, PaymentMethod, QueueStatus, Staff, VisitType};
 
 use super::i18n::Lang;
 use super::state::Screen;
@@ -36,6 +36,11 @@ pub enum Command {
         status: QueueStatus,
     },
     Link(HouseholdLink),
+    /// Collect or refund what an adjusted or rejected claim still has due.
+    SettleDifference {
+        claim: Id,
+        method: PaymentMethod,
+    },
     CallNext,
     CallPatient(Id),
     SaveEncounter,

@@ -347,3 +347,137 @@ pub fn error(lang: Lang, e: &anyhow::Error) -> String {
     };
     format!("{kind}: {e:#}")
 }
+
+/// Money in yuan with the sign: `¥12.34`.
+pub fn money(fen: i64) -> String {
+    format!("¥{}", storage::settlement::yuan(fen))
+}
+
+/// A ratio in basis points as a percentage: `75%`, `62.5%`.
+pub fn percent(bp: u32) -> String {
+    if bp % 100 == 0 {
+        format!("{}%", bp / 100)
+    } else {
+        format!("{}.{}%", bp / 100, (bp % 100) / 10)
+    }
+}
+
+pub fn insurance_class(lang: Lang, c: InsuranceClass) -> &'static str {
+    match c {
+        InsuranceClass::A => lang.t("甲类", "class A"),
+        InsuranceClass::B => lang.t("乙类", "class B"),
+        InsuranceClass::C => lang.t("丙类", "class C"),
+    }
+}
+
+pub fn claim_status(lang: Lang, s: ClaimStatus) -> &'static str {
+    match s {
+        ClaimStatus::Queued => lang.t("待审核", "queued"),
+        ClaimStatus::Accepted => lang.t("已通过", "accepted"),
+        ClaimStatus::Adjusted => lang.t("已调整", "adjusted"),
+        ClaimStatus::Rejected => lang.t("已拒付", "rejected"),
+    }
+}
+
+pub fn payment_method(lang: Lang, m: &PaymentMethod) -> String {
+    match m {
+        PaymentMethod::Cash => lang.t("现金", "cash").into(),
+        PaymentMethod::Mobile { reference } => {
+            let tail: String = reference
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("{} …{tail}", lang.t("移动支付", "mobile"))
+        }
+    }
+}
+
+/// Why the hub adjusted or rejected a claim, in words.
+pub fn adjudication_reason(lang: Lang, r: &AdjudicationReason) -> String {
+    use AdjudicationReason as R;
+    match r {
+        R::CapReached { cap_fen, used_fen } => format!(
+            "{} {}{} {}",
+            lang.t("已达年度封顶线", "annual cap reached:"),
+            money(*cap_fen),
+            lang.t("，本年已报销", ", already reimbursed this year"),
+            money(*used_fen)
+        ),
+        R::DeductibleUsedElsewhere {
+            deductible_fen,
+            used_fen,
+        } => format!(
+            "{} {}{} {}",
+            lang.t("起付线", "deductible"),
+            money(*deductible_fen),
+            lang.t("已在他处使用", "already used elsewhere:"),
+            money(*used_fen)
+        ),
+        R::ChronicCapReached { cap_fen, used_fen } => format!(
+            "{} {}{} {}",
+            lang.t("两病用药已达封顶线", "chronic medication cap reached:"),
+            money(*cap_fen),
+            lang.t("，已报销", ", already reimbursed"),
+            money(*used_fen)
+        ),
+        R::PolicyVersion { claimed, applied } => format!(
+            "{} v{claimed} → v{applied}",
+            lang.t("按新版政策结算", "settled under another policy version:")
+        ),
+        R::ClassChanged {
+            item,
+            claimed,
+            applied,
+        } => format!(
+            "{item}: {} → {}",
+            insurance_class(lang, *claimed),
+            insurance_class(lang, *applied)
+        ),
+        R::NotInCatalogue { item } => {
+            format!(
+                "{item}: {}",
+                lang.t("不在目录内，不予报销", "not in the catalogue, not covered")
+            )
+        }
+        R::NotChronic { item } => {
+            format!(
+                "{item}: {}",
+                lang.t("不属于两病用药", "not a chronic-disease medication")
+            )
+        }
+        R::DuplicateOfClaim { claim } => format!(
+            "{} {}{}",
+            lang.t(
+                "本次就诊已由结算单",
+                "this visit was already settled by claim"
+            ),
+            short_id(*claim),
+            lang.t("结算，本单作废并退款", "; this one is void and refunded")
+        ),
+        R::NoPolicy { scheme } => format!(
+            "{} {scheme}",
+            lang.t("无适用政策：险种", "no policy in force for scheme")
+        ),
+        R::NotInsured { scheme } => format!(
+            "{} {scheme}",
+            lang.t("未参保险种", "not insured under scheme")
+        ),
+        R::FacilityNotCovered { facility } => {
+            format!(
+                "{facility}: {}",
+                lang.t("机构不在统筹范围", "facility not covered")
+            )
+        }
+        R::Recomputed => lang.t("中心重新核算", "recomputed by the hub").into(),
+    }
+}
+
+/// The last characters of an id, enough to tell claims apart on screen and on paper.
+pub fn short_id(id: storage::Id) -> String {
+    let s = id.to_string();
+    s[s.len().saturating_sub(8)..].to_uppercase()
+}

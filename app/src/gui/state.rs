@@ -23,15 +23,17 @@ pub enum Screen {
     Doctor,
     Records,
     Settings,
+    /// Claims, reconciliation and the daily settlement report.
+    Claims,
 }
 
 impl Screen {
     /// The screens of a role, the first being where they start.
     pub fn for_role(role: Role) -> &'static [Screen] {
         match role {
-            Role::FrontDesk => &[Screen::FrontDesk],
+            Role::FrontDesk => &[Screen::FrontDesk, Screen::Claims],
             Role::Doctor => &[Screen::Doctor, Screen::Records],
-            Role::Admin => &[Screen::Settings, Screen::Records],
+            Role::Admin | Role::Settlement => &[Screen::Settings, Screen::Records, Screen::Claims],
         }
     }
 
@@ -41,6 +43,7 @@ impl Screen {
             Screen::Doctor => lang.t("接诊", "Consultation"),
             Screen::Records => lang.t("查档", "Records"),
             Screen::Settings => lang.t("设置", "Settings"),
+            Screen::Claims => lang.t("医保结算", "Claims"),
         }
     }
 }
@@ -62,12 +65,21 @@ pub struct AppState {
     pub facility: Facility,
     pub notice: Option<Notice>,
     pub screen: Screen,
+    /// Drugs and services with prices and insurance classes, for bills.
+    pub catalogue: storage::catalogue::Catalogue,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>, settings: Settings, data_dir: PathBuf) -> AppState {
         let lang = Lang::from_code(&settings.language);
         let facility = facility_of(&store, &settings.facility);
+        let (catalogue, notice) = match fixtures::catalogue::catalogue_in(&data_dir) {
+            Ok(c) => (c, None),
+            Err(e) => (
+                fixtures::catalogue::demo_catalogue().clone(),
+                Some(Notice::Error(format!("{e}; using the demo catalogue"))),
+            ),
+        };
         AppState {
             store,
             settings,
@@ -75,8 +87,9 @@ impl AppState {
             lang,
             session: None,
             facility,
-            notice: None,
+            notice,
             screen: Screen::FrontDesk,
+            catalogue,
         }
     }
 
@@ -117,5 +130,6 @@ pub fn role_name(lang: Lang, role: Role) -> &'static str {
         Role::FrontDesk => lang.t("前台", "Front desk"),
         Role::Doctor => lang.t("医生", "Doctor"),
         Role::Admin => lang.t("管理员", "Administrator"),
+        Role::Settlement => lang.t("结算服务", "Settlement service"),
     }
 }

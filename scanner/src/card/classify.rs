@@ -24,6 +24,9 @@ pub enum CodeKind {
     Number { value: String },
     /// Anything else, with what it looks like.
     NotAHealthCard { looks_like: String },
+    /// A payer's mobile payment code (付款码) from WeChat Pay or Alipay: never a health card;
+    /// at the till it is the payment's reference.
+    PaymentCode { value: String },
 }
 
 /// Classifies `text` (surrounding whitespace and line ends ignored).
@@ -48,7 +51,9 @@ pub fn classify(text: &str) -> CodeKind {
     {
         Some("a mobile payment code")
     } else if payment_code(t) {
-        Some("a mobile payment code (付款码)")
+        return CodeKind::PaymentCode {
+            value: t.to_string(),
+        };
     } else if lower.starts_with("http://")
         || lower.starts_with("https://")
         || lower.starts_with("www.")
@@ -168,8 +173,6 @@ mod tests {
         );
         for (text, what) in [
             ("wxp://f2f0abc", "payment"),
-            ("134567890123456789", "payment"),
-            ("28123456789012345678", "payment"),
             ("https://example.com/x", "web"),
             ("HC1:NCFOXN", "COVID"),
             ("shc:/5676290952", "SMART"),
@@ -182,6 +185,26 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn payer_codes_are_payment_codes() {
+        for code in [
+            "134567890123456789",
+            "28123456789012345678",
+            "2512345678901234",
+        ] {
+            assert_eq!(
+                classify(code),
+                CodeKind::PaymentCode { value: code.into() },
+                "{code}"
+            );
+        }
+        // 19 digits starting 13 is neither a WeChat code nor an ID number.
+        assert!(matches!(
+            classify("1345678901234567890"),
+            CodeKind::Number { .. }
+        ));
     }
 
     #[test]

@@ -36,6 +36,20 @@ pub struct Hub {
     pub keep_days: u32,
     /// Fetches allowed per device per minute.
     pub fetch_per_minute: u32,
+    /// Prices and insurance classes the settlement service checks claims against.
+    pub catalogue: storage::catalogue::Catalogue,
+    /// This hub adjudicates claims: it is the top of the chain (no upstream hub). A relay
+    /// forwards them, because only the top holds every accumulator.
+    pub settles_claims: bool,
+}
+
+/// The account the hub's settlement service writes its decisions as.
+pub fn settlement_actor() -> storage::Actor {
+    storage::Actor {
+        staff: "settlement".into(),
+        facility: "hub".into(),
+        role: storage::model::Role::Settlement,
+    }
 }
 
 /// The admin token file in the hub's data directory (readable by the hub's user only).
@@ -70,7 +84,21 @@ impl Hub {
             epoch,
             keep_days: 30,
             fetch_per_minute: 60,
+            catalogue: fixtures::catalogue::catalogue_in(data_dir).map_err(anyhow::Error::msg)?,
+            settles_claims: !data_dir.join(crate::relay::UPSTREAM_FILE).exists(),
         })
+    }
+
+    /// Adjudicates the claims waiting at this hub, if it settles claims. Called after every
+    /// push and at start, so a crash between storing a claim and deciding it loses nothing.
+    pub fn settle_claims(&self) -> anyhow::Result<usize> {
+        if !self.settles_claims {
+            return Ok(0);
+        }
+        Ok(self
+            .store
+            .adjudicate_queued(&settlement_actor(), &self.catalogue)?
+            .len())
     }
 }
 

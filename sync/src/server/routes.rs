@@ -91,6 +91,13 @@ pub fn normalise_code(code: &str) -> String {
 /// May this device push this change? A workstation pushes its own changes; a relay hub pushes
 /// changes of facilities in its township.
 fn may_push(store: &Store, device: &Device, change: &Change) -> Result<(), String> {
+    // Claim decisions and policies are made by hubs; a workstation cannot forge them.
+    if matches!(change.body, Body::ClaimStatus { .. } | Body::Policy(_)) && !device.relay {
+        return Err(format!(
+            "a workstation may not push a {} change",
+            change.body.kind()
+        ));
+    }
     if change.origin.device == device.id {
         return Ok(());
     }
@@ -144,12 +151,21 @@ pub async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) 
                     .store
                     .apply_remote_at(&changes, true, None)
                     .map_err(unavailable)?;
-                for ((slot, _), outcome) in accepted.iter().zip(outcomes) {
+                let mut new_claims = false;
+                for ((slot, change), outcome) in accepted.iter().zip(outcomes) {
                     results[*slot].2 = match outcome {
-                        Ok(Applied::New(_)) => EntryResult::Stored,
+                        Ok(Applied::New(_)) => {
+                            new_claims |= matches!(change.body, Body::Claim(_));
+                            EntryResult::Stored
+                        }
                         Ok(Applied::Duplicate) => EntryResult::Duplicate,
                         Err(e) => EntryResult::Rejected(e.to_string()),
                     };
+                }
+                // The claims are stored whatever happens next; one the service fails to
+                // decide now is decided after the next push or at restart.
+                if new_claims && let Err(e) = hub.settle_claims() {
+                    eprintln!("clinic-hub: settling claims failed: {e:#}");
                 }
                 Ok(reply(&PushResponse { results }))
             })

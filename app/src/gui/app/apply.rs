@@ -40,6 +40,7 @@ impl ClinicApp {
                     self.front_desk = Default::default();
                     self.doctor = Default::default();
                     self.settings_screen = Default::default();
+                    self.claims = Default::default();
                     self.login = Default::default();
                 }
                 Command::Unlock => {
@@ -75,6 +76,7 @@ impl ClinicApp {
                 Command::SelectResident(id) => {
                     self.front_desk.selected = Some(id);
                     self.front_desk.register = None;
+                    self.front_desk.billing = None;
                     self.front_desk.linking = false;
                 }
                 Command::CheckIn {
@@ -108,6 +110,28 @@ impl ClinicApp {
                 Command::Link(link) => {
                     let actor = self.actor()?;
                     self.state.store.link(&actor, link)?;
+                }
+                Command::SettleDifference { claim, method } => {
+                    let actor = self.actor()?;
+                    let due = self
+                        .state
+                        .store
+                        .reconciliation(&actor.facility)?
+                        .into_iter()
+                        .find(|b| b.claim.id == claim)
+                        .map_or(0, |b| b.due_fen());
+                    self.state.store.settle_difference(&actor, claim, method)?;
+                    let what = if due > 0 {
+                        lang.t("已收取", "Collected")
+                    } else {
+                        lang.t("已退还", "Refunded")
+                    };
+                    self.state.notice = Some(Notice::Info(format!(
+                        "{what} {} · {} {}",
+                        crate::gui::format::money(due.abs()),
+                        lang.t("结算单", "claim"),
+                        crate::gui::format::short_id(claim)
+                    )));
                 }
                 Command::CallNext => {
                     let queue = self

@@ -17,6 +17,7 @@ use storage::Store;
 pub use self::sync_status::SyncStatus;
 use super::command::Command;
 use super::scanning::Scanners;
+use super::screens::claims::{ClaimsScreen, claims_ui};
 use super::screens::doctor::{DoctorScreen, doctor_ui};
 use super::screens::front_desk::{FrontDesk, front_desk_ui};
 use super::screens::login::{Login, login_ui};
@@ -35,6 +36,7 @@ pub struct ClinicApp {
     pub front_desk: FrontDesk,
     pub doctor: DoctorScreen,
     pub settings_screen: SettingsScreen,
+    pub claims: ClaimsScreen,
     demo: Option<DemoLoader>,
     pub scanners: Scanners,
     sync: Option<sync::worker::SyncWorker>,
@@ -72,7 +74,7 @@ impl ClinicApp {
         let scanners = Scanners::start(&ctx, &settings, scanner::card::Verifier::new(trust));
         let (sync, sync_status) = sync_status::start(&ctx, &store, &data_dir);
         let mut state = AppState::new(store, settings, data_dir);
-        state.notice = notice;
+        state.notice = notice.or(state.notice);
         ClinicApp {
             state,
             welcome: Welcome::default(),
@@ -81,6 +83,7 @@ impl ClinicApp {
             front_desk: FrontDesk::default(),
             doctor: DoctorScreen::default(),
             settings_screen: SettingsScreen::default(),
+            claims: ClaimsScreen::default(),
             demo: None,
             scanners,
             sync,
@@ -153,6 +156,7 @@ impl ClinicApp {
                 Screen::Doctor => doctor_ui(ui, state, &mut self.doctor, commands),
                 Screen::Records => records_ui(ui, state, &mut self.records, preview, commands),
                 Screen::Settings => settings_ui(ui, state, &mut self.settings_screen, commands),
+                Screen::Claims => claims_ui(ui, state, &mut self.claims, commands),
             }
         }
         // Commands change what the next frame shows: draw it now, not at the next input.

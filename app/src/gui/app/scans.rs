@@ -43,6 +43,23 @@ impl ClinicApp {
             Resolution::NotACard { looks_like } => {
                 self.state.notice = Some(Notice::Error(format!("{source}: {} ({looks_like})", lang.t("这不是电子健康卡", "This is not a health card"))));
             }
+            Resolution::PaymentCode { value } => match &mut self.front_desk.billing {
+                Some(billing) if self.state.screen == Screen::FrontDesk => {
+                    billing.payment_code(&value);
+                    self.state.notice = Some(Notice::Info(
+                        lang.t("已读取付款码", "Payment code read").into(),
+                    ));
+                }
+                _ => {
+                    self.state.notice = Some(Notice::Error(format!(
+                        "{source}: {}",
+                        lang.t(
+                            "这是付款码，不是电子健康卡：请在收费时扫描",
+                            "This is a payment code, not a health card: scan it when taking payment"
+                        )
+                    )));
+                }
+            },
             Resolution::Invalid { message } => {
                 self.state.notice = Some(Notice::Error(format!("{source}: {message}")));
             }

@@ -7,6 +7,7 @@ use storage::model::{HouseholdLink, QueueStatus, Relation, VisitType};
 
 use crate::gui::command::Command;
 use crate::gui::format;
+use crate::gui::screens::billing::{Billing, BillingResult, billing_ui};
 use crate::gui::screens::records::Preview;
 use crate::gui::screens::register::{Register, RegisterResult, register_ui};
 use crate::gui::state::AppState;
@@ -23,6 +24,8 @@ pub struct FrontDesk {
     pub link: SearchPanel,
     pub link_relation: Option<Relation>,
     pub linking: bool,
+    /// The bill being settled, if any.
+    pub billing: Option<Billing>,
 }
 
 pub fn visit_types(lang: crate::gui::i18n::Lang) -> Vec<(VisitType, &'static str)> {
@@ -64,6 +67,17 @@ pub fn front_desk_ui(
         .min_size(260.0)
         .show(ui, |ui| queue_ui(ui, state, commands));
     egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(b) = &mut f.billing {
+            match billing_ui(ui, state, b) {
+                BillingResult::Open => {}
+                BillingResult::Cancelled => f.billing = None,
+                BillingResult::Settled(message) => {
+                    f.billing = None;
+                    commands.push(Command::Info(message));
+                }
+            }
+            return;
+        }
         if let Some(form) = &mut f.register {
             match register_ui(ui, state, form) {
                 RegisterResult::Open => {}
@@ -155,7 +169,10 @@ fn resident_desk_ui(
         }
     });
     let check_in = egui::Button::new(
-        RichText::new(lang.t("登记就诊", "Check in")).strong().size(18.0).color(egui::Color32::WHITE),
+        RichText::new(lang.t("登记就诊", "Check in"))
+            .strong()
+            .size(18.0)
+            .color(egui::Color32::WHITE),
     )
     .fill(ACCENT)
     .min_size(egui::vec2(140.0, 34.0));
@@ -166,6 +183,8 @@ fn resident_desk_ui(
             guardian: None,
         });
     }
+    ui.separator();
+    bills_ui(ui, state, f, id);
     ui.separator();
     ui.label(
         RichText::new(lang.t("家庭成员", "Family"))
@@ -254,6 +273,44 @@ fn resident_desk_ui(
             f.linking = false;
         }
     });
+}
+
+/// Today's visits of the resident waiting to be settled, and a bill without a visit.
+fn bills_ui(ui: &mut Ui, state: &AppState, f: &mut FrontDesk, id: Id) {
+    let lang = state.lang;
+    ui.label(
+        RichText::new(lang.t("收费结算", "Billing"))
+            .strong()
+            .color(ACCENT),
+    );
+    let visits = state
+        .store
+        .visits_to_bill(id, &state.facility.code, state.today(), &state.catalogue)
+        .unwrap_or_default();
+    if visits.is_empty() {
+        ui.label(
+            RichText::new(lang.t("今日没有待结算的就诊", "No visit to settle today")).color(MUTED),
+        );
+    }
+    for v in visits {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "{} · {} · {}",
+                format::time(v.at),
+                v.clinician,
+                v.diagnoses.join("、")
+            ));
+            if ui.button(lang.t("结算", "Settle")).clicked() {
+                f.billing = Some(Billing::new(id, Some(v.encounter), v.bill.clone()));
+            }
+        });
+    }
+    if ui
+        .small_button(lang.t("其他收费…", "Other charges…"))
+        .clicked()
+    {
+        f.billing = Some(Billing::new(id, None, Vec::new()));
+    }
 }
 
 fn relation(lang: crate::gui::i18n::Lang, r: Relation) -> &'static str {

@@ -1,6 +1,8 @@
 //! One module per screen. Screens read the shared state and push commands; they never change
 //! app-wide state themselves.
 
+pub mod billing;
+pub mod claims;
 pub mod doctor;
 pub mod front_desk;
 pub mod login;

@@ -1,5 +1,6 @@
 //! Reusable pieces of screens.
 
+pub mod claim_lines;
 pub mod encounter_form;
 pub mod history;
 pub mod search;
