@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use storage::model::*;
 use storage::{Id, OpenOptions, Store};
-use tests::process::{Hub, bin, clinic, clinic_ok, hub_ok};
+use tests::process::{Hub, bin, clinic, hub_ok};
 use tests::proxy::FaultyProxy;
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
