@@ -334,3 +334,76 @@ fn trust_lists_only_move_forward_and_must_be_signed_by_the_root() {
         "valid"
     );
 }
+
+#[test]
+fn the_daily_report_prints_the_claims_of_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        clinic(dir.path(), &["demo", "--residents", "300"])
+            .status
+            .success()
+    );
+    let centre = fixtures::catalogue::TOWNSHIP_CENTRE;
+    // The busiest recent day of the township centre, as the store itself counts it.
+    let (day, expected) = {
+        let store = storage::Store::open(
+            dir.path().join("clinic.redb"),
+            storage::OpenOptions::default(),
+        )
+        .unwrap();
+        let today = store.clock().today();
+        (1..60)
+            .map(|d| today.add_days(-d))
+            .map(|d| (d, store.daily_report(centre, d).unwrap()))
+            .max_by_key(|(_, r)| r.claims())
+            .unwrap()
+    };
+    assert!(
+        expected.claims() > 0,
+        "the demo settled visits at the centre"
+    );
+    let date = day.to_string();
+    let report = json(&clinic(
+        dir.path(),
+        &[
+            "report",
+            "daily",
+            "--date",
+            &date,
+            "--facility",
+            centre,
+            "--json",
+        ],
+    ));
+    assert_eq!(report["claims"], expected.claims());
+    assert_eq!(report["takings_fen"], expected.takings_fen());
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["status"], "accepted");
+    let total: i64 = rows.iter().map(|r| r["total_fen"].as_i64().unwrap()).sum();
+    let split: i64 = rows
+        .iter()
+        .map(|r| r["insurance_fen"].as_i64().unwrap() + r["patient_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        total, split,
+        "insurance and patient shares add up to the total"
+    );
+
+    let text = clinic(
+        dir.path(),
+        &["report", "daily", "--date", &date, "--facility", centre],
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("花园镇卫生院") && text.contains(&date),
+        "{text}"
+    );
+    assert!(
+        text.contains(&storage::settlement::yuan(expected.takings_fen())),
+        "{text}"
+    );
+
+    let bad = clinic(dir.path(), &["report", "daily", "--date", "2026-13-01"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("2026-13-01"));
+}

@@ -73,14 +73,14 @@ fn day_picker_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen) -> Date {
     let today = state.today();
     let day = c.day.unwrap_or(today);
     ui.horizontal(|ui| {
-        if ui.button(lang.t("◀ 前一天", "◀ Previous day")).clicked() {
+        if ui.button(lang.t("← 前一天", "← Previous day")).clicked() {
             c.day = Some(day.add_days(-1));
         }
         ui.label(RichText::new(day.to_string()).strong());
         if ui
             .add_enabled(
                 day < today,
-                egui::Button::new(lang.t("后一天 ▶", "Next day ▶")),
+                egui::Button::new(lang.t("后一天 →", "Next day →")),
             )
             .clicked()
         {

@@ -1,0 +1,93 @@
+//! Helpers shared by the GUI tests: a real store with a fixed clock, the real window in an
+//! egui_kittest harness, and the gestures of a user.
+#![allow(dead_code)] // each test file uses some of them
+
+use std::sync::Arc;
+
+use app::gui::app::ClinicApp;
+use app::settings::Settings;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use storage::{Clock, Date, OpenOptions, Store};
+
+/// 2026-11-27 10:00 in Beijing.
+pub fn clock() -> Clock {
+    let day: Date = "2026-11-27".parse().unwrap();
+    Clock::fixed(day.start_ms() + 10 * 3_600_000)
+}
+
+pub fn store(dir: &std::path::Path, demo_residents: usize) -> Arc<Store> {
+    let store = Store::open(
+        dir.join("clinic.redb"),
+        OpenOptions {
+            clock: clock(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    if demo_residents > 0 {
+        let today = store.clock().today();
+        app::demo::load_demo(
+            &store,
+            fixtures::catalogue::TOWNSHIP_CENTRE,
+            today,
+            demo_residents,
+            &mut |_| {},
+        )
+        .unwrap();
+    }
+    Arc::new(store)
+}
+
+pub fn harness(store: Arc<Store>, dir: &std::path::Path) -> Harness<'static, ClinicApp> {
+    harness_at(store, dir, 1.0 / 60.0)
+}
+
+/// A harness whose frames are `step_dt` seconds apart (60 fps by default).
+pub fn harness_at(
+    store: Arc<Store>,
+    dir: &std::path::Path,
+    step_dt: f32,
+) -> Harness<'static, ClinicApp> {
+    let dir = dir.to_path_buf();
+    Harness::builder()
+        .with_size([1366.0, 768.0])
+        .with_step_dt(step_dt)
+        .with_context_setup(app::gui::fonts::install)
+        .build_eframe(move |cc| {
+            ClinicApp::new(cc.egui_ctx.clone(), store, Settings::default(), dir)
+        })
+}
+
+/// Types into the field labelled `label` as a person would: the keyboard-wedge filter holds
+/// typed text for a few tens of milliseconds (it might be a scanner burst), so let a few
+/// frames pass before the next action.
+pub fn type_into(h: &mut Harness<'_, ClinicApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.get_by_label(label).type_text(text);
+    h.run_steps(4);
+    h.run();
+}
+
+pub fn log_in(h: &mut Harness<'_, ClinicApp>, user: &str, password: &str) {
+    h.run();
+    type_into(h, "用户名", user);
+    type_into(h, "密码", password);
+    h.get_by_role_and_label(Role::Button, "登录").click();
+    h.run();
+}
+
+pub fn scan(h: &mut Harness<'_, ClinicApp>, text: String, source: scanner::source::Source) {
+    h.state()
+        .scanners
+        .sender()
+        .send(scanner::source::ScanEvent::Code { text, source })
+        .unwrap();
+    h.run();
+}
+
+pub fn click(h: &mut Harness<'_, ClinicApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
