@@ -145,6 +145,7 @@ fn offline_edits_on_both_sides_converge() {
 
 #[test]
 fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the_relay() {
+    // The village's claim, too: the county (the top hub) settles it, not the relay.
     let dir = tempfile::tempdir().unwrap();
     let (county_dir, town_dir) = (dir.path().join("county"), dir.path().join("township"));
     let (village, hospital) = (dir.path().join("village"), dir.path().join("hospital"));
@@ -178,6 +179,20 @@ fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the
             tests::encounter(who, 1_790_000_000_000, 7),
         )
         .unwrap();
+    let claim = {
+        let store = open(&village);
+        let fee = fixtures::catalogue::demo_catalogue()
+            .get(storage::CONSULTATION_FEE)
+            .unwrap();
+        let bill = vec![storage::bill_line(fee, 1, false)];
+        let checkout = store.checkout(who, VILLAGE, Some(encounter), bill).unwrap();
+        let desk = actor("desk", VILLAGE, Role::FrontDesk);
+        store
+            .complete_checkout(&desk, &checkout, PaymentMethod::Cash)
+            .unwrap()
+            .0
+            .unwrap()
+    };
     let discharge = {
         let mut record = tests::encounter(who, 1_790_500_000_000, 8);
         record.facility = fixtures::catalogue::COUNTY_HOSPITAL.into();
@@ -192,17 +207,24 @@ fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the
     sync(&hospital);
     // The relay works on its own, every two seconds.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let (mut up, mut down) = (false, false);
-    while Instant::now() < deadline && !(up && down) {
+    let (mut up, mut down, mut settled) = (false, false, false);
+    while Instant::now() < deadline && !(up && down && settled) {
         std::thread::sleep(Duration::from_millis(500));
         sync(&hospital);
         sync(&village);
         up = open(&hospital).change(encounter).unwrap().is_some();
         down = open(&village).change(discharge).unwrap().is_some();
+        settled = open(&village)
+            .claim(claim)
+            .unwrap()
+            .is_some_and(|c| c.status() != ClaimStatus::Queued);
     }
     assert!(
         up,
         "the village encounter reached the county hospital through both hubs"
     );
     assert!(down, "the county discharge reached the village clinic");
+    assert!(settled, "the county's decision on the claim came back");
+    let decided = open(&village).claim(claim).unwrap().unwrap();
+    assert_eq!(decided.history.len(), 2, "decided once: {:?}", decided.history);
 }
