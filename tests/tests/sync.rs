@@ -226,5 +226,10 @@ fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the
     assert!(down, "the county discharge reached the village clinic");
     assert!(settled, "the county's decision on the claim came back");
     let decided = open(&village).claim(claim).unwrap().unwrap();
-    assert_eq!(decided.history.len(), 2, "decided once: {:?}", decided.history);
+    assert_eq!(
+        decided.history.len(),
+        2,
+        "decided once: {:?}",
+        decided.history
+    );
 }

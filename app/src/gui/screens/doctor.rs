@@ -173,7 +173,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                         .collect();
                     ui.label(
                         RichText::new(format!(
-                            "⚠ {} {}",
+                            "！{} {}",
                             lang.t("过敏：", "Allergies:"),
                             names.join("，")
                         ))

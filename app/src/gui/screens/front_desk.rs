@@ -373,7 +373,10 @@ fn queue_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                             .monospace()
                             .strong(),
                     );
-                    ui.label(name);
+                    // Clicking a name selects the resident: the seen ones come back to pay.
+                    if ui.link(name).clicked() {
+                        commands.push(Command::SelectResident(t.resident));
+                    }
                     ui.label(RichText::new(format::visit_type(lang, t.visit_type)).color(MUTED));
                     ui.label(RichText::new(status_name(lang, t.status)).color(color));
                     if t.status == QueueStatus::Waiting

@@ -224,7 +224,7 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
     }
     for a in &s.allergies {
         ui.label(
-            RichText::new(format!("⚠ {}（{}）", a.substance, a.reaction))
+            RichText::new(format!("！{}（{}）", a.substance, a.reaction))
                 .color(DANGER)
                 .strong(),
         );
