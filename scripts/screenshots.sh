@@ -38,6 +38,19 @@ log_in frontdesk
 type_text zw; xdotool key Return; sleep 1
 click 395 209
 shot front-desk
+# Billing: the first resident seen this morning (queue number 1) settles the visit; an
+# injection is added from the catalogue; then the claim list with the lines, the daily report.
+click 198 46   # dismiss the check-in notice
+click 1150 75
+click 685 285
+click 541 175; type_text jrzs; click 400 205
+shot billing
+click 407 379
+click 348 16
+click 689 185
+shot claims
+click 199 81
+shot daily-report
 log_out
 # Doctor: call the next patient, the encounter form; then the history.
 log_in doctor
