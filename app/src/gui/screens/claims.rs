@@ -10,7 +10,7 @@ use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
-use crate::gui::widgets::claim_lines::claim_lines_ui;
+use crate::gui::widgets::claim_lines::{claim_lines_ui, header_row};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ClaimsTab {
@@ -135,20 +135,20 @@ fn list_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen, day: Date) {
                 .striped(true)
                 .spacing([16.0, 4.0])
                 .show(ui, |ui| {
-                    for head in [
-                        lang.t("时间", "Time"),
-                        lang.t("居民", "Resident"),
-                        lang.t("结算单", "Claim"),
-                        lang.t("合计", "Total"),
-                        lang.t("医保", "Insurance"),
-                        lang.t("个人", "Patient"),
-                        lang.t("已付", "Paid"),
-                        lang.t("状态", "Status"),
-                        "",
-                    ] {
-                        ui.label(RichText::new(head).color(MUTED));
-                    }
-                    ui.end_row();
+                    header_row(
+                        ui,
+                        &[
+                            lang.t("时间", "Time"),
+                            lang.t("居民", "Resident"),
+                            lang.t("结算单", "Claim"),
+                            lang.t("合计", "Total"),
+                            lang.t("医保", "Insurance"),
+                            lang.t("个人", "Patient"),
+                            lang.t("已付", "Paid"),
+                            lang.t("状态", "Status"),
+                            "",
+                        ],
+                    );
                     for b in &claims {
                         let claim = &b.claim;
                         ui.label(format::time(claim.opened_at()));
@@ -284,17 +284,17 @@ fn report_ui(ui: &mut Ui, state: &AppState, day: Date) {
         .striped(true)
         .spacing([18.0, 4.0])
         .show(ui, |ui| {
-            for head in [
-                lang.t("险种", "Scheme"),
-                lang.t("状态", "Status"),
-                lang.t("笔数", "Claims"),
-                lang.t("合计", "Total"),
-                lang.t("医保", "Insurance"),
-                lang.t("个人", "Patient"),
-            ] {
-                ui.label(RichText::new(head).color(MUTED));
-            }
-            ui.end_row();
+            header_row(
+                ui,
+                &[
+                    lang.t("险种", "Scheme"),
+                    lang.t("状态", "Status"),
+                    lang.t("笔数", "Claims"),
+                    lang.t("合计", "Total"),
+                    lang.t("医保", "Insurance"),
+                    lang.t("个人", "Patient"),
+                ],
+            );
             for r in &report.rows {
                 ui.label(&r.scheme);
                 ui.label(

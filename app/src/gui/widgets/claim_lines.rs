@@ -8,6 +8,14 @@ use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::style::{MUTED, WARN};
 
+/// The muted column titles of a grid, ending the row.
+pub fn header_row(ui: &mut Ui, heads: &[&str]) {
+    for head in heads {
+        ui.label(RichText::new(*head).color(MUTED));
+    }
+    ui.end_row();
+}
+
 /// Draws the lines; with `removable`, each row has a remove button and the index of the one
 /// clicked is returned.
 pub fn claim_lines_ui(
@@ -22,7 +30,7 @@ pub fn claim_lines_ui(
         .striped(true)
         .spacing([14.0, 4.0])
         .show(ui, |ui| {
-            for head in [
+            let mut heads = vec![
                 lang.t("项目", "Item"),
                 lang.t("类别", "Class"),
                 lang.t("数量", "Qty"),
@@ -32,13 +40,11 @@ pub fn claim_lines_ui(
                 lang.t("起付线", "Deductible"),
                 lang.t("比例", "Ratio"),
                 lang.t("医保支付", "Insurance"),
-            ] {
-                ui.label(RichText::new(head).color(MUTED));
-            }
+            ];
             if removable {
-                ui.label("");
+                heads.push("");
             }
-            ui.end_row();
+            header_row(ui, &heads);
             for (i, l) in lines.iter().enumerate() {
                 ui.label(&l.name);
                 let mut class = format::insurance_class(lang, l.class).to_string();
