@@ -47,6 +47,8 @@ pub(crate) struct Tables<'t> {
     payments_by_day: Table<'t, (&'static str, u32, u128), &'static [u8]>,
     by_resident: Table<'t, (u128, u128), ()>,
     audit_by_resident: Table<'t, (u128, i64, u128), ()>,
+    pub(crate) audit_chain: Table<'t, (&'static str, u64), ([u8; 32], u128)>,
+    audit_by_time: Table<'t, (i64, u128), ()>,
 }
 
 impl<'t> Tables<'t> {
@@ -76,6 +78,8 @@ impl<'t> Tables<'t> {
             payments_by_day: tx.open_table(PAYMENTS_BY_DAY)?,
             by_resident: tx.open_table(BY_RESIDENT)?,
             audit_by_resident: tx.open_table(AUDIT_BY_RESIDENT)?,
+            audit_chain: tx.open_table(AUDIT_CHAIN)?,
+            audit_by_time: tx.open_table(AUDIT_BY_TIME)?,
         })
     }
 
@@ -118,6 +122,9 @@ pub(crate) fn apply(t: &mut Tables, change: &Change) -> Result<Applied> {
         }
     }
     effect(t)?;
+    if let Body::Audit(entry) = &change.body {
+        crate::audit::link(t, change, &bytes, entry)?;
+    }
     Ok(Applied::New(seq))
 }
 
@@ -286,6 +293,7 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
             if let Some(r) = a.resident {
                 t.audit_by_resident.insert((r.0, hlc.unix_ms(), id.0), ())?;
             }
+            t.audit_by_time.insert((hlc.unix_ms(), id.0), ())?;
             Ok(())
         }),
     })

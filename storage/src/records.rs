@@ -124,12 +124,7 @@ impl Store {
     ) -> Result<Vec<HistoryEntry>> {
         self.commit_one(
             actor,
-            Body::Audit(AuditEntry {
-                action,
-                resident: Some(resident),
-                target: None,
-                reason: reason.to_string(),
-            }),
+            Body::Audit(AuditEntry::new(action, Some(resident), reason)),
         )?;
         self.history(resident)
     }

@@ -193,12 +193,7 @@ impl Store {
             actor,
             vec![
                 Body::Resident(change),
-                Body::Audit(AuditEntry {
-                    action: AuditAction::Register,
-                    resident: Some(id),
-                    target: None,
-                    reason: String::new(),
-                }),
+                Body::Audit(AuditEntry::new(AuditAction::Register, Some(id), "")),
             ],
         )?;
         Ok(id)

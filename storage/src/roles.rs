@@ -46,12 +46,7 @@ mod tests {
 
     #[test]
     fn the_rules() {
-        let audit = Body::Audit(AuditEntry {
-            action: AuditAction::Login,
-            resident: None,
-            target: None,
-            reason: String::new(),
-        });
+        let audit = Body::Audit(AuditEntry::new(AuditAction::Login, None, ""));
         for role in [Role::FrontDesk, Role::Doctor, Role::Admin] {
             assert!(may_write(role, &audit));
         }

@@ -44,6 +44,8 @@ impl Default for OpenOptions {
 struct WriterState {
     hlc: Hlc,
     ids: IdGen,
+    /// Hash of this device's last audit entry: the next one's `prev`.
+    audit_head: crate::model::ChainHash,
 }
 
 /// One redb file holding a workstation's (or a hub's) data. Share it as `Arc<Store>`.
@@ -68,7 +70,7 @@ impl Store {
             .set_cache_size(options.cache_bytes)
             .create(&path)?;
         let (device, hlc) = crate::migrate::prepare(&db)?;
-        Ok(Store {
+        let store = Store {
             db,
             path,
             device,
@@ -76,8 +78,12 @@ impl Store {
             writer: Mutex::new(WriterState {
                 hlc,
                 ids: IdGen::default(),
+                audit_head: [0; 32],
             }),
-        })
+        };
+        let head = store.audit_head(&store.device)?.unwrap_or([0; 32]);
+        store.writer().audit_head = head;
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -137,10 +143,14 @@ impl Store {
         let tx = self.db.begin_write()?;
         let mut ids = Vec::with_capacity(bodies.len());
         let mut hlc = w.hlc;
+        let mut audit_head = w.audit_head;
         {
             let mut t = Tables::open(&tx)?;
-            for (id, body) in bodies {
+            for (id, mut body) in bodies {
                 hlc = hlc.tick(now);
+                if let Body::Audit(entry) = &mut body {
+                    entry.prev = audit_head;
+                }
                 let change = Change {
                     id,
                     hlc,
@@ -157,6 +167,9 @@ impl Store {
                         change.id
                     )));
                 }
+                if matches!(change.body, Body::Audit(_)) {
+                    audit_head = crate::audit::hash(&change.encode()?);
+                }
                 crate::outbox::push(&mut t, change.id, 1)?;
                 ids.push(change.id);
             }
@@ -164,6 +177,7 @@ impl Store {
         }
         tx.commit()?;
         w.hlc = hlc;
+        w.audit_head = audit_head;
         Ok(ids)
     }
 

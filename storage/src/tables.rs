@@ -49,6 +49,12 @@ pub const CLAIMS_BY_DAY: TableDefinition<(&str, u32, u128), ()> =
 pub const POLICIES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("policies");
 /// (resident, time, payment change id) → amount in fen.
 pub const PAYMENTS: TableDefinition<(u128, i64, u128), i64> = TableDefinition::new("payments");
+/// (device, position in its chain) → (hash of the audit change, its id): each device's audit
+/// hash chain, in order.
+pub const AUDIT_CHAIN: TableDefinition<(&str, u64), ([u8; 32], u128)> =
+    TableDefinition::new("audit_chain");
+/// (time, audit change id) → (): the audit log by time, for the search screen.
+pub const AUDIT_BY_TIME: TableDefinition<(i64, u128), ()> = TableDefinition::new("audit_by_time");
 /// (claim, payment change id) → amount in fen: what was paid (or refunded) against a claim.
 pub const PAYMENTS_BY_CLAIM: TableDefinition<(u128, u128), i64> =
     TableDefinition::new("payments_by_claim");

@@ -57,12 +57,7 @@ pub fn issue(store: &Store, actor: &Actor, who: &str, png: Option<&Path>) -> any
     }
     store.commit_one(
         actor,
-        Body::Audit(AuditEntry {
-            action: AuditAction::Print,
-            resident: Some(id),
-            target: None,
-            reason: "card issued".into(),
-        }),
+        Body::Audit(AuditEntry::new(AuditAction::Print, Some(id), "card issued")),
     )?;
     println!("{text}");
     Ok(())

@@ -24,6 +24,12 @@ pub enum AuditAction {
     LoginFailed,
 }
 
+/// A SHA-256 hash linking an audit entry to the one before it.
+pub type ChainHash = [u8; 32];
+
+/// One audited act. Each device's entries form a hash chain: `prev` is the hash of the
+/// device's previous audit change (zeros for its first), set by the store when it commits, so
+/// an entry removed or altered breaks the chain where it was.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub action: AuditAction,
@@ -32,4 +38,17 @@ pub struct AuditEntry {
     pub target: Option<Id>,
     /// Why: "card scan", "search", a break-glass reason…
     pub reason: String,
+    pub prev: ChainHash,
+}
+
+impl AuditEntry {
+    pub fn new(action: AuditAction, resident: Option<Id>, reason: impl Into<String>) -> AuditEntry {
+        AuditEntry {
+            action,
+            resident,
+            target: None,
+            reason: reason.into(),
+            prev: [0; 32],
+        }
+    }
 }

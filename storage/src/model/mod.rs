@@ -16,7 +16,7 @@ mod record;
 mod resident;
 mod staff;
 
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditEntry, ChainHash};
 pub use change::{Body, Change, Origin};
 pub use claim::{
     AdjudicationReason, Claim, ClaimLine, ClaimStatus, ClaimStatusChange, InsuranceClass, Payment,

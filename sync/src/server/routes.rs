@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use storage::model::{AuditAction, AuditEntry, Body, Change, Origin};
+use storage::model::{AuditAction, AuditEntry, Body, Change};
 use storage::{Applied, Device, Enrolment, Store};
 
 use super::Hub;
@@ -123,6 +123,8 @@ pub async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) 
                 let mut results: Vec<(storage::Id, u32, EntryResult)> =
                     Vec::with_capacity(req.entries.len());
                 let mut accepted: Vec<(usize, Change)> = Vec::new();
+                // Audit entries must extend their device's hash chain.
+                let mut chain = hub.store.audit_chain_check();
                 for e in &req.entries {
                     // A resend of something already held is a duplicate, whoever sends it.
                     if hub.store.change_bytes(e.id).map_err(unavailable)?.is_some() {
@@ -134,7 +136,11 @@ pub async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) 
                         Ok(c) if c.id != e.id => {
                             Err("the change id does not match the entry".into())
                         }
-                        Ok(c) => may_push(&hub.store, &device, &c).map(|_| c),
+                        Ok(c) => may_push(&hub.store, &device, &c)
+                            .and_then(|_| {
+                                chain.accept(&hub.store, &c).map_err(|e| e.to_string())?
+                            })
+                            .map(|_| c),
                     };
                     match verdict {
                         Ok(c) => {
@@ -271,22 +277,20 @@ pub async fn fetch(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes)
                     .is_some_and(|r| county(&r.home_facility) == county(&device.facility));
                 let changes = match resident.filter(|_| in_region) {
                     Some(r) => {
-                        let audit = Change {
-                            id: store.new_id(),
-                            hlc: storage::Hlc((now.max(0) as u64) << 16),
-                            origin: Origin {
-                                facility: device.facility.clone(),
-                                device: device.id.clone(),
-                                staff: format!("device:{}", device.id),
-                            },
-                            body: Body::Audit(AuditEntry {
-                                action: AuditAction::ViewHistory,
-                                resident: Some(r.id),
-                                target: None,
-                                reason: "fetched from the hub".into(),
-                            }),
+                        // The hub audits the look-up on its own chain, naming the device.
+                        let hub_actor = storage::Actor {
+                            staff: format!("device:{}", device.id),
+                            facility: device.facility.clone(),
+                            role: storage::model::Role::Admin,
                         };
-                        store.apply_remote(&[audit], true).map_err(unavailable)?;
+                        let audit = AuditEntry::new(
+                            AuditAction::ViewHistory,
+                            Some(r.id),
+                            "fetched from the hub",
+                        );
+                        store
+                            .commit_one(&hub_actor, Body::Audit(audit))
+                            .map_err(unavailable)?;
                         store
                             .resident_changes(r.id)
                             .map_err(unavailable)?

@@ -21,12 +21,7 @@ impl ClinicApp {
                         role: staff.role,
                     };
                     self.state.screen = Screen::for_role(staff.role)[0];
-                    let login = Body::Audit(AuditEntry {
-                        action: AuditAction::Login,
-                        resident: None,
-                        target: None,
-                        reason: String::new(),
-                    });
+                    let login = Body::Audit(AuditEntry::new(AuditAction::Login, None, ""));
                     self.state.store.commit_one(&actor, login)?;
                     self.state.session = Some(Session { staff, actor });
                     self.state.notice = None;
