@@ -567,3 +567,93 @@ fn with_the_hub_unreachable_the_front_desk_registers_provisionally() {
     h.run();
     h.get_by_label_contains("无法连接中心");
 }
+
+#[test]
+fn the_administrator_searches_the_audit_log_and_sees_the_chain_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 50);
+    let target = store.search("王", None).unwrap().remove(0).resident;
+    let doctor = storage::Actor {
+        staff: "doctor".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: storage::model::Role::Doctor,
+    };
+    store
+        .view_history(&doctor, target.id, "consultation")
+        .unwrap();
+    let mut h = harness(store.clone(), dir.path());
+    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    click(&mut h, "审计");
+    h.get_all_by_label_contains("审计链完整").next().unwrap();
+    // Today's log: the doctor's view and the administrator's login.
+    h.get_by_label("查看病历");
+    h.get_by_label("consultation");
+    type_into(&mut h, "按人员", "admin");
+    assert!(
+        h.query_by_label("查看病历").is_none(),
+        "only the administrator's entries"
+    );
+    h.get_by_label("登录");
+    // By resident, through their ID number.
+    h.state_mut().audit.staff.clear();
+    h.run();
+    let id_number = target.id_number().unwrap().as_str().to_string();
+    type_into(&mut h, "按居民", &id_number);
+    h.get_by_label("查看病历");
+    assert!(
+        h.query_by_label("登录").is_none(),
+        "only entries about the resident"
+    );
+}
+
+#[test]
+fn a_tampered_audit_log_is_reported_at_start_and_on_the_audit_screen() {
+    use redb::ReadableTable;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 30);
+    let target = store.search("王", None).unwrap().remove(0).resident;
+    let doctor = storage::Actor {
+        staff: "doctor".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: storage::model::Role::Doctor,
+    };
+    store
+        .view_history(&doctor, target.id, "consultation")
+        .unwrap();
+    let entry = store.audit_for_resident(target.id).unwrap().remove(0).0.id;
+    let path = store.path().to_path_buf();
+    drop(store);
+    // Someone with the file rewrites the reason of the entry.
+    {
+        const CHANGES: redb::TableDefinition<u128, &[u8]> = redb::TableDefinition::new("changes");
+        let db = redb::Database::open(&path).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut t = tx.open_table(CHANGES).unwrap();
+            let bytes = t.get(entry.0).unwrap().unwrap().value().to_vec();
+            let mut change = storage::model::Change::decode(&bytes).unwrap();
+            if let storage::model::Body::Audit(e) = &mut change.body {
+                e.reason = "routine".into();
+            }
+            t.insert(entry.0, change.encode().unwrap().as_slice())
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let store = std::sync::Arc::new(
+        Store::open(
+            &path,
+            storage::OpenOptions {
+                clock: clock(),
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+    );
+    let mut h = harness(store, dir.path());
+    h.run();
+    h.get_all_by_label_contains("审计链断裂").next().unwrap();
+    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    click(&mut h, "审计");
+    h.get_all_by_label_contains("altered").next().unwrap();
+}

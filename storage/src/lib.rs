@@ -8,7 +8,7 @@
 
 mod adjudication;
 mod apply;
-mod audit;
+pub mod audit;
 pub mod catalogue;
 mod claims;
 mod clock;

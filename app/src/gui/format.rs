@@ -348,6 +348,23 @@ pub fn error(lang: Lang, e: &anyhow::Error) -> String {
     format!("{kind}: {e:#}")
 }
 
+pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
+    match a {
+        AuditAction::ViewHistory => lang.t("查看病历", "viewed history"),
+        AuditAction::Search => lang.t("查找", "searched"),
+        AuditAction::Scan => lang.t("扫码", "scanned"),
+        AuditAction::Register => lang.t("登记居民", "registered"),
+        AuditAction::UpdateResident => lang.t("修改居民信息", "updated resident"),
+        AuditAction::RecordClinical => lang.t("书写记录", "recorded"),
+        AuditAction::Amend => lang.t("更正记录", "amended"),
+        AuditAction::BreakGlass => lang.t("紧急查阅", "break-glass"),
+        AuditAction::CheckIn => lang.t("挂号", "checked in"),
+        AuditAction::Print => lang.t("打印", "printed"),
+        AuditAction::Login => lang.t("登录", "logged in"),
+        AuditAction::LoginFailed => lang.t("登录失败", "login failed"),
+    }
+}
+
 /// Money in yuan with the sign: `¥12.34`.
 pub fn money(fen: i64) -> String {
     format!("¥{}", storage::settlement::yuan(fen))

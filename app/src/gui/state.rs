@@ -25,6 +25,8 @@ pub enum Screen {
     Settings,
     /// Claims, reconciliation and the daily settlement report.
     Claims,
+    /// The audit log (administrators).
+    Audit,
 }
 
 impl Screen {
@@ -33,7 +35,12 @@ impl Screen {
         match role {
             Role::FrontDesk => &[Screen::FrontDesk, Screen::Claims],
             Role::Doctor => &[Screen::Doctor, Screen::Records],
-            Role::Admin | Role::Settlement => &[Screen::Settings, Screen::Records, Screen::Claims],
+            Role::Admin | Role::Settlement => &[
+                Screen::Settings,
+                Screen::Records,
+                Screen::Claims,
+                Screen::Audit,
+            ],
         }
     }
 
@@ -44,6 +51,7 @@ impl Screen {
             Screen::Records => lang.t("查档", "Records"),
             Screen::Settings => lang.t("设置", "Settings"),
             Screen::Claims => lang.t("医保结算", "Claims"),
+            Screen::Audit => lang.t("审计", "Audit"),
         }
     }
 }

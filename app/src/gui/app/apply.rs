@@ -36,6 +36,7 @@ impl ClinicApp {
                     self.doctor = Default::default();
                     self.settings_screen = Default::default();
                     self.claims = Default::default();
+                    self.audit = Default::default();
                     self.login = Default::default();
                 }
                 Command::Unlock => {

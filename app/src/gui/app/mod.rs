@@ -17,6 +17,7 @@ use storage::Store;
 pub use self::sync_status::SyncStatus;
 use super::command::Command;
 use super::scanning::Scanners;
+use super::screens::audit::{AuditScreen, audit_ui};
 use super::screens::claims::{ClaimsScreen, claims_ui};
 use super::screens::doctor::{DoctorScreen, doctor_ui};
 use super::screens::front_desk::{FrontDesk, front_desk_ui};
@@ -37,6 +38,7 @@ pub struct ClinicApp {
     pub doctor: DoctorScreen,
     pub settings_screen: SettingsScreen,
     pub claims: ClaimsScreen,
+    pub audit: AuditScreen,
     demo: Option<DemoLoader>,
     pub scanners: Scanners,
     sync: Option<sync::worker::SyncWorker>,
@@ -73,6 +75,17 @@ impl ClinicApp {
             });
         let scanners = Scanners::start(&ctx, &settings, scanner::card::Verifier::new(trust));
         let (sync, sync_status) = sync_status::start(&ctx, &store, &data_dir);
+        // The audit chain is checked on every start: tampering is shown, not hidden.
+        if let Ok(report) = store.verify_audit_chain(store.device())
+            && let Some(broken) = report.broken
+        {
+            let lang = super::i18n::Lang::from_code(&settings.language);
+            let what = lang.t(
+                "审计链断裂，记录可能被篡改：",
+                "Audit chain broken, entries may have been tampered with:",
+            );
+            notice = Some(Notice::Error(format!("{what} {broken}")));
+        }
         let mut state = AppState::new(store, settings, data_dir);
         state.notice = notice.or(state.notice);
         ClinicApp {
@@ -84,6 +97,7 @@ impl ClinicApp {
             doctor: DoctorScreen::default(),
             settings_screen: SettingsScreen::default(),
             claims: ClaimsScreen::default(),
+            audit: AuditScreen::default(),
             demo: None,
             scanners,
             sync,
@@ -157,6 +171,7 @@ impl ClinicApp {
                 Screen::Records => records_ui(ui, state, &mut self.records, preview, commands),
                 Screen::Settings => settings_ui(ui, state, &mut self.settings_screen, commands),
                 Screen::Claims => claims_ui(ui, state, &mut self.claims, commands),
+                Screen::Audit => audit_ui(ui, state, &mut self.audit),
             }
         }
         // Commands change what the next frame shows: draw it now, not at the next input.

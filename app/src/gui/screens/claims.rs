@@ -11,6 +11,7 @@ use crate::gui::i18n::Lang;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
 use crate::gui::widgets::claim_lines::{claim_lines_ui, header_row};
+use crate::gui::widgets::day_picker::day_picker_ui;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ClaimsTab {
@@ -56,41 +57,16 @@ pub fn claims_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen, commands: 
         ui.separator();
         match c.tab {
             ClaimsTab::List => {
-                let day = day_picker_ui(ui, state, c);
+                let day = day_picker_ui(ui, lang, state.today(), &mut c.day);
                 list_ui(ui, state, c, day);
             }
             ClaimsTab::Reconcile => reconcile_ui(ui, state, &to_reconcile, commands),
             ClaimsTab::Report => {
-                let day = day_picker_ui(ui, state, c);
+                let day = day_picker_ui(ui, lang, state.today(), &mut c.day);
                 report_ui(ui, state, day);
             }
         }
     });
-}
-
-fn day_picker_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen) -> Date {
-    let lang = state.lang;
-    let today = state.today();
-    let day = c.day.unwrap_or(today);
-    ui.horizontal(|ui| {
-        if ui.button(lang.t("← 前一天", "← Previous day")).clicked() {
-            c.day = Some(day.add_days(-1));
-        }
-        ui.label(RichText::new(day.to_string()).strong());
-        if ui
-            .add_enabled(
-                day < today,
-                egui::Button::new(lang.t("后一天 →", "Next day →")),
-            )
-            .clicked()
-        {
-            c.day = Some(day.add_days(1));
-        }
-        if day != today && ui.button(lang.t("今天", "Today")).clicked() {
-            c.day = None;
-        }
-    });
-    c.day.unwrap_or(today)
 }
 
 fn status_text(lang: Lang, b: &ClaimBalance) -> RichText {

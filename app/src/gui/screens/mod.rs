@@ -1,6 +1,7 @@
 //! One module per screen. Screens read the shared state and push commands; they never change
 //! app-wide state themselves.
 
+pub mod audit;
 pub mod billing;
 pub mod claims;
 pub mod doctor;

@@ -1,6 +1,7 @@
 //! Reusable pieces of screens.
 
 pub mod claim_lines;
+pub mod day_picker;
 pub mod encounter_form;
 pub mod history;
 pub mod search;
