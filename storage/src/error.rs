@@ -60,7 +60,8 @@ fn from_redb(e: redb::Error) -> Error {
     match e {
         redb::Error::DatabaseAlreadyOpen => Error::InUse,
         redb::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => Error::DiskFull,
-        redb::Error::Io(io) if io.raw_os_error() == Some(28) => Error::DiskFull,
+        // No space (ENOSPC), the file may not grow (EFBIG), or the quota is used (EDQUOT).
+        redb::Error::Io(io) if matches!(io.raw_os_error(), Some(28 | 27 | 122)) => Error::DiskFull,
         other => Error::Db(other),
     }
 }

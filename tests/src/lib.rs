@@ -58,6 +58,54 @@ pub fn journal_ids(store: &Store) -> Vec<Id> {
 
 pub mod proxy;
 
+/// Every acknowledged change is there; every change decodes; outbox, journal and change
+/// table hold exactly the same ids; every record is in its resident's history.
+pub fn check_store(store: &Store, acknowledged: &std::collections::BTreeSet<Id>, round: u64) {
+    let journal = journal_ids(store);
+    let in_journal: std::collections::BTreeSet<Id> = journal.iter().copied().collect();
+    assert_eq!(
+        in_journal.len(),
+        journal.len(),
+        "round {round}: a change is journaled twice"
+    );
+    let missing: Vec<&Id> = acknowledged.difference(&in_journal).collect();
+    assert!(
+        missing.is_empty(),
+        "round {round}: acknowledged changes lost: {missing:?}"
+    );
+
+    let outbox: Vec<Id> = store
+        .outbox_after(0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change.id)
+        .collect();
+    assert_eq!(outbox, journal, "round {round}: outbox and records differ");
+    assert_eq!(store.change_count().unwrap(), journal.len() as u64);
+
+    let mut records_per_resident: std::collections::BTreeMap<Id, usize> = Default::default();
+    for id in &journal {
+        let change = store
+            .change(*id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("round {round}: {id} missing"));
+        if let storage::model::Body::Record(r) = change.body {
+            *records_per_resident.entry(r.resident).or_default() += 1;
+        }
+    }
+    for (resident, count) in records_per_resident {
+        assert!(
+            store.resident(resident).unwrap().is_some(),
+            "round {round}: record of unknown resident"
+        );
+        assert_eq!(
+            store.history(resident).unwrap().len(),
+            count,
+            "round {round}: history index incomplete"
+        );
+    }
+}
+
 pub mod process {
     //! Real processes: the hub and the clinic program, on loopback, with temporary data.
 
