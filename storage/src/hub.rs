@@ -1,12 +1,17 @@
-//! What a hub keeps besides the changes: enrolled devices, one-time enrolment codes, and the
-//! catchment (township) each change belongs to. Secrets arrive hashed; none is stored.
+//! What a hub keeps besides the changes: enrolled devices, one-time enrolment codes, the
+//! catchment (township) each change belongs to, and which clinical records the resident's
+//! consent lets it hand to a workstation. Secrets arrive hashed; none is stored.
 
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use crate::apply::{decode, encode};
+use crate::date::Date;
 use crate::error::Result;
-use crate::model::{Body, Change, QueueTicket};
+use crate::ids::Id;
+use crate::model::{
+    Body, Change, ClinicalRecord, Consent, FacilityLevel, Grantee, QueueTicket, RecordBody,
+};
 use crate::store::Store;
 use crate::tables::{CLAIMS, DEVICES, ENROLMENTS, FROM_UPSTREAM, TICKETS};
 
@@ -183,5 +188,125 @@ impl Store {
     pub fn is_from_upstream(&self, id: crate::ids::Id) -> Result<bool> {
         let tx = self.read()?;
         Ok(tx.open_table(FROM_UPSTREAM)?.get(id.0)?.is_some())
+    }
+}
+
+/// Amendments of amendments followed at most this deep (a chain is never longer in practice).
+const AMENDMENT_DEPTH: usize = 16;
+
+impl Consent {
+    /// Does this consent name a facility `facility` of `level` (`None`: a level the hub does
+    /// not know, so grants to a level do not apply), whatever its categories, dates or
+    /// withdrawal?
+    pub fn names(&self, facility: &str, level: Option<FacilityLevel>) -> bool {
+        match &self.grantee {
+            Grantee::Facility(f) => f == facility,
+            Grantee::Level(l) => Some(*l) == level,
+            Grantee::Everyone => true,
+        }
+    }
+}
+
+/// Is a record of `record`'s category released to `facility` on `day`: made there, or allowed
+/// by one of the resident's `consents` ([`Consent::allows`])?
+fn allowed_by(
+    record: &ClinicalRecord,
+    consents: &[Consent],
+    facility: &str,
+    level: Option<FacilityLevel>,
+    day: Date,
+) -> bool {
+    record.facility == facility
+        || consents.iter().any(|c| {
+            c.names(facility, level)
+                && c.allows(
+                    facility,
+                    level.unwrap_or(FacilityLevel::Village),
+                    record.body.category(),
+                    day,
+                )
+        })
+}
+
+/// Consent at the hub. The rule is in [`Store::hub_may_send`].
+impl Store {
+    /// May the hub hand `change` to a workstation of `facility` (`level` as the hub knows it)
+    /// on `day`? Everything but a clinical record may (the catchment is decided elsewhere). A
+    /// clinical record may when it was made at `facility`, or when a consent of the resident
+    /// held here allows `facility` that record's category on `day` (the hub's today: the same
+    /// test the workstation's screen applies). An amendment also needs the record it corrects
+    /// to be released, so a workstation never receives an amendment it cannot apply.
+    pub fn hub_may_send(
+        &self,
+        change: &Change,
+        facility: &str,
+        level: Option<FacilityLevel>,
+        day: Date,
+    ) -> Result<bool> {
+        let Body::Record(record) = &change.body else {
+            return Ok(true);
+        };
+        let consents = self.consents(record.resident)?;
+        self.record_released(record, &consents, facility, level, day)
+    }
+
+    fn record_released(
+        &self,
+        record: &ClinicalRecord,
+        consents: &[Consent],
+        facility: &str,
+        level: Option<FacilityLevel>,
+        day: Date,
+    ) -> Result<bool> {
+        let mut record = std::borrow::Cow::Borrowed(record);
+        for _ in 0..AMENDMENT_DEPTH {
+            if !allowed_by(&record, consents, facility, level, day) {
+                return Ok(false);
+            }
+            let RecordBody::Amendment(a) = &record.body else {
+                return Ok(true);
+            };
+            match self.change(a.target)?.map(|c| c.body) {
+                Some(Body::Record(target)) => record = std::borrow::Cow::Owned(target),
+                // The hub refuses amendments without their target; nothing to withhold.
+                _ => return Ok(true),
+            }
+        }
+        Ok(false)
+    }
+
+    /// The clinical records of `resident` made at other facilities than `facility` that the
+    /// resident's consent releases to it on `day`: the corrected records before their
+    /// amendments, each group by clinical time. What a workstation receives when a consent
+    /// naming its facility reaches it (it may hold some already: applying is idempotent).
+    pub fn released_records(
+        &self,
+        resident: Id,
+        facility: &str,
+        level: Option<FacilityLevel>,
+        day: Date,
+    ) -> Result<Vec<Change>> {
+        let consents = self.consents(resident)?;
+        if !consents.iter().any(|c| c.names(facility, level)) {
+            return Ok(Vec::new());
+        }
+        let mut records = Vec::new();
+        let mut amendments = Vec::new();
+        for h in self.history(resident)? {
+            if h.record.facility == facility
+                || !self.record_released(&h.record, &consents, facility, level, day)?
+            {
+                continue;
+            }
+            let Some(change) = self.change(h.id)? else {
+                continue;
+            };
+            match h.record.body {
+                RecordBody::Amendment(_) => amendments.push(change),
+                _ => records.push(change),
+            }
+        }
+        records.extend(amendments);
+        Ok(records)
     }
 }

@@ -150,8 +150,20 @@ impl HubClient {
         )
     }
 
-    pub fn fetch(&self, identifier: Identifier) -> Result<FetchResponse, SyncError> {
-        self.post(route::FETCH, &FetchRequest { identifier })
+    /// Asks the hub for a resident; with `break_glass` (a clinician's reason) the hub sends
+    /// the records the resident has not consented to share here too, and audits the reason.
+    pub fn fetch(
+        &self,
+        identifier: Identifier,
+        break_glass: Option<&str>,
+    ) -> Result<FetchResponse, SyncError> {
+        self.post(
+            route::FETCH,
+            &FetchRequest {
+                identifier,
+                break_glass: break_glass.map(str::to_string),
+            },
+        )
     }
 }
 
@@ -264,14 +276,35 @@ pub fn round(
     Ok(s)
 }
 
-/// Fetches a resident unknown locally from the hub and keeps them (with their records).
-/// Returns how many changes were added.
+/// Fetches a resident unknown locally from the hub and keeps them (with the records their
+/// consent lets this facility have). Returns how many changes were added.
 pub fn fetch_resident(
     store: &Store,
     hub: &HubClient,
     identifier: Identifier,
 ) -> Result<usize, SyncError> {
-    let response = hub.fetch(identifier)?;
+    fetch_and_apply(store, hub, identifier, None)
+}
+
+/// Break-glass at the hub: fetches the resident with every record, those the resident has not
+/// consented to share here included, giving the clinician's `reason` (the hub audits it).
+/// Call it after the local [`Store::break_glass`]; returns how many changes were added.
+pub fn fetch_break_glass(
+    store: &Store,
+    hub: &HubClient,
+    identifier: Identifier,
+    reason: &str,
+) -> Result<usize, SyncError> {
+    fetch_and_apply(store, hub, identifier, Some(reason))
+}
+
+fn fetch_and_apply(
+    store: &Store,
+    hub: &HubClient,
+    identifier: Identifier,
+    break_glass: Option<&str>,
+) -> Result<usize, SyncError> {
+    let response = hub.fetch(identifier, break_glass)?;
     let changes: Vec<Change> = response
         .changes
         .iter()

@@ -1,7 +1,9 @@
 //! The wire protocol shared by the workstation client and the hub (see ../PROTOCOL.md).
 //!
 //! **Wire format, frozen**: bodies are postcard, then zlib-compressed; postcard identifies
-//! fields by position, so never reorder or retype fields; add new messages or new routes.
+//! fields by position, so never reorder or retype fields; add new messages or new routes, or
+//! append a field and raise [`PROTOCOL_VERSION`], the hub decoding the older form by the
+//! version header (see [`FetchRequest::decode_versioned`]).
 
 use std::io::{Read, Write};
 
@@ -10,8 +12,15 @@ use serde::{Deserialize, Serialize};
 use storage::Id;
 use storage::model::Identifier;
 
-/// Sent in the `x-clinic-protocol` header; the hub refuses other versions with 409.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Sent in the `x-clinic-protocol` header; the hub refuses versions outside
+/// [`OLDEST_PROTOCOL_VERSION`]`..=PROTOCOL_VERSION` with 409.
+///
+/// - 1: the first version.
+/// - 2: [`FetchRequest`] gained `break_glass`.
+pub const PROTOCOL_VERSION: u32 = 2;
+/// The oldest version the hub still serves, so workstations not yet updated keep syncing
+/// (update the hub first).
+pub const OLDEST_PROTOCOL_VERSION: u32 = 1;
 pub const CONTENT_TYPE: &str = "application/x-clinic-sync";
 /// Requests larger than this are refused (413) before they are read into memory.
 pub const MAX_BODY: usize = 16 << 20;
@@ -98,6 +107,38 @@ pub struct PullResponse {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FetchRequest {
     pub identifier: Identifier,
+    /// Protocol 2: a clinician's break-glass reason. When non-empty the hub hands over the
+    /// resident's records whatever the consent, and audits the reason on its own chain.
+    pub break_glass: Option<String>,
+}
+
+/// The fetch request of protocol 1 (no break-glass).
+#[derive(Deserialize)]
+struct FetchRequestV1 {
+    identifier: Identifier,
+}
+
+impl FetchRequest {
+    /// Decodes a fetch request sent with protocol `version`: postcard is not self-describing,
+    /// so a version 1 body (without `break_glass`) needs its own form.
+    pub fn decode_versioned(body: &[u8], version: u32) -> Result<FetchRequest, WireError> {
+        if version < 2 {
+            let v1: FetchRequestV1 = decode(body)?;
+            return Ok(FetchRequest {
+                identifier: v1.identifier,
+                break_glass: None,
+            });
+        }
+        decode(body)
+    }
+
+    /// The break-glass reason, if one was given (blank counts as none).
+    pub fn break_glass_reason(&self) -> Option<&str> {
+        self.break_glass
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -174,5 +215,41 @@ mod tests {
         assert!(decode::<PullRequest>(b"garbage").is_err());
         let truncated = &encode(&req)[..3];
         assert!(decode::<PullRequest>(truncated).is_err());
+    }
+
+    #[test]
+    fn a_version_1_fetch_request_still_decodes_and_version_2_carries_break_glass() {
+        #[derive(Serialize)]
+        struct V1 {
+            identifier: Identifier,
+        }
+        let identifier = Identifier::HospitalCard {
+            facility: "H42092100101".into(),
+            number: "123".into(),
+        };
+        let old = encode(&V1 {
+            identifier: identifier.clone(),
+        });
+        let decoded = FetchRequest::decode_versioned(&old, 1).unwrap();
+        assert_eq!(decoded.identifier, identifier);
+        assert_eq!(decoded.break_glass_reason(), None);
+        // The same bytes read as version 2 lack the field: an error, not a guess.
+        assert!(FetchRequest::decode_versioned(&old, 2).is_err());
+
+        let new = FetchRequest {
+            identifier,
+            break_glass: Some("  unconscious, no relatives  ".into()),
+        };
+        let decoded = FetchRequest::decode_versioned(&encode(&new), 2).unwrap();
+        assert_eq!(decoded, new);
+        assert_eq!(
+            decoded.break_glass_reason(),
+            Some("unconscious, no relatives")
+        );
+        let blank = FetchRequest {
+            break_glass: Some("  ".into()),
+            ..new
+        };
+        assert_eq!(blank.break_glass_reason(), None);
     }
 }

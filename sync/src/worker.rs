@@ -16,6 +16,12 @@ pub enum SyncCmd {
     SyncNow,
     /// Look up a resident unknown here at the hub (short timeout: care is never held up).
     Fetch(storage::model::Identifier),
+    /// Break-glass at the hub: bring the resident's records not shared with this facility,
+    /// giving the reason already audited locally. Answered by [`SyncEvent::Fetched`].
+    BreakGlass {
+        identifier: storage::model::Identifier,
+        reason: String,
+    },
     Stop,
 }
 
@@ -79,6 +85,13 @@ impl SyncWorker {
     pub fn fetch(&self, identifier: storage::model::Identifier) {
         let _ = self.commands.send(SyncCmd::Fetch(identifier));
     }
+
+    pub fn break_glass(&self, identifier: storage::model::Identifier, reason: &str) {
+        let _ = self.commands.send(SyncCmd::BreakGlass {
+            identifier,
+            reason: reason.to_string(),
+        });
+    }
 }
 
 impl Drop for SyncWorker {
@@ -115,6 +128,20 @@ fn run(
                 )
                 .and_then(|client| {
                     crate::client::fetch_resident(store, &client, identifier.clone())
+                })
+                .map_err(|e| e.to_string());
+                send(SyncEvent::Fetched { identifier, result });
+                continue;
+            }
+            Ok(SyncCmd::BreakGlass { identifier, reason }) => {
+                let result = HubClient::new(
+                    &config.hub_url,
+                    &config.token,
+                    &config.fingerprint,
+                    FETCH_TIMEOUT,
+                )
+                .and_then(|client| {
+                    crate::client::fetch_break_glass(store, &client, identifier.clone(), &reason)
                 })
                 .map_err(|e| e.to_string());
                 send(SyncEvent::Fetched { identifier, result });

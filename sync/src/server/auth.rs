@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use storage::Device;
 
 use super::Hub;
-use crate::protocol::PROTOCOL_VERSION;
+use crate::protocol::{OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION};
 
 /// A random secret of `bytes` bytes, as lowercase hex.
 pub fn random_secret(bytes: usize) -> String {
@@ -30,17 +30,20 @@ fn bearer<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
         .strip_prefix(' ')
 }
 
-/// Refuses other protocol versions before anything else.
-pub fn check_version(headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
+/// Refuses protocol versions this hub does not speak before anything else; returns the
+/// request's version (bodies whose form changed are decoded by it).
+pub fn check_version(headers: &HeaderMap) -> Result<u32, (StatusCode, String)> {
     let v = headers
         .get("x-clinic-protocol")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u32>().ok());
     match v {
-        Some(PROTOCOL_VERSION) => Ok(()),
+        Some(v @ OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION) => Ok(v),
         _ => Err((
             StatusCode::CONFLICT,
-            format!("this hub speaks protocol version {PROTOCOL_VERSION}"),
+            format!(
+                "this hub speaks protocol versions {OLDEST_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
+            ),
         )),
     }
 }

@@ -1,5 +1,6 @@
 //! Request handlers. Store work is blocking (redb) and runs on the blocking pool.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -184,6 +185,17 @@ pub async fn push(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) 
 /// Hub changes examined per pull request at most, so one request stays short.
 const SCAN_LIMIT: usize = 50_000;
 
+/// Serves the changes after the cursor for the device's catchment, with consent applied:
+/// clinical records made at another facility go to a workstation only when the resident's
+/// consent held here allows its facility that category today ([`Store::hub_may_send`]).
+/// Everything else in the catchment flows (registrations, household links, consents,
+/// check-ins, claims and their decisions, payments, audit entries, facilities, policies).
+///
+/// A consent naming the device's facility (its own consents included) releases the records
+/// withheld before it came: their journal places may be behind the client's cursor, so they
+/// are added at the end of the page, except those already sent in this request. A relay hub
+/// receives its whole region: it is a hub, not a facility, and applies the rule to its own
+/// workstations.
 pub async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
     finish(
         async move {
@@ -191,19 +203,25 @@ pub async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) 
             let req: PullRequest = decode(&body).map_err(bad_request)?;
             blocking(move || {
                 let store = &hub.store;
-                let township = store
-                    .facility(&device.facility)
-                    .map_err(unavailable)?
-                    .map(|f| f.township);
+                let own = store.facility(&device.facility).map_err(unavailable)?;
+                let township = own.as_ref().map(|f| f.township.clone());
+                let level = own.as_ref().map(|f| f.level);
+                let consent_applies = !device.relay;
+                let today = store.clock().today();
                 let mut cursor = if req.epoch == hub.epoch {
                     req.cursor
                 } else {
                     0
                 };
+                // From the start, every record is judged under today's consents: none is
+                // behind the cursor waiting for release.
+                let from_start = cursor == 0;
                 let limit = req.limit.clamp(1, 5_000) as usize;
                 let mut changes = Vec::new();
                 let mut examined = 0;
                 let mut more = false;
+                let mut sent_records: HashSet<storage::Id> = HashSet::new();
+                let mut released_for: Vec<storage::Id> = Vec::new();
                 'pages: loop {
                     let page = store.journal_after(cursor, 1_000).map_err(unavailable)?;
                     if page.is_empty() {
@@ -216,15 +234,47 @@ pub async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) 
                         }
                         examined += 1;
                         cursor = seq;
-                        if change.origin.device == device.id {
-                            continue; // the device has it already
+                        let mine = change.origin.device == device.id; // it has them already
+                        let releases = consent_applies
+                            && !from_start
+                            && matches!(&change.body, Body::Consent(c)
+                                if c.names(&device.facility, level));
+                        if mine && !releases {
+                            continue;
                         }
                         let scope = store.township_of(&change).map_err(unavailable)?;
-                        if scope.is_none()
+                        if !(scope.is_none()
                             || scope == township
-                            || device.relay && township.is_none()
+                            || device.relay && township.is_none())
                         {
-                            changes.push(change.encode().map_err(unavailable)?);
+                            continue;
+                        }
+                        if releases && let Some(r) = change.body.resident() {
+                            released_for.push(r);
+                        }
+                        if mine
+                            || consent_applies
+                                && !store
+                                    .hub_may_send(&change, &device.facility, level, today)
+                                    .map_err(unavailable)?
+                        {
+                            continue;
+                        }
+                        if matches!(change.body, Body::Record(_)) {
+                            sent_records.insert(change.id);
+                        }
+                        changes.push(change.encode().map_err(unavailable)?);
+                    }
+                }
+                released_for.sort();
+                released_for.dedup();
+                for resident in released_for {
+                    let released = store
+                        .released_records(resident, &device.facility, level, today)
+                        .map_err(unavailable)?;
+                    for record in released {
+                        if sent_records.insert(record.id) {
+                            changes.push(record.encode().map_err(unavailable)?);
                         }
                     }
                 }
@@ -245,7 +295,17 @@ pub async fn fetch(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes)
     finish(
         async move {
             let device = auth::device(&hub, &headers)?;
-            let req: FetchRequest = decode(&body).map_err(bad_request)?;
+            let version = auth::check_version(&headers)?;
+            let req = FetchRequest::decode_versioned(&body, version).map_err(bad_request)?;
+            let break_glass = req.break_glass_reason().map(str::to_string);
+            if break_glass
+                .as_ref()
+                .is_some_and(|r| r.chars().count() < storage::roles::MIN_REASON_CHARS)
+            {
+                return Err(bad_request(
+                    "break-glass needs a reason (at least a few words)",
+                ));
+            }
             let now = hub.store.clock().now_ms();
             {
                 let mut counts = hub.fetches.lock().unwrap_or_else(|p| p.into_inner());
@@ -277,26 +337,46 @@ pub async fn fetch(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes)
                     .is_some_and(|r| county(&r.home_facility) == county(&device.facility));
                 let changes = match resident.filter(|_| in_region) {
                     Some(r) => {
-                        // The hub audits the look-up on its own chain, naming the device.
+                        // The hub audits the look-up on its own chain, naming the device; a
+                        // break-glass look-up as such, with the clinician's reason.
                         let hub_actor = storage::Actor {
                             staff: format!("device:{}", device.id),
                             facility: device.facility.clone(),
                             role: storage::model::Role::Admin,
                         };
-                        let audit = AuditEntry::new(
-                            AuditAction::ViewHistory,
-                            Some(r.id),
-                            "fetched from the hub",
-                        );
+                        let audit = match &break_glass {
+                            Some(reason) => AuditEntry::new(
+                                AuditAction::BreakGlass,
+                                Some(r.id),
+                                format!("fetched from the hub: {reason}"),
+                            ),
+                            None => AuditEntry::new(
+                                AuditAction::ViewHistory,
+                                Some(r.id),
+                                "fetched from the hub",
+                            ),
+                        };
                         store
                             .commit_one(&hub_actor, Body::Audit(audit))
                             .map_err(unavailable)?;
-                        store
-                            .resident_changes(r.id)
+                        // Consent applies to workstations, unless the glass is broken.
+                        let level = store
+                            .facility(&device.facility)
                             .map_err(unavailable)?
-                            .iter()
-                            .filter_map(|c| c.encode().ok())
-                            .collect()
+                            .map(|f| f.level);
+                        let today = store.clock().today();
+                        let everything = device.relay || break_glass.is_some();
+                        let mut out = Vec::new();
+                        for c in store.resident_changes(r.id).map_err(unavailable)? {
+                            if everything
+                                || store
+                                    .hub_may_send(&c, &device.facility, level, today)
+                                    .map_err(unavailable)?
+                            {
+                                out.extend(c.encode().ok());
+                            }
+                        }
+                        out
                     }
                     None => Vec::new(),
                 };
