@@ -68,6 +68,7 @@ impl ClinicApp {
                 Command::BreakGlass { id, reason } => {
                     self.records.open = Some(ResidentView::break_glass(&self.state, id, &reason)?);
                     self.records.locked = None;
+                    self.break_glass_at_hub(id, &reason);
                 }
                 Command::SelectResident(id) => {
                     self.front_desk.selected = Some(id);

@@ -46,6 +46,8 @@ pub struct ClinicApp {
     /// A scanned resident being looked up at the hub, with the registration to offer if the
     /// hub does not know them either.
     pending_fetch: Option<(storage::model::Identifier, Box<storage::NewResident>)>,
+    /// A break-glass at the hub in flight: the identifier asked for, and the resident.
+    pending_break_glass: Option<(storage::model::Identifier, storage::Id)>,
     /// The camera preview texture and the preview frame count it shows.
     preview: Option<(u64, egui::TextureHandle)>,
     /// Time of the last input, for the idle lock; `locked` once it passed.
@@ -103,6 +105,7 @@ impl ClinicApp {
             sync,
             sync_status,
             pending_fetch: None,
+            pending_break_glass: None,
             preview: None,
             last_input: 0.0,
             locked: false,

@@ -6,6 +6,7 @@ use crate::gui::command::Command;
 use crate::gui::scanning::Checked;
 use crate::gui::screens::register::Register;
 use crate::gui::state::{Notice, Screen};
+use crate::gui::widgets::history::ResidentView;
 use crate::scan::Resolution;
 
 impl ClinicApp {
@@ -85,12 +86,67 @@ impl ClinicApp {
         }
     }
 
+    /// After a local break-glass, asks the hub too (when this workstation syncs): the hub
+    /// withholds the records the resident has not consented to share here, and hands them
+    /// over for a break-glass reason, which it audits.
+    pub(super) fn break_glass_at_hub(&mut self, id: storage::Id, reason: &str) {
+        let (Some(worker), Ok(Some(resident))) = (&self.sync, self.state.store.resident(id)) else {
+            return;
+        };
+        use storage::model::Identifier;
+        let identifier = resident
+            .identifiers
+            .iter()
+            .find(|i| matches!(i, Identifier::Card(_)))
+            .or_else(|| resident.identifiers.first())
+            .cloned();
+        if let Some(identifier) = identifier {
+            worker.break_glass(identifier.clone(), reason);
+            self.pending_break_glass = Some((identifier, id));
+        }
+    }
+
+    /// The hub answered a break-glass: show what it added to the record opened by it (the
+    /// opening was audited already, with the same reason).
+    fn broke_glass_at_hub(&mut self, id: storage::Id, result: Result<usize, String>) {
+        let lang = self.state.lang;
+        match result {
+            Ok(0) => {}
+            Ok(_) => {
+                let open = self.records.open.as_ref();
+                if open.is_some_and(|v| v.broken_glass && v.resident.id == id) {
+                    match ResidentView::reload_broken_glass(&self.state, id) {
+                        Ok(view) => self.records.open = Some(view),
+                        Err(e) => self.state.notice = Some(Notice::Error(format!("{e:#}"))),
+                    }
+                }
+            }
+            Err(e) => {
+                self.state.notice = Some(Notice::Error(format!(
+                    "{}: {e}",
+                    lang.t(
+                        "中心的记录暂时无法获取，仅显示本机记录",
+                        "The hub's records could not be fetched; showing this workstation's"
+                    )
+                )));
+            }
+        }
+    }
+
     /// The hub answered a look-up: open the resident it sent, or offer registration.
     pub(super) fn fetched(
         &mut self,
         identifier: storage::model::Identifier,
         result: Result<usize, String>,
     ) {
+        if let Some((asked, id)) = &self.pending_break_glass
+            && *asked == identifier
+        {
+            let id = *id;
+            self.pending_break_glass = None;
+            self.broke_glass_at_hub(id, result);
+            return;
+        }
         let lang = self.state.lang;
         let Some((pending, prefill)) = self.pending_fetch.take() else {
             return;
