@@ -173,6 +173,26 @@ fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the
     sync(&hospital);
 
     let who = open(&village).search("王", None).unwrap()[0].resident.id;
+    // The hubs hand each facility the other's records only by the resident's consent.
+    {
+        let store = open(&village);
+        let consent = Consent {
+            id: store.new_id(),
+            resident: who,
+            grantee: Grantee::Everyone,
+            categories: vec![RecordCategory::Encounter],
+            valid_from: store.clock().today(),
+            valid_until: None,
+            recorded_by: "desk".into(),
+            withdrawn: false,
+        };
+        store
+            .commit_one(
+                &actor("desk", VILLAGE, Role::FrontDesk),
+                Body::Consent(consent),
+            )
+            .unwrap();
+    }
     let encounter = open(&village)
         .add_record(
             &actor("doc", VILLAGE, Role::Doctor),
