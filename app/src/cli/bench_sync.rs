@@ -56,6 +56,53 @@ fn workstation(dir: &Path, hub: &LocalHub) -> anyhow::Result<(Store, HubClient)>
     Ok((store, client))
 }
 
+/// The `i`-th of a stream of typical encounters: the complaints, diagnoses and advice of
+/// everyday visits, with varied vitals.
+pub(super) fn encounter(
+    i: usize,
+    resident: storage::Id,
+    at: i64,
+    facility: &str,
+    clinician: &str,
+) -> storage::model::Body {
+    let advice = [
+        "嘱多饮水，注意休息，不适随诊。",
+        "低盐饮食，规律服药，两周后复诊。",
+        "清淡饮食，忌辛辣，观察体温。",
+        "避免受凉，如有加重及时就诊。",
+    ];
+    let (code, complaint, _) =
+        fixtures::catalogue::ACUTE[(i * 7 + i / 3) % fixtures::catalogue::ACUTE.len()];
+    let name = fixtures::catalogue::DIAGNOSES
+        .iter()
+        .find(|d| d.code == code)
+        .map_or(code, |d| d.name);
+    storage::model::Body::Record(ClinicalRecord {
+        resident,
+        at,
+        facility: facility.into(),
+        clinician: clinician.into(),
+        body: RecordBody::Encounter(Encounter {
+            visit_type: VisitType::General,
+            chief_complaint: complaint.into(),
+            vitals: Vitals {
+                systolic: Some(105 + (i * 13 % 50) as u16),
+                diastolic: Some(65 + (i * 7 % 30) as u16),
+                pulse: Some(60 + (i * 11 % 40) as u16),
+                temperature_x10: Some(362 + (i * 3 % 25) as u16),
+                ..Default::default()
+            },
+            diagnoses: vec![Diagnosis {
+                code: code.into(),
+                name: name.into(),
+            }],
+            notes: advice[i % advice.len()].into(),
+            follow_up: None,
+            discharged: None,
+        }),
+    })
+}
+
 pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()> {
     println!("machine: {}", machine());
     let _ = std::fs::remove_dir_all(dir);
@@ -74,45 +121,17 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
         role: Role::Doctor,
     };
     let now = a.clock().now_ms();
-    // Typical encounters: the complaints, diagnoses and advice of everyday visits, varied vitals.
-    let advice = [
-        "嘱多饮水，注意休息，不适随诊。",
-        "低盐饮食，规律服药，两周后复诊。",
-        "清淡饮食，忌辛辣，观察体温。",
-        "避免受凉，如有加重及时就诊。",
-    ];
     let bodies: Vec<storage::model::Body> = (0..encounters)
         .map(|i| {
-            let (code, complaint, _) =
-                fixtures::catalogue::ACUTE[(i * 7 + i / 3) % fixtures::catalogue::ACUTE.len()];
-            let name = fixtures::catalogue::DIAGNOSES
-                .iter()
-                .find(|d| d.code == code)
-                .map_or(code, |d| d.name);
-            storage::model::Body::Record(ClinicalRecord {
-                resident: residents[i % residents.len()],
-                at: now - (i as i64) * 61_000,
-                facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
-                clinician: ["陈志强", "刘春梅", "杨国华"][i % 3].into(),
-                body: RecordBody::Encounter(Encounter {
-                    visit_type: VisitType::General,
-                    chief_complaint: complaint.into(),
-                    vitals: Vitals {
-                        systolic: Some(105 + (i * 13 % 50) as u16),
-                        diastolic: Some(65 + (i * 7 % 30) as u16),
-                        pulse: Some(60 + (i * 11 % 40) as u16),
-                        temperature_x10: Some(362 + (i * 3 % 25) as u16),
-                        ..Default::default()
-                    },
-                    diagnoses: vec![Diagnosis {
-                        code: code.into(),
-                        name: name.into(),
-                    }],
-                    notes: advice[i % advice.len()].into(),
-                    follow_up: None,
-                    discharged: None,
-                }),
-            })
+            let (resident, at) = (residents[i % residents.len()], now - (i as i64) * 61_000);
+            let clinician = ["陈志强", "刘春梅", "杨国华"][i % 3];
+            encounter(
+                i,
+                resident,
+                at,
+                fixtures::catalogue::TOWNSHIP_CENTRE,
+                clinician,
+            )
         })
         .collect();
     let raw: usize = bodies

@@ -2,6 +2,7 @@
 //! errors go to stderr with a non-zero exit status.
 
 mod bench_decode;
+mod bench_hub;
 mod bench_storage;
 mod bench_sync;
 mod bench_ui;
@@ -171,6 +172,21 @@ pub enum Bench {
         #[arg(long, default_value_t = 50_000)]
         catchment: usize,
     },
+    /// Load-test a `clinic-hub serve` process on loopback: simulated workstations push and
+    /// pull for a while; prints throughput, round latency and the hub's memory as JSON.
+    Hub {
+        #[arg(long, default_value_t = 50)]
+        workstations: usize,
+        /// Length of the load phase, after enrolment and bootstrap.
+        #[arg(long, default_value_t = 180)]
+        seconds: u64,
+        /// Residents in the hub's demo township.
+        #[arg(long, default_value_t = 2_000)]
+        residents: usize,
+        /// The clinic-hub program (default: the one next to this program).
+        #[arg(long)]
+        hub_bin: Option<PathBuf>,
+    },
     /// From a scanned card to its history on screen, on the big store; frame time of a
     /// 500-record history (headless egui).
     Ui {
@@ -253,6 +269,20 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
                     catchment,
                 },
         } => bench_sync::run(&dir, encounters, catchment),
+        Cmd::Bench {
+            what:
+                Bench::Hub {
+                    workstations,
+                    seconds,
+                    residents,
+                    hub_bin,
+                },
+        } => bench_hub::run(bench_hub::Args {
+            workstations,
+            seconds,
+            residents,
+            hub_bin,
+        }),
         Cmd::Bench {
             what: Bench::Ui { store, samples },
         } => bench_ui::run(&store, samples),
