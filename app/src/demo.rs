@@ -11,6 +11,8 @@ pub const DEMO_STAFF: &[(&str, &str, Role)] = &[
 ];
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo1234";
+/// The demo township's facility secret, shown on the unlock screen in demo mode.
+pub const DEMO_SECRET: &str = "huayuan-demo";
 
 /// Generates the demo township for `today` and creates the demo staff at `facility`.
 pub fn load_demo(

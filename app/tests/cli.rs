@@ -2,8 +2,12 @@
 
 use std::process::{Command, Output};
 
+/// The facility secret the `clinic` processes get.
+const SECRET: &str = "测试密钥";
+
 fn clinic(data: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clinic"))
+        .env("CLINIC_SECRET", SECRET)
         .arg("--data")
         .arg(data)
         .args(args)
@@ -91,7 +95,7 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
     // Bump the schema version the way a future program would.
     {
         let path = dir.path().join("clinic.redb");
-        let db = redb::Database::open(&path).unwrap();
+        let db = storage::Store::open_raw(&path, &storage::OpenOptions::new(SECRET)).unwrap();
         let tx = db.begin_write().unwrap();
         {
             let mut meta = tx
@@ -348,7 +352,7 @@ fn the_daily_report_prints_the_claims_of_a_day() {
     let (day, expected) = {
         let store = storage::Store::open(
             dir.path().join("clinic.redb"),
-            storage::OpenOptions::default(),
+            storage::OpenOptions::new(SECRET),
         )
         .unwrap();
         let today = store.clock().today();

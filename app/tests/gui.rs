@@ -626,7 +626,7 @@ fn a_tampered_audit_log_is_reported_at_start_and_on_the_audit_screen() {
     // Someone with the file rewrites the reason of the entry.
     {
         const CHANGES: redb::TableDefinition<u128, &[u8]> = redb::TableDefinition::new("changes");
-        let db = redb::Database::open(&path).unwrap();
+        let db = Store::open_raw(&path, &options()).unwrap();
         let tx = db.begin_write().unwrap();
         {
             let mut t = tx.open_table(CHANGES).unwrap();
@@ -640,20 +640,58 @@ fn a_tampered_audit_log_is_reported_at_start_and_on_the_audit_screen() {
         }
         tx.commit().unwrap();
     }
-    let store = std::sync::Arc::new(
-        Store::open(
-            &path,
-            storage::OpenOptions {
-                clock: clock(),
-                ..Default::default()
-            },
-        )
-        .unwrap(),
-    );
+    let store = std::sync::Arc::new(Store::open(&path, options()).unwrap());
     let mut h = harness(store, dir.path());
     h.run();
     h.get_all_by_label_contains("审计链断裂").next().unwrap();
     log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
     click(&mut h, "审计");
     h.get_all_by_label_contains("altered").next().unwrap();
+}
+
+/// Steps the window until `done` holds (the unlock runs its key derivation on a thread).
+fn wait_for<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, S>) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done(h) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited too long for {what}"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_workstation_opens_only_with_the_facility_secret_and_a_wrong_one_changes_nothing() {
+    use app::gui::unlock::{Root, Unlock};
+    let dir = tempfile::tempdir().unwrap();
+    drop(store(dir.path(), 5));
+    let path = dir.path().join("clinic.redb");
+    let before = std::fs::read(&path).unwrap();
+    let data = dir.path().to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1366.0, 768.0])
+        .with_context_setup(app::gui::fonts::install)
+        .build_eframe(move |_| Root::Locked(Unlock::new(data, Settings::default(), false)));
+    h.run();
+    assert!(
+        h.query_by_label("用户名").is_none(),
+        "no login before the unlock"
+    );
+    for (secret, expect) in [("猜一个", "机构密钥不正确"), (SECRET, "用户名")] {
+        type_into(&mut h, "机构密钥", secret);
+        h.get_by_role_and_label(Role::Button, "解锁").click();
+        wait_for(&mut h, expect, |h| {
+            h.query_all_by_label_contains(expect).next().is_some()
+        });
+        if expect != "用户名" {
+            assert!(
+                std::fs::read(&path).unwrap() == before,
+                "a wrong secret changed the file"
+            );
+        }
+    }
+    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    h.get_by_label("接诊");
 }

@@ -15,7 +15,10 @@ struct Window {
 
 impl Window {
     fn new(dir: &std::path::Path) -> Window {
-        let store = Store::open(dir.join("clinic.redb"), OpenOptions::default()).unwrap();
+        let store = Store::open(
+            dir.join("clinic.redb"),
+            OpenOptions::new("测试密钥").fast_kdf_for_tests(),
+        ).unwrap();
         let today = store.clock().today();
         app::demo::load_demo(
             &store,

@@ -16,6 +16,14 @@ pub enum Error {
     /// The file is locked by another running program.
     #[error("the data file is in use by another running copy of the program")]
     InUse,
+    /// The facility secret does not unlock this file. Nothing was written to it.
+    #[error("the facility secret is wrong: the data file stays locked and unchanged")]
+    WrongSecret,
+    /// A data file from before encryption at rest; it must be converted once.
+    #[error("this data file is not encrypted; convert it with `clinic encrypt` before use")]
+    Unencrypted,
+    #[error("this file is not a clinic data file")]
+    NotAStore,
     #[error("the disk is full: nothing was saved; free some space and try again")]
     DiskFull,
     /// Two residents may never share an identifier.

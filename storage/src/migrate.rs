@@ -6,16 +6,17 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 
 use crate::error::{Error, Result};
 use crate::ids::Hlc;
-use crate::store::{SCHEMA_VERSION, meta_u64};
+use crate::store::{OpenOptions, SCHEMA_VERSION, meta_u64};
 use crate::tables::{self, META};
 
 /// Refuses a file from a newer program version without writing to it: opening a database
 /// for writing updates its header, so the check uses a read-only open.
-pub(crate) fn check_existing(path: &Path) -> Result<()> {
-    if !path.exists() {
+pub(crate) fn check_existing(path: &Path, options: &OpenOptions) -> Result<()> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
         return Ok(());
     }
-    let db = match redb::Builder::new().open_read_only(path) {
+    let file = crate::encrypted_file::open(path, &options.secret, options.kdf, false)?;
+    let db = match options.builder().open_read_only_with_backend(file) {
         Ok(db) => db,
         // After a crash the file needs a repair, which only a writable open does; `prepare`
         // checks the version again after it.
@@ -87,8 +88,9 @@ mod tests {
     fn a_newer_schema_is_refused_and_the_file_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.redb");
+        let options = OpenOptions::new("密钥").fast_kdf_for_tests();
         {
-            let db = Database::create(&path).unwrap();
+            let db = crate::Store::open_raw(&path, &options).unwrap();
             let tx = db.begin_write().unwrap();
             tx.open_table(META)
                 .unwrap()
@@ -97,7 +99,7 @@ mod tests {
             tx.commit().unwrap();
         }
         let before = std::fs::read(&path).unwrap();
-        let err = crate::Store::open(&path, Default::default()).err().unwrap();
+        let err = crate::Store::open(&path, options).err().unwrap();
         assert!(matches!(
             err,
             Error::NewerSchema {

@@ -4,11 +4,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use redb::{
-    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    ConcurrencyMode, Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata,
 };
 
 use crate::apply::{Applied, Tables, apply};
 use crate::clock::Clock;
+use crate::crypto::{KdfCost, Secret};
+use crate::encrypted_file;
 use crate::error::{Error, Result};
 use crate::ids::{Hlc, Id, IdGen};
 use crate::model::{Body, Change, Origin, Role};
@@ -27,17 +30,62 @@ pub struct Actor {
 /// Options for [`Store::open`].
 #[derive(Clone, Debug)]
 pub struct OpenOptions {
+    /// Unlocks the file (or locks a new one).
+    pub secret: Secret,
+    /// Cost of deriving the key from the secret, for a new file (an existing one keeps its own).
+    pub kdf: KdfCost,
     pub clock: Clock,
     /// redb page cache; bounds resident memory on big stores.
     pub cache_bytes: usize,
+    /// Keep other processes out entirely. Off by default, so `clinic backup` can read a
+    /// consistent snapshot while the app runs; on for bulk loads, which may then skip fsyncs.
+    pub exclusive: bool,
 }
 
-impl Default for OpenOptions {
-    fn default() -> Self {
+impl OpenOptions {
+    pub fn new(secret: impl Into<Secret>) -> OpenOptions {
         OpenOptions {
+            secret: secret.into(),
+            kdf: KdfCost::STANDARD,
             clock: Clock::system(),
             cache_bytes: 64 << 20,
+            exclusive: false,
         }
+    }
+
+    /// With the facility secret from the environment (`CLINIC_SECRET_FILE`, else
+    /// `CLINIC_SECRET`): for programs that run unattended, such as the hub service.
+    pub fn from_env() -> Result<OpenOptions> {
+        match Secret::from_env()? {
+            Some(secret) => Ok(OpenOptions::new(secret)),
+            None => Err(Error::Invalid(
+                "the data file is encrypted: give the facility secret in a file named by \
+                 CLINIC_SECRET_FILE (or in CLINIC_SECRET)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Cheap key derivation, for tests that make many throwaway stores.
+    pub fn fast_kdf_for_tests(mut self) -> OpenOptions {
+        self.kdf = KdfCost::FAST_FOR_TESTS;
+        self
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> OpenOptions {
+        self.clock = clock;
+        self
+    }
+
+    pub(crate) fn builder(&self) -> redb::Builder {
+        let mut builder = redb::Builder::new();
+        builder.set_cache_size(self.cache_bytes);
+        builder.set_concurrency_mode(if self.exclusive {
+            ConcurrencyMode::ExclusiveWriter
+        } else {
+            ConcurrencyMode::SingleWriter
+        });
+        builder
     }
 }
 
@@ -54,27 +102,29 @@ pub struct Store {
     path: PathBuf,
     device: String,
     clock: Clock,
+    exclusive: bool,
     writer: Mutex<WriterState>,
 }
 
 impl Store {
-    /// Opens the store at `path`, creating it if absent. A file from a newer program version
-    /// is refused; an older one is migrated forward in one transaction.
+    /// Opens the store at `path` with the facility secret, creating it if absent. A wrong
+    /// secret, a file from a newer program version or an unencrypted file are refused before
+    /// anything is written; an older version is migrated forward in one transaction.
     pub fn open(path: impl AsRef<Path>, options: OpenOptions) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::from(redb::Error::Io(e)))?;
         }
-        crate::migrate::check_existing(&path)?;
-        let db = redb::Builder::new()
-            .set_cache_size(options.cache_bytes)
-            .create(&path)?;
+        crate::migrate::check_existing(&path, &options)?;
+        let file = encrypted_file::open(&path, &options.secret, options.kdf, true)?;
+        let db = options.builder().create_with_backend(file)?;
         let (device, hlc) = crate::migrate::prepare(&db)?;
         let store = Store {
             db,
             path,
             device,
             clock: options.clock,
+            exclusive: options.exclusive,
             writer: Mutex::new(WriterState {
                 hlc,
                 ids: IdGen::default(),
@@ -84,6 +134,20 @@ impl Store {
         let head = store.audit_head(&store.device)?.unwrap_or([0; 32]);
         store.writer().audit_head = head;
         Ok(store)
+    }
+
+    /// The redb database inside an encrypted store file, unlocked, for repair tools and for
+    /// tests that must alter tables behind the store's back (as an insider with the secret
+    /// could). It bypasses every rule of the store: never use it for normal work.
+    pub fn open_raw(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Database> {
+        let file = encrypted_file::open(path.as_ref(), &options.secret, options.kdf, true)?;
+        Ok(options.builder().create_with_backend(file)?)
+    }
+
+    /// Gives the store at `path` (not open elsewhere) a new facility secret. Only the wrapped
+    /// key changes; the old secret stops working at once.
+    pub fn change_secret(path: impl AsRef<Path>, old: &Secret, new: &Secret) -> Result<()> {
+        encrypted_file::change_secret(path.as_ref(), old, new, KdfCost::STANDARD)
     }
 
     pub fn path(&self) -> &Path {
@@ -207,7 +271,8 @@ impl Store {
     ) -> Result<Vec<Result<Applied>>> {
         let mut w = self.writer();
         let mut tx = self.db.begin_write()?;
-        if !durable {
+        // Shared with readers in other processes, every commit must reach the disk.
+        if !durable && self.exclusive {
             tx.set_durability(Durability::None)
                 .map_err(|e| Error::Invalid(format!("durability: {e}")))?;
         }

@@ -5,16 +5,18 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use storage::model::*;
 use storage::*;
 
+fn test_options() -> OpenOptions {
+    OpenOptions::new("测试密钥").fast_kdf_for_tests()
+}
+
+
 const T0: i64 = 1_772_416_800_000;
 const CHANGES: TableDefinition<u128, &[u8]> = TableDefinition::new("changes");
 
 fn open(path: &std::path::Path) -> Store {
     Store::open(
         path,
-        OpenOptions {
-            clock: Clock::fixed(T0),
-            ..Default::default()
-        },
+        test_options().with_clock(Clock::fixed(T0)),
     )
     .unwrap()
 }
@@ -49,7 +51,7 @@ fn five_entries(store: &Store) -> Vec<Id> {
 
 /// Rewrites a stored change's bytes behind the store's back.
 fn tamper(path: &std::path::Path, id: Id, edit: impl FnOnce(&mut Change)) {
-    let db = redb::Database::open(path).unwrap();
+    let db = Store::open_raw(path, &test_options()).unwrap();
     let tx = db.begin_write().unwrap();
     {
         let mut t = tx.open_table(CHANGES).unwrap();
@@ -112,7 +114,7 @@ fn a_removed_entry_is_missing_from_the_chain() {
         (five_entries(&store), store.device().to_string())
     };
     {
-        let db = redb::Database::open(&path).unwrap();
+        let db = Store::open_raw(&path, &test_options()).unwrap();
         let tx = db.begin_write().unwrap();
         tx.open_table(CHANGES).unwrap().remove(ids[3].0).unwrap();
         tx.commit().unwrap();

@@ -6,6 +6,11 @@ use storage::model::*;
 use storage::settlement::Accumulator;
 use storage::*;
 
+fn test_options() -> OpenOptions {
+    OpenOptions::new("测试密钥").fast_kdf_for_tests()
+}
+
+
 /// 2026-03-02 10:00 Beijing time.
 const T0: i64 = 1_772_416_800_000;
 const CENTRE: &str = "H42092100101";
@@ -21,10 +26,7 @@ const CATALOGUE: &str = "code\tkind\tname\tspec\tunit\tprice_fen\tclass\tchronic
 fn open(dir: &tempfile::TempDir, name: &str) -> Store {
     Store::open(
         dir.path().join(name),
-        OpenOptions {
-            clock: Clock::fixed(T0),
-            ..Default::default()
-        },
+        test_options().with_clock(Clock::fixed(T0)),
     )
     .unwrap()
 }

@@ -3,16 +3,18 @@
 use storage::model::*;
 use storage::*;
 
+fn test_options() -> OpenOptions {
+    OpenOptions::new("测试密钥").fast_kdf_for_tests()
+}
+
+
 const T0: i64 = 1_735_700_000_000; // 2025-01-01 about 11:00 Beijing time
 
 fn open_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(
         dir.path().join("clinic.redb"),
-        OpenOptions {
-            clock: Clock::fixed(T0),
-            ..Default::default()
-        },
+        test_options().with_clock(Clock::fixed(T0)),
     )
     .unwrap();
     (dir, store)
@@ -587,13 +589,13 @@ fn the_store_reopens_with_its_device_id_and_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.redb");
     let (device, who) = {
-        let store = Store::open(&path, OpenOptions::default()).unwrap();
+        let store = Store::open(&path, test_options()).unwrap();
         let who = store
             .register(&doctor(), form("张伟", "420921198503150015"))
             .unwrap();
         (store.device().to_string(), who)
     };
-    let store = Store::open(&path, OpenOptions::default()).unwrap();
+    let store = Store::open(&path, test_options()).unwrap();
     assert_eq!(store.device(), device);
     assert_eq!(store.resident(who).unwrap().unwrap().name, "张伟");
 }

@@ -146,10 +146,7 @@ pub fn main() -> anyhow::Result<()> {
             name,
             relay,
         } => {
-            let code = match Store::open(
-                crate::hub_cli::store_path(&cli.data),
-                OpenOptions::default(),
-            ) {
+            let code = match Store::open(store_path(&cli.data), OpenOptions::from_env()?) {
                 Ok(store) => server::issue_enrolment_code(&store, &facility, &name, relay)?,
                 Err(storage::Error::InUse) => {
                     admin_request::<_, AdminEnrolResponse>(
@@ -169,7 +166,7 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Revoke { device } => {
-            match Store::open(store_path(&cli.data), OpenOptions::default()) {
+            match Store::open(store_path(&cli.data), OpenOptions::from_env()?) {
                 Ok(store) => anyhow::ensure!(store.revoke_device(&device)?, "no device {device}"),
                 Err(storage::Error::InUse) => admin_request_empty(
                     &cli.data,
@@ -236,7 +233,7 @@ pub fn store_path(data: &Path) -> PathBuf {
 }
 
 fn open(data: &Path) -> anyhow::Result<Store> {
-    Store::open(store_path(data), OpenOptions::default())
+    Store::open(store_path(data), OpenOptions::from_env()?)
         .map_err(|e| anyhow::anyhow!("cannot open the hub store: {e}"))
 }
 

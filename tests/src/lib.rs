@@ -5,7 +5,15 @@
 //!   the store opens, every acknowledged write is there and the outbox matches the records.
 
 use storage::model::*;
-use storage::{Actor, Id, Store};
+use storage::{Actor, Id, OpenOptions, Store};
+
+/// The facility secret of every store the tests make; the processes get it as `CLINIC_SECRET`.
+pub const SECRET: &str = "花园镇测试密钥";
+
+/// How tests open stores: the shared secret, cheap key derivation.
+pub fn test_options() -> OpenOptions {
+    OpenOptions::new(SECRET).fast_kdf_for_tests()
+}
 
 /// The actor the test writers use.
 pub fn doctor() -> Actor {
@@ -125,6 +133,7 @@ pub mod process {
 
     pub fn clinic(data: &Path, args: &[&str]) -> Output {
         Command::new(bin("e2e_clinic"))
+            .env("CLINIC_SECRET", crate::SECRET)
             .arg("--data")
             .arg(data)
             .args(args)
@@ -145,6 +154,7 @@ pub mod process {
 
     pub fn hub_cmd(data: &Path, args: &[&str]) -> Output {
         Command::new(bin("e2e_hub"))
+            .env("CLINIC_SECRET", crate::SECRET)
             .arg("--data")
             .arg(data)
             .args(args)
@@ -175,6 +185,7 @@ pub mod process {
         pub fn start(data: &Path, listen: &str) -> Hub {
             let _ = std::fs::remove_file(data.join("hub.addr"));
             let child = Command::new(bin("e2e_hub"))
+                .env("CLINIC_SECRET", crate::SECRET)
                 .arg("--data")
                 .arg(data)
                 .args(["serve", "--listen", listen])

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use storage::model::*;
-use storage::{Date, Id, OpenOptions, Store};
+use storage::{Date, Id, Store};
 use tests::process::{Hub, clinic, clinic_ok, enrol, enrol_via, hub_ok};
 use tests::proxy::FaultyProxy;
 
@@ -15,7 +15,7 @@ const VILLAGE: &str = "H42092100201";
 const AMOXICILLIN: &str = "XJ01CAA011";
 
 fn open(data: &Path) -> Store {
-    Store::open(data.join("clinic.redb"), OpenOptions::default()).unwrap()
+    Store::open(data.join("clinic.redb"), tests::test_options()).unwrap()
 }
 
 fn front_desk(facility: &str) -> storage::Actor {
@@ -173,7 +173,7 @@ fn two_clinics_cross_the_cap_offline_and_the_hub_adjusts_the_later_claim_once() 
     // Nothing settled twice: one decision per claim at the hub, the whole cap and no more.
     hub.kill();
     {
-        let hub_store = Store::open(hub_dir.join("hub.redb"), OpenOptions::default()).unwrap();
+        let hub_store = Store::open(hub_dir.join("hub.redb"), tests::test_options()).unwrap();
         let decisions: Vec<Id> = tests::journal_ids(&hub_store)
             .into_iter()
             .filter_map(|id| match hub_store.change(id).unwrap().unwrap().body {

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use storage::{Id, OpenOptions, Store};
+use storage::{Id, Store};
 
 const KILLS: u64 = 50;
 
@@ -49,7 +49,7 @@ fn acknowledged_writes_survive_sigkill() {
             };
         }
 
-        let store = Store::open(&path, OpenOptions::default()).unwrap_or_else(|e| {
+        let store = Store::open(&path, tests::test_options()).unwrap_or_else(|e| {
             panic!("round {round}: the store does not open after SIGKILL: {e}")
         });
         tests::check_store(&store, &acknowledged, round);

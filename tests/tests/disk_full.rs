@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use storage::{Id, NewResident, OpenOptions, Store};
+use storage::{Id, NewResident, Store};
 
 /// What one run of the writer did.
 struct Run {
@@ -40,7 +40,7 @@ fn write_until_full(path: &Path, seed: u64, limit: Option<u64>) -> Run {
 }
 
 fn check_after(path: &Path, acknowledged: &BTreeSet<Id>, registered: &BTreeSet<Id>, round: u64) {
-    let store = Store::open(path, OpenOptions::default())
+    let store = Store::open(path, tests::test_options())
         .unwrap_or_else(|e| panic!("round {round}: the store does not open after a full disk: {e}"));
     tests::check_store(&store, acknowledged, round);
     for r in registered {
@@ -77,7 +77,7 @@ fn a_file_that_may_not_grow_stops_writes_cleanly_and_loses_nothing() {
     }
     assert!(rounds_that_wrote >= 4 && acknowledged.len() > 100, "the writer made too little progress");
     // With room again, the store takes writes.
-    let store = Store::open(&path, OpenOptions::default()).unwrap();
+    let store = Store::open(&path, tests::test_options()).unwrap();
     let form = NewResident {
         name: "空间已释放".into(),
         birth_date: Some("1990-01-01".parse().unwrap()),

@@ -6,14 +6,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use storage::model::*;
-use storage::{Id, OpenOptions, Store};
+use storage::{Id, Store};
 use tests::process::{Hub, clinic_ok, enrol, hub_ok};
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
 const VILLAGE: &str = "H42092100203";
 
 fn open(data: &Path) -> Store {
-    Store::open(data.join("clinic.redb"), OpenOptions::default()).unwrap()
+    Store::open(data.join("clinic.redb"), tests::test_options()).unwrap()
 }
 
 fn actor(staff: &str, facility: &str, role: Role) -> storage::Actor {

@@ -7,18 +7,18 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use storage::model::*;
-use storage::{Id, OpenOptions, Store};
+use storage::{Id, Store};
 use tests::process::{Hub, bin, clinic, hub_ok};
 use tests::proxy::FaultyProxy;
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
 
 fn open(data: &Path) -> Store {
-    Store::open(data.join("clinic.redb"), OpenOptions::default()).unwrap()
+    Store::open(data.join("clinic.redb"), tests::test_options()).unwrap()
 }
 
 fn hub_store(data: &Path) -> Store {
-    Store::open(data.join("hub.redb"), OpenOptions::default()).unwrap()
+    Store::open(data.join("hub.redb"), tests::test_options()).unwrap()
 }
 
 fn ids(store: &Store) -> Vec<Id> {
@@ -211,6 +211,7 @@ fn a_client_killed_at_random_points_of_push_and_pull_resumes_exactly() {
             write_records(&ws, 200, round);
         }
         let mut child = Command::new(bin("e2e_clinic"))
+            .env("CLINIC_SECRET", tests::SECRET)
             .arg("--data")
             .arg(&ws)
             .arg("sync")

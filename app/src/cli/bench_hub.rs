@@ -374,7 +374,7 @@ fn set_up(root: &Path, hub: &HubProcess, facility: &str, code: &str) -> anyhow::
         root.join("clinic.redb"),
         OpenOptions {
             cache_bytes: 8 << 20,
-            ..Default::default()
+            ..super::bench_options()
         },
     )?;
     let enrolment = HubClient::new(&hub.url, "", &hub.fingerprint, Duration::from_secs(30))?;
@@ -512,9 +512,7 @@ impl HubProcess {
         hub_command(bin, &data, &["demo", "--residents", &residents])?;
         let fingerprint = hub_command(bin, &data, &["fingerprint"])?;
         let log = root.join("hub.log");
-        let child = Command::new(bin)
-            .arg("--data")
-            .arg(&data)
+        let child = hub(bin, &data)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
@@ -583,11 +581,23 @@ impl Drop for HubProcess {
     }
 }
 
-/// Runs a `clinic-hub` command to completion; its standard output, trimmed.
-fn hub_command(bin: &Path, data: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new(bin)
+/// The hub's secret, for its store: this hub is thrown away with its data.
+const HUB_SECRET: &str = "bench-hub-secret";
+
+/// A `clinic-hub` command on the data directory `data`, with the bench's secret.
+fn hub(bin: &Path, data: &Path) -> Command {
+    let mut command = Command::new(bin);
+    command
         .arg("--data")
         .arg(data)
+        .env("CLINIC_SECRET", HUB_SECRET)
+        .env_remove("CLINIC_SECRET_FILE");
+    command
+}
+
+/// Runs a `clinic-hub` command to completion; its standard output, trimmed.
+fn hub_command(bin: &Path, data: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = hub(bin, data)
         .args(args)
         .output()
         .with_context(|| format!("cannot run {}", bin.display()))?;

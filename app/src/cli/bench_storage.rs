@@ -60,7 +60,8 @@ fn build(path: &Path, residents: usize) -> anyhow::Result<()> {
     // A large cache while building: the name and identifier indexes take random inserts.
     let options = OpenOptions {
         cache_bytes: 4 << 30,
-        ..Default::default()
+        exclusive: true,
+        ..super::bench_options()
     };
     let store = Store::open(path, options)?;
     let started = Instant::now();
@@ -106,7 +107,7 @@ struct Sample {
 
 fn queries(path: &Path, samples: usize) -> anyhow::Result<()> {
     let opened = Instant::now();
-    let store = Store::open(path, OpenOptions::default())?;
+    let store = Store::open(path, super::bench_options())?;
     println!("open: {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let picked = pick_samples(&store, samples)?;
     anyhow::ensure!(!picked.is_empty(), "the store holds no residents");

@@ -20,7 +20,8 @@ fn start_hub(dir: &Path, residents: usize) -> anyhow::Result<LocalHub> {
         dir.join("hub.redb"),
         OpenOptions {
             cache_bytes: 512 << 20,
-            ..Default::default()
+            exclusive: true,
+            ..super::bench_options()
         },
     )?);
     let today = store.clock().today();
@@ -45,7 +46,7 @@ fn start_hub(dir: &Path, residents: usize) -> anyhow::Result<LocalHub> {
 }
 
 fn workstation(dir: &Path, hub: &LocalHub) -> anyhow::Result<(Store, HubClient)> {
-    let store = Store::open(dir.join("clinic.redb"), OpenOptions::default())?;
+    let store = Store::open(dir.join("clinic.redb"), super::bench_options())?;
     let config = hub.enrol(&store, fixtures::catalogue::TOWNSHIP_CENTRE)?;
     let client = HubClient::new(
         &config.hub_url,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use storage::model::{Body, Role};
-use storage::{Actor, OpenOptions, Store};
+use storage::{Actor, Store};
 
 use super::stats::{machine, percentile_ms};
 use crate::gui::app::ClinicApp;
@@ -37,7 +37,7 @@ pub fn run(store_path: &Path, samples: usize) -> anyhow::Result<()> {
         store_path.display()
     );
     let cold = Instant::now();
-    let store = Arc::new(Store::open(store_path, OpenOptions::default())?);
+    let store = Arc::new(Store::open(store_path, super::bench_options())?);
     let staff = match store.login("bench-doctor", "bench-doctor-pw") {
         Ok(s) => s,
         Err(_) => store.put_staff(

@@ -215,10 +215,16 @@ fn cli_actor(settings: &Settings) -> Actor {
     }
 }
 
+/// Opens the workstation's store with the facility secret from the environment.
 pub fn open_store(data_dir: &std::path::Path) -> anyhow::Result<Store> {
     let path = crate::paths::store_path(data_dir);
-    Store::open(&path, OpenOptions::default())
+    Store::open(&path, OpenOptions::from_env()?)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))
+}
+
+/// The secret of the throwaway stores the benchmarks make (the real key derivation cost).
+pub(crate) fn bench_options() -> OpenOptions {
+    OpenOptions::new("bench-secret")
 }
 
 /// Runs a subcommand.

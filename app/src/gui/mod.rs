@@ -9,20 +9,23 @@ pub mod scanning;
 pub mod screens;
 pub mod state;
 pub mod style;
+pub mod unlock;
 pub mod widgets;
 pub mod workers;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crate::settings::Settings;
 
-/// Opens the window on the store in `data_dir`. With `demo`, an empty store starts loading the
-/// demo township at once.
+/// Opens the window on the store in `data_dir`: unlocked at once with a secret from the
+/// environment (`CLINIC_SECRET_FILE`), else after the unlock screen. With `demo`, an empty
+/// store starts loading the demo township at once.
 pub fn run(data_dir: PathBuf, demo: bool) -> anyhow::Result<()> {
     let settings = Settings::load(&data_dir)?;
-    let store = Arc::new(crate::cli::open_store(&data_dir)?);
-    let empty = store.resident_count()? == 0;
+    let store = match storage::Secret::from_env()? {
+        Some(_) => Some(crate::cli::open_store(&data_dir)?),
+        None => None,
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1366.0, 740.0])
@@ -35,11 +38,17 @@ pub fn run(data_dir: PathBuf, demo: bool) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             fonts::install(&cc.egui_ctx);
-            let mut app = app::ClinicApp::new(cc.egui_ctx.clone(), store, settings, data_dir);
-            if demo && empty {
-                app.start_demo_load();
-            }
-            Ok(Box::new(app))
+            let root = match store {
+                Some(store) => unlock::Root::Open(Box::new(unlock::start(
+                    &cc.egui_ctx,
+                    store,
+                    settings,
+                    data_dir,
+                    demo,
+                ))),
+                None => unlock::Root::Locked(unlock::Unlock::new(data_dir, settings, demo)),
+            };
+            Ok(Box::new(root))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))

@@ -17,15 +17,18 @@ pub fn clock() -> Clock {
     Clock::fixed(day.start_ms() + 10 * 3_600_000)
 }
 
+/// The facility secret of the stores the GUI tests make.
+pub const SECRET: &str = "测试密钥";
+
+/// How the GUI tests open stores: the test secret, cheap key derivation, the fixed clock.
+pub fn options() -> OpenOptions {
+    OpenOptions::new(SECRET)
+        .fast_kdf_for_tests()
+        .with_clock(clock())
+}
+
 pub fn store(dir: &std::path::Path, demo_residents: usize) -> Arc<Store> {
-    let store = Store::open(
-        dir.join("clinic.redb"),
-        OpenOptions {
-            clock: clock(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let store = Store::open(dir.join("clinic.redb"), options()).unwrap();
     if demo_residents > 0 {
         let today = store.clock().today();
         app::demo::load_demo(
@@ -63,14 +66,14 @@ pub fn harness_at(
 /// Types into the field labelled `label` as a person would: the keyboard-wedge filter holds
 /// typed text for a few tens of milliseconds (it might be a scanner burst), so let a few
 /// frames pass before the next action.
-pub fn type_into(h: &mut Harness<'_, ClinicApp>, label: &str, text: &str) {
+pub fn type_into<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
     h.get_by_label(label).focus();
     h.get_by_label(label).type_text(text);
     h.run_steps(4);
     h.run();
 }
 
-pub fn log_in(h: &mut Harness<'_, ClinicApp>, user: &str, password: &str) {
+pub fn log_in<S>(h: &mut Harness<'_, S>, user: &str, password: &str) {
     h.run();
     type_into(h, "用户名", user);
     type_into(h, "密码", password);

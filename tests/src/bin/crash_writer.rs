@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use storage::model::{Body, HouseholdLink, Relation};
-use storage::{NewResident, OpenOptions, Store};
+use storage::{NewResident, Store};
 use tests::{doctor, encounter};
 
 fn main() {
@@ -18,7 +18,7 @@ fn main() {
     if let Some(limit) = args.next().and_then(|s| s.parse::<u64>().ok()) {
         limit_file_size(limit);
     }
-    let store = Store::open(&path, OpenOptions::default()).unwrap_or_else(|e| full(e));
+    let store = Store::open(&path, tests::test_options()).unwrap_or_else(|e| full(e));
     let actor = doctor();
     let mut out = std::io::stdout().lock();
     let mut residents = Vec::new();
