@@ -411,3 +411,84 @@ fn the_daily_report_prints_the_claims_of_a_day() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("2026-13-01"));
 }
+
+#[test]
+fn the_secret_can_be_changed_and_the_audit_log_verified_and_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        clinic(dir.path(), &["demo", "--residents", "50"])
+            .status
+            .success()
+    );
+    let found = json(&clinic(dir.path(), &["find", "王"]));
+    let who = found[0]["resident"]["id"].as_str().unwrap().to_string();
+    assert!(clinic(dir.path(), &["history", &who]).status.success());
+
+    // Every chain holds, and the look-up just made is in the log, under the CLI's user.
+    let out = clinic(dir.path(), &["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let chains = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(chains >= 1);
+    let out = clinic(
+        dir.path(),
+        &[
+            "audit",
+            "search",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2099-12-31",
+            "--resident",
+            &who,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["staff"].as_str().unwrap().starts_with("cli:")),
+        "{entries:?}"
+    );
+
+    // A new secret: the old one stops working, the new one opens the same data.
+    let new_secret = dir.path().join("new-secret");
+    std::fs::write(&new_secret, "新的机构密钥\n").unwrap();
+    let out = clinic(
+        dir.path(),
+        &[
+            "secret",
+            "change",
+            "--new-secret-file",
+            new_secret.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = clinic(dir.path(), &["find", "王"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("secret is wrong"));
+    let out = Command::new(env!("CARGO_BIN_EXE_clinic"))
+        .env_remove("CLINIC_SECRET")
+        .env("CLINIC_SECRET_FILE", &new_secret)
+        .arg("--data")
+        .arg(dir.path())
+        .args(["find", "王"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&out), found);
+}

@@ -112,6 +112,23 @@ impl Store {
 
     /// Walks a device's audit chain from its first entry: every entry must be stored as
     /// hashed, and point at the one before it.
+    /// Every device with an audit chain in this store.
+    pub fn audit_devices(&self) -> Result<Vec<String>> {
+        let tx = self.read()?;
+        let chain = tx.open_table(AUDIT_CHAIN)?;
+        let mut devices: Vec<String> = Vec::new();
+        let mut next = chain.first()?.map(|(k, _)| k.value().0.to_string());
+        while let Some(device) = next {
+            // Jump past this device's entries to the next device's first.
+            next = chain
+                .range((device.as_str(), u64::MAX)..)?
+                .find_map(|row| row.ok().map(|(k, _)| k.value().0.to_string()))
+                .filter(|d| *d != device);
+            devices.push(device);
+        }
+        Ok(devices)
+    }
+
     pub fn verify_audit_chain(&self, device: &str) -> Result<ChainReport> {
         let tx = self.read()?;
         let chain = tx.open_table(AUDIT_CHAIN)?;

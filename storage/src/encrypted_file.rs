@@ -205,6 +205,27 @@ pub(crate) fn change_secret(path: &Path, old: &Secret, new: &Secret, cost: KdfCo
     file.sync_all().map_err(io_err)
 }
 
+/// Whether a running program has the store at `path` open for writing, without a key and
+/// without writing: probes the byte redb's writer holds locked in every concurrency mode
+/// (`WRITER_BYTE`, 2^62, in redb's design document).
+pub(crate) fn in_use(path: &Path) -> Result<bool> {
+    const WRITER_BYTE: u64 = 1 << 62;
+    let file = File::open(path).map_err(|e| Error::from(redb::Error::Io(e)))?;
+    let probe = FileBackend::new(file).map_err(Error::from)?;
+    let range = (
+        Bound::Included(WRITER_BYTE),
+        Bound::Excluded(WRITER_BYTE + 1),
+    );
+    let free = probe
+        .try_lock_shared_range(range.0, range.1)
+        .map_err(|e| Error::Invalid(format!("cannot probe the store's lock: {e}")))?;
+    if free {
+        let _ = probe.unlock_range(range.0, range.1);
+    }
+    let _ = probe.close();
+    Ok(!free)
+}
+
 /// Whether the file at `path` is an encrypted store (by its magic), without any key.
 pub fn is_encrypted(path: &Path) -> bool {
     let mut magic = [0; 8];

@@ -8,6 +8,7 @@
 
 mod adjudication;
 mod apply;
+pub mod backup;
 pub mod audit;
 pub mod catalogue;
 pub mod crypto;

@@ -11,6 +11,7 @@ mod json;
 mod query;
 mod report;
 mod scan;
+mod security;
 mod stats;
 pub mod sync;
 
@@ -84,6 +85,31 @@ pub enum Cmd {
         #[command(subcommand)]
         what: ReportCmd,
     },
+    /// Write an encrypted, consistent snapshot of the store into DIR (works while the app runs).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the store with a backup, after verifying it in full (close the app first).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// Only verify the backup; replace nothing.
+        #[arg(long)]
+        check_only: bool,
+    },
+    /// Convert a data file made before encryption at rest, in place.
+    Encrypt,
+    /// The facility secret that unlocks the data file.
+    Secret {
+        #[command(subcommand)]
+        what: SecretCmd,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCmd,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -106,6 +132,34 @@ pub enum SyncCmd {
     },
     /// Outbox depth, rejected entries, cursor, last sync.
     Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretCmd {
+    /// Rewrap the data key under a new secret (the current one comes from CLINIC_SECRET_FILE).
+    Change {
+        /// A file whose first line is the new secret.
+        #[arg(long)]
+        new_secret_file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Check every device's hash chain; fails if an entry was altered, removed or reordered.
+    Verify,
+    /// Entries between two days (inclusive), optionally of one staff member or resident.
+    Search {
+        #[arg(long)]
+        from: storage::Date,
+        #[arg(long)]
+        to: storage::Date,
+        #[arg(long)]
+        staff: Option<String>,
+        /// Resident id.
+        #[arg(long)]
+        resident: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,6 +300,30 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Cmd::Backup { to } => security::backup(&data_dir, &to),
+        Cmd::Restore { from, check_only } => security::restore(&data_dir, &from, check_only),
+        Cmd::Encrypt => security::encrypt(&data_dir),
+        Cmd::Secret {
+            what: SecretCmd::Change { new_secret_file },
+        } => security::change_secret(&data_dir, &new_secret_file),
+        Cmd::Audit {
+            what: AuditCmd::Verify,
+        } => security::audit_verify(&open_store(&data_dir)?),
+        Cmd::Audit {
+            what:
+                AuditCmd::Search {
+                    from,
+                    to,
+                    staff,
+                    resident,
+                },
+        } => security::audit_search(
+            &open_store(&data_dir)?,
+            from,
+            to,
+            staff.as_deref(),
+            resident.as_deref(),
+        ),
         Cmd::Find { query, year } => query::find(&open_store(&data_dir)?, &query, year),
         Cmd::History { id } => query::history(&open_store(&data_dir)?, &cli_actor(&settings), &id),
         Cmd::Bench {
