@@ -15,7 +15,7 @@ XVFB=$!
 APP=
 trap 'kill $APP $XVFB 2>/dev/null; rm -rf "$DATA"' EXIT
 sleep 1
-target/release/clinic --data "$DATA" demo >/dev/null
+CLINIC_SECRET=huayuan-demo target/release/clinic --data "$DATA" demo >/dev/null
 printf '{"camera":"none"}' >"$DATA/settings.json"
 target/release/clinic --data "$DATA" &
 APP=$!
@@ -32,6 +32,8 @@ type_text() { xdotool type --delay 40 "$1"; sleep 0.3; }
 log_in() { click 683 213; type_text "$1"; click 683 271; type_text demo1234; xdotool key Return; sleep 1.5; }
 log_out() { click 1236 16; sleep 1; }
 
+shot unlock
+type_text huayuan-demo; xdotool key Return; sleep 3
 shot login
 # Front desk: find a resident by initials, check them in.
 log_in frontdesk

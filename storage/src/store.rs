@@ -317,6 +317,23 @@ impl Store {
         Ok(())
     }
 
+    /// A value kept by this workstation alone (never synced), inside the encrypted file: the
+    /// hub's device token and the like.
+    pub fn local_value(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let tx = self.read()?;
+        let t = tx.open_table(crate::tables::META)?;
+        Ok(t.get(format!("local/{key}").as_str())?
+            .map(|v| v.value().to_vec()))
+    }
+
+    pub fn set_local_value(&self, key: &str, value: &[u8]) -> Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(crate::tables::META)?
+            .insert(format!("local/{key}").as_str(), value)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The encoded change with this id, exactly as stored.
     pub fn change_bytes(&self, id: Id) -> Result<Option<Vec<u8>>> {
         let tx = self.read()?;

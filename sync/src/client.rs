@@ -9,7 +9,7 @@ use storage::{Applied, Store};
 
 use crate::protocol::*;
 
-/// Where this workstation syncs to; kept in the data directory as `sync.json`.
+/// Where this workstation syncs to; kept inside the workstation's encrypted store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncConfig {
     pub hub_url: String,

@@ -260,5 +260,13 @@ pub mod process {
                 &fingerprint,
             ],
         );
+        // The device token lives inside the encrypted store, never in a file of its own; the
+        // hub's store is encrypted too.
+        assert!(
+            !data.join("sync.json").exists(),
+            "the hub token was left in the clear"
+        );
+        assert!(storage::is_encrypted(&data.join("clinic.redb")));
+        assert!(storage::is_encrypted(&hub.data.join("hub.redb")));
     }
 }

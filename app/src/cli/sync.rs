@@ -10,34 +10,38 @@ use sync::client::{HubClient, SyncConfig, round};
 
 use crate::settings::Settings;
 
-pub fn config_path(data_dir: &Path) -> std::path::PathBuf {
+/// The hub configuration (with the device token) lives inside the encrypted store: a stolen
+/// disk must not let anyone sync as this workstation.
+const CONFIG_KEY: &str = "sync_config";
+
+/// Where older versions kept the configuration, in the clear; moved into the store on sight.
+pub fn legacy_config_path(data_dir: &Path) -> std::path::PathBuf {
     data_dir.join("sync.json")
 }
 
 /// The saved hub configuration, if this workstation is enrolled.
-pub fn load_config(data_dir: &Path) -> anyhow::Result<Option<SyncConfig>> {
-    match std::fs::read(config_path(data_dir)) {
-        Ok(bytes) => Ok(Some(
-            serde_json::from_slice(&bytes).context("sync.json is not valid")?,
-        )),
+pub fn load_config(data_dir: &Path, store: &Store) -> anyhow::Result<Option<SyncConfig>> {
+    if let Some(bytes) = store.local_value(CONFIG_KEY)? {
+        return Ok(Some(
+            serde_json::from_slice(&bytes).context("the hub configuration is not valid")?,
+        ));
+    }
+    let legacy = legacy_config_path(data_dir);
+    match std::fs::read(&legacy) {
+        Ok(bytes) => {
+            let config: SyncConfig =
+                serde_json::from_slice(&bytes).context("sync.json is not valid")?;
+            save_config(store, &config)?;
+            std::fs::remove_file(&legacy)?;
+            Ok(Some(config))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
 
-fn save_config(data_dir: &Path, config: &SyncConfig) -> anyhow::Result<()> {
-    use std::io::Write;
-    std::fs::create_dir_all(data_dir)?;
-    let path = config_path(data_dir);
-    let tmp = path.with_extension("json.tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(&tmp)?
-        .write_all(&serde_json::to_vec_pretty(config)?)?;
-    std::fs::rename(&tmp, &path)?;
+fn save_config(store: &Store, config: &SyncConfig) -> anyhow::Result<()> {
+    store.set_local_value(CONFIG_KEY, &serde_json::to_vec(config)?)?;
     Ok(())
 }
 
@@ -57,7 +61,7 @@ pub fn enrol(
         facility: answer.facility.clone(),
         fingerprint: fingerprint.to_string(),
     };
-    save_config(data_dir, &config)?;
+    save_config(store, &config)?;
     settings.hub_url = hub.to_string();
     settings.facility = answer.facility.clone();
     settings.save(data_dir)?;
@@ -70,7 +74,7 @@ pub fn enrol(
 }
 
 pub fn once(data_dir: &Path, store: &Store) -> anyhow::Result<()> {
-    let config = load_config(data_dir)?.context(
+    let config = load_config(data_dir, store)?.context(
         "this workstation is not enrolled: run `clinic sync enrol --hub URL --code CODE`",
     )?;
     let client = HubClient::new(
@@ -85,7 +89,7 @@ pub fn once(data_dir: &Path, store: &Store) -> anyhow::Result<()> {
 }
 
 pub fn status(data_dir: &Path, store: &Store) -> anyhow::Result<()> {
-    let config = load_config(data_dir)?;
+    let config = load_config(data_dir, store)?;
     let rejected: Vec<_> = store
         .rejected()?
         .into_iter()
