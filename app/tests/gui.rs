@@ -310,7 +310,7 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_correct() {
             .map(|c| c.view.resident.id),
         Some(target.id)
     );
-    let before = store.history(target.id).unwrap().len();
+    let before = store.history_unaudited(target.id).unwrap().len();
 
     // The encounter: complaint, vitals, a diagnosis from the picker, a drug, saved with
     // Ctrl+Enter.
@@ -330,7 +330,7 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_correct() {
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run();
-    let history = store.history(target.id).unwrap();
+    let history = store.history_unaudited(target.id).unwrap();
     assert_eq!(history.len(), before + 2, "an encounter and a prescription");
     let encounter = history.iter().find(|e| matches!(&e.record.body, storage::model::RecordBody::Encounter(x) if x.chief_complaint == "头晕一周")).unwrap().clone();
     assert!(history.iter().any(|e| matches!(&e.record.body, storage::model::RecordBody::Prescription(p) if p.encounter == Some(encounter.id))));
@@ -348,7 +348,7 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_correct() {
     type_into(&mut h, "收缩压", "152");
     h.get_by_label_contains("保存更正").click();
     h.run();
-    let history = store.history(target.id).unwrap();
+    let history = store.history_unaudited(target.id).unwrap();
     let original = history.iter().find(|e| e.id == encounter.id).unwrap();
     assert_eq!(
         original.amended_by.len(),
@@ -386,7 +386,7 @@ fn break_glass_needs_a_reason_and_is_audited() {
         .find(|r| {
             store.consents(r.id).unwrap().is_empty()
                 && store
-                    .history(r.id)
+                    .history_unaudited(r.id)
                     .unwrap()
                     .iter()
                     .any(|h| h.record.facility != fixtures::catalogue::TOWNSHIP_CENTRE)
@@ -518,8 +518,8 @@ fn a_card_unknown_here_is_fetched_from_the_hub_and_opened() {
     let opened = step_until(&mut h, 15, |app| app.front_desk.selected == Some(target.id));
     assert!(opened, "the fetched resident is shown at the front desk");
     assert_eq!(
-        local.history(target.id).unwrap().len(),
-        hub_store.history(target.id).unwrap().len()
+        local.history_unaudited(target.id).unwrap().len(),
+        hub_store.history_unaudited(target.id).unwrap().len()
     );
     // The hub audited the look-up.
     let audit = hub_store.audit_for_resident(target.id).unwrap();

@@ -263,7 +263,7 @@ impl Store {
         day: Date,
         catalogue: &Catalogue,
     ) -> Result<Vec<VisitToBill>> {
-        let history = self.history(resident)?;
+        let history = self.history_unaudited(resident)?;
         let records: Vec<ClinicalRecord> = history.iter().map(|h| h.record.clone()).collect();
         let filed = filed_for_chronic_disease(&records);
         let settled: Vec<Id> = self

@@ -164,7 +164,7 @@ impl Store {
         // Resident changes first (a registration may be newer than an imported record).
         out.sort_by_key(|c| (!matches!(c.body, Body::Resident(_)), c.hlc, c.id));
         drop((index, changes, tx));
-        for h in self.history(resident)? {
+        for h in self.history_unaudited(resident)? {
             if let Some(c) = self.change(h.id)? {
                 out.push(c);
             }
@@ -292,7 +292,7 @@ impl Store {
         }
         let mut records = Vec::new();
         let mut amendments = Vec::new();
-        for h in self.history(resident)? {
+        for h in self.history_unaudited(resident)? {
             if h.record.facility == facility
                 || !self.record_released(&h.record, &consents, facility, level, day)?
             {

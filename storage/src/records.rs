@@ -39,8 +39,9 @@ impl HistoryEntry {
 impl Store {
     /// Every record of a resident, all categories, ordered by clinical time (then by id).
     ///
-    /// This read is not audited; screens use [`Store::view_history`].
-    pub fn history(&self, resident: Id) -> Result<Vec<HistoryEntry>> {
+    /// Not audited and not checked against the reader's role: for the hub, benchmarks and
+    /// tests. Screens use [`Store::view_history`] or [`Store::break_glass`].
+    pub fn history_unaudited(&self, resident: Id) -> Result<Vec<HistoryEntry>> {
         let tx = self.read()?;
         let index = tx.open_table(HISTORY)?;
         let changes = tx.open_table(CHANGES)?;
@@ -126,7 +127,7 @@ impl Store {
             actor,
             Body::Audit(AuditEntry::new(action, Some(resident), reason)),
         )?;
-        self.history(resident)
+        self.history_unaudited(resident)
     }
 
     /// Appends a clinical record.

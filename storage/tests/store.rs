@@ -167,7 +167,7 @@ fn an_amendment_keeps_the_original_visible() {
             },
         )
         .unwrap();
-    let history = store.history(who).unwrap();
+    let history = store.history_unaudited(who).unwrap();
     assert_eq!(history.len(), 2);
     let orig = history.iter().find(|h| h.id == original).unwrap();
     assert_eq!(orig.amended_by, vec![amendment]);
@@ -205,7 +205,7 @@ fn an_amendment_must_target_a_record_of_the_same_resident() {
         store.add_record(&doctor(), wrong),
         Err(Error::Invalid(_))
     ));
-    assert_eq!(store.history(b).unwrap().len(), 0);
+    assert_eq!(store.history_unaudited(b).unwrap().len(), 0);
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn history_is_complete_and_ordered_by_clinical_time_across_categories() {
         };
         store.add_record(&doctor(), imm).unwrap();
     }
-    let history = store.history(who).unwrap();
+    let history = store.history_unaudited(who).unwrap();
     assert_eq!(history.len(), 8);
     assert!(history.windows(2).all(|w| w[0].record.at <= w[1].record.at));
     assert!(history.iter().all(|h| h.record.resident == who));
@@ -365,7 +365,7 @@ fn remote_changes_apply_once_and_skip_the_outbox() {
     let again = b.apply_remote(&changes, true).unwrap();
     assert!(again.iter().all(|o| matches!(o, Ok(Applied::Duplicate))));
     assert_eq!(b.outbox_len().unwrap(), 0);
-    assert_eq!(b.history(who).unwrap(), a.history(who).unwrap());
+    assert_eq!(b.history_unaudited(who).unwrap(), a.history_unaudited(who).unwrap());
     assert_eq!(b.resident(who).unwrap(), a.resident(who).unwrap());
 }
 

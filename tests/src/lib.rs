@@ -107,7 +107,7 @@ pub fn check_store(store: &Store, acknowledged: &std::collections::BTreeSet<Id>,
             "round {round}: record of unknown resident"
         );
         assert_eq!(
-            store.history(resident).unwrap().len(),
+            store.history_unaudited(resident).unwrap().len(),
             count,
             "round {round}: history index incomplete"
         );

@@ -114,7 +114,7 @@ pub fn run(store_path: &Path, samples: usize) -> anyhow::Result<()> {
     }
     let records: usize = targets
         .iter()
-        .map(|r| store.history(r.id).map_or(0, |h| h.len()))
+        .map(|r| store.history_unaudited(r.id).map_or(0, |h| h.len()))
         .sum();
     println!(
         "scan to history on screen ({} residents, mean {:.1} records, {} frames): p50 {:.1} ms, p99 {:.1} ms",
