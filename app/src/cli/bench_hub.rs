@@ -3,8 +3,9 @@
 //! A real `clinic-hub serve` process (TLS, on a free loopback port) holds a demo township.
 //! Simulated workstations, each with its own small store in a temporary directory, enrol for
 //! the township centre or a village clinic, bootstrap, then for `--seconds` loop without
-//! pause: record one to four encounters, run a sync round (push, then pull). The figures
-//! are those of a saturated hub: every workstation syncs again as soon as its round ends.
+//! pause: record one to four encounters, run a sync round (push, then pull). Every workstation
+//! syncs again as soon as its round ends, so the hub is as busy as they can make it; they run
+//! in this process on the same machine, and `cores_busy` shows how the CPU was shared.
 //!
 //! One JSON object on stdout: rounds, requests and changes moved per second, round latency
 //! (the whole `sync::client::round`: its push and pull requests and the workstation's own
