@@ -695,3 +695,33 @@ fn the_workstation_opens_only_with_the_facility_secret_and_a_wrong_one_changes_n
     log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
     h.get_by_label("接诊");
 }
+
+#[test]
+fn the_administrator_backs_up_from_the_settings_while_the_window_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 20);
+    let mut h = harness(store.clone(), dir.path());
+    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    assert_eq!(h.state().state.screen, app::gui::state::Screen::Settings);
+    h.get_by_label("立即备份").click();
+    wait_for(&mut h, "the backup", |h| {
+        h.query_all_by_label_contains("已备份").next().is_some()
+            || h.query_all_by_label_contains("rror").next().is_some()
+    });
+    let file = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "backup"))
+        .expect("a backup file");
+    let check = storage::backup::verify_backup(&file, &options()).unwrap();
+    assert_eq!(check.residents, store.resident_count().unwrap());
+    let audited = store
+        .search_audit(0, i64::MAX, Some("admin"), None, 100)
+        .unwrap();
+    assert!(
+        audited
+            .iter()
+            .any(|(_, e)| e.action == storage::model::AuditAction::Backup),
+        "the backup was not audited"
+    );
+}

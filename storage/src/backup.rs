@@ -201,11 +201,16 @@ fn backup_name(device: &str, ms: i64) -> String {
 }
 
 impl Store {
-    /// Backs this open store up into `dir`, from one read transaction: a consistent moment
-    /// even while other threads write.
-    pub fn backup_to(&self, dir: &Path, options: &OpenOptions) -> Result<BackupReport> {
+    /// Backs this open store up into `dir`, locked by the same secret, from one read
+    /// transaction: a consistent moment even while other threads write.
+    pub fn backup_to(&self, dir: &Path) -> Result<BackupReport> {
         let snapshot = self.read()?;
-        backup_snapshot(&snapshot, dir, options, self.clock().now_ms())
+        backup_snapshot(
+            &snapshot,
+            dir,
+            &self.sibling_options(),
+            self.clock().now_ms(),
+        )
     }
 }
 
@@ -234,7 +239,7 @@ pub fn backup_file(path: &Path, options: &OpenOptions, dir: &Path) -> Result<Bac
         // Not closed cleanly and nobody has it open: a normal open repairs it first.
         Err(redb::DatabaseError::RepairAborted) => {
             let store = Store::open(path, options.clone())?;
-            return store.backup_to(dir, options);
+            return store.backup_to(dir);
         }
         Err(e) => return Err(e.into()),
     };
@@ -417,9 +422,7 @@ mod tests {
                     .count()
             })
         };
-        let report = store
-            .backup_to(&dir.path().join("backups"), &options())
-            .unwrap();
+        let report = store.backup_to(&dir.path().join("backups")).unwrap();
         assert_eq!(writer.join().unwrap(), 200);
         assert!(
             report.residents >= 50 && report.residents <= 250,
@@ -447,7 +450,7 @@ mod tests {
             for i in 0..30 {
                 register(&store, &format!("居民{i}"));
             }
-            store.backup_to(&dir.path().join("b"), &options()).unwrap()
+            store.backup_to(&dir.path().join("b")).unwrap()
         };
         let before = std::fs::read(&live).unwrap();
         let mut bytes = std::fs::read(&report.file).unwrap();

@@ -136,6 +136,13 @@ fn read_header(file: &File) -> Result<KeyHeader> {
     }
 }
 
+/// The data key of a file, unwrapped: what opening it again needs, without the slow key
+/// derivation.
+pub(crate) struct Unlocked {
+    file_id: [u8; 16],
+    key: Key,
+}
+
 /// Opens (or, when absent or empty and `create`, makes) the encrypted file at `path` and
 /// unlocks it. A wrong secret fails here, before redb sees the file: nothing is written.
 pub(crate) fn open(
@@ -144,16 +151,35 @@ pub(crate) fn open(
     cost_if_new: KdfCost,
     writable: bool,
 ) -> Result<EncryptedFile> {
-    let io_err = |e: io::Error| Error::from(redb::Error::Io(e));
-    let file = std::fs::OpenOptions::new()
+    backend(
+        path,
+        &unlock(path, secret, cost_if_new, writable)?,
+        writable,
+    )
+}
+
+fn open_file(path: &Path, writable: bool) -> Result<File> {
+    std::fs::OpenOptions::new()
         .read(true)
         .write(writable)
         .create(writable)
         .truncate(false)
         .open(path)
-        .map_err(io_err)?;
+        .map_err(|e| Error::from(redb::Error::Io(e)))
+}
+
+/// Unwraps the data key of the file at `path` (making the file's key header first when the
+/// file is absent or empty and `create`).
+pub(crate) fn unlock(
+    path: &Path,
+    secret: &Secret,
+    cost_if_new: KdfCost,
+    create: bool,
+) -> Result<Unlocked> {
+    let io_err = |e: io::Error| Error::from(redb::Error::Io(e));
+    let file = open_file(path, create)?;
     let empty = file.metadata().map_err(io_err)?.len() == 0;
-    let (header, key) = if empty && writable {
+    let (header, key) = if empty && create {
         if secret.is_empty() {
             return Err(Error::Invalid(
                 "the facility secret may not be empty".into(),
@@ -171,10 +197,19 @@ pub(crate) fn open(
         let key = header.unwrap(secret)?;
         (header, key)
     };
-    let backend = EncryptedFile {
-        file: FileBackend::new(file).map_err(Error::from)?,
-        cipher: key.cipher(),
+    Ok(Unlocked {
         file_id: header.file_id,
+        key,
+    })
+}
+
+/// The backend of an unlocked file.
+pub(crate) fn backend(path: &Path, unlocked: &Unlocked, writable: bool) -> Result<EncryptedFile> {
+    let io_err = |e: io::Error| Error::from(redb::Error::Io(e));
+    let backend = EncryptedFile {
+        file: FileBackend::new(open_file(path, writable)?).map_err(Error::from)?,
+        cipher: unlocked.key.cipher(),
+        file_id: unlocked.file_id,
         page0_writes: AtomicU64::new(0),
         io: RwLock::new(()),
     };

@@ -11,11 +11,15 @@ use crate::tables::{self, META};
 
 /// Refuses a file from a newer program version without writing to it: opening a database
 /// for writing updates its header, so the check uses a read-only open.
-pub(crate) fn check_existing(path: &Path, options: &OpenOptions) -> Result<()> {
-    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+pub(crate) fn check_existing(
+    path: &Path,
+    options: &OpenOptions,
+    unlocked: &crate::encrypted_file::Unlocked,
+) -> Result<()> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() <= crate::encrypted_file::PAGE) {
         return Ok(());
     }
-    let file = crate::encrypted_file::open(path, &options.secret, options.kdf, false)?;
+    let file = crate::encrypted_file::backend(path, unlocked, false)?;
     let db = match options.builder().open_read_only_with_backend(file) {
         Ok(db) => db,
         // After a crash the file needs a repair, which only a writable open does; `prepare`

@@ -103,6 +103,8 @@ pub struct Store {
     device: String,
     clock: Clock,
     exclusive: bool,
+    /// Kept to lock the backups this store writes under the same secret.
+    secret: Secret,
     writer: Mutex<WriterState>,
 }
 
@@ -115,8 +117,9 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::from(redb::Error::Io(e)))?;
         }
-        crate::migrate::check_existing(&path, &options)?;
-        let file = encrypted_file::open(&path, &options.secret, options.kdf, true)?;
+        let unlocked = encrypted_file::unlock(&path, &options.secret, options.kdf, true)?;
+        crate::migrate::check_existing(&path, &options, &unlocked)?;
+        let file = encrypted_file::backend(&path, &unlocked, true)?;
         let db = options.builder().create_with_backend(file)?;
         let (device, hlc) = crate::migrate::prepare(&db)?;
         let store = Store {
@@ -125,6 +128,7 @@ impl Store {
             device,
             clock: options.clock,
             exclusive: options.exclusive,
+            secret: options.secret.clone(),
             writer: Mutex::new(WriterState {
                 hlc,
                 ids: IdGen::default(),
@@ -148,6 +152,11 @@ impl Store {
     /// key changes; the old secret stops working at once.
     pub fn change_secret(path: impl AsRef<Path>, old: &Secret, new: &Secret) -> Result<()> {
         encrypted_file::change_secret(path.as_ref(), old, new, KdfCost::STANDARD)
+    }
+
+    /// Options to make another file locked by the same secret (a backup).
+    pub(crate) fn sibling_options(&self) -> OpenOptions {
+        OpenOptions::new(self.secret.clone()).with_clock(self.clock.clone())
     }
 
     pub fn path(&self) -> &Path {

@@ -362,6 +362,7 @@ pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
         AuditAction::Print => lang.t("打印", "printed"),
         AuditAction::Login => lang.t("登录", "logged in"),
         AuditAction::LoginFailed => lang.t("登录失败", "login failed"),
+        AuditAction::Backup => lang.t("备份", "backed up"),
     }
 }
 

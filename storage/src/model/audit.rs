@@ -22,6 +22,8 @@ pub enum AuditAction {
     Print,
     Login,
     LoginFailed,
+    /// Took a backup of the whole store (appended: older variants keep their positions).
+    Backup,
 }
 
 /// A SHA-256 hash linking an audit entry to the one before it.

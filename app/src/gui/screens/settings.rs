@@ -19,6 +19,7 @@ pub struct SettingsScreen {
     pub fingerprint: String,
     enrolling: Option<Receiver<Result<String, String>>>,
     pub message: Option<Result<String, String>>,
+    pub backup: BackupPanel,
     devices: Option<(Vec<scanner::camera::CameraInfo>, Vec<String>)>,
 }
 
@@ -222,5 +223,78 @@ pub fn settings_ui(
             }
             None => {}
         }
+        backup_ui(ui, state, &mut s.backup);
     });
+}
+
+#[derive(Default)]
+pub struct BackupPanel {
+    /// Where backups go (the data directory's `backups` until changed).
+    pub dir: Option<String>,
+    running: Option<Receiver<Result<String, String>>>,
+    pub message: Option<Result<String, String>>,
+}
+
+/// A backup of the whole store, encrypted like it, taken while the window goes on working;
+/// audited before it is taken.
+fn backup_ui(ui: &mut Ui, state: &AppState, s: &mut BackupPanel) {
+    let lang = state.lang;
+    ui.add_space(16.0);
+    ui.heading(lang.t("备份", "Backup"));
+    let dir = s.dir.get_or_insert_with(|| {
+        state
+            .data_dir
+            .join("backups")
+            .to_string_lossy()
+            .into_owned()
+    });
+    ui.horizontal(|ui| {
+        let l = ui.label(lang.t("备份目录", "Backup folder"));
+        ui.add(egui::TextEdit::singleline(dir).desired_width(420.0))
+            .labelled_by(l.id);
+    });
+    if let Some(rx) = &s.running {
+        ui.label(RichText::new(lang.t("正在备份…", "Backing up…")).color(MUTED));
+        if let Ok(result) = rx.try_recv() {
+            s.running = None;
+            s.message = Some(result);
+        }
+    } else if ui.button(lang.t("立即备份", "Back up now")).clicked() {
+        let (tx, rx) = channel();
+        let (store, actor, dir) = (state.store.clone(), state.actor().cloned(), dir.clone());
+        let ctx = ui.ctx().clone();
+        std::thread::spawn(move || {
+            let result = (|| -> anyhow::Result<String> {
+                let actor = actor.ok_or_else(|| anyhow::anyhow!("not logged in"))?;
+                let entry = storage::model::AuditEntry::new(
+                    storage::model::AuditAction::Backup,
+                    None,
+                    format!("backup to {dir}"),
+                );
+                store.commit_one(&actor, storage::model::Body::Audit(entry))?;
+                let report = store.backup_to(std::path::Path::new(&dir))?;
+                Ok(format!(
+                    "{} ({} residents, {} changes)",
+                    report.file.display(),
+                    report.residents,
+                    report.changes
+                ))
+            })()
+            .map_err(|e| format!("{e:#}"));
+            let _ = tx.send(result);
+            ctx.request_repaint();
+        });
+        s.running = Some(rx);
+    }
+    match &s.message {
+        Some(Ok(file)) => {
+            ui.label(
+                RichText::new(format!("{} {file}", lang.t("已备份：", "Backed up:"))).color(OK),
+            );
+        }
+        Some(Err(e)) => {
+            ui.label(RichText::new(e).color(DANGER));
+        }
+        None => {}
+    }
 }
