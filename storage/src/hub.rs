@@ -27,6 +27,16 @@ pub struct Device {
     pub relay: bool,
 }
 
+/// What an enrolment attempt came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnrolOutcome {
+    Enrolled(Device),
+    /// Unknown, used or expired.
+    NoSuchCode,
+    /// A device with this id is (or was) enrolled already.
+    DeviceTaken,
+}
+
 /// A one-time code the hub admin handed out, for a device of `facility`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrolment {
@@ -45,19 +55,65 @@ impl Store {
         Ok(())
     }
 
-    /// Uses up an enrolment code: it works once, and only before it expires.
-    pub fn take_enrolment(&self, code_hash: &str, now_ms: i64) -> Result<Option<Enrolment>> {
+    /// Enrols `device_id` with a one-time code, under the token whose hash is given: the code
+    /// works once, only before it expires, and never for a device id already enrolled (active
+    /// or revoked), which would let its holder push as another workstation. An unknown code
+    /// costs a read, not a write.
+    pub fn enrol_device(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        device_id: &str,
+        now_ms: i64,
+    ) -> Result<EnrolOutcome> {
+        let valid = |t: &dyn Fn() -> Result<Option<Enrolment>>| -> Result<Option<Enrolment>> {
+            Ok(t()?.filter(|e| e.expires_at > now_ms))
+        };
+        let unread = valid(&|| {
+            let tx = self.read()?;
+            let t = tx.open_table(ENROLMENTS)?;
+            t.get(code_hash)?.map(|v| decode(v.value())).transpose()
+        })?;
+        if unread.is_none() {
+            return Ok(EnrolOutcome::NoSuchCode);
+        }
         let tx = self.begin_write_raw()?;
-        let found = {
-            let mut t = tx.open_table(ENROLMENTS)?;
-            let found = t
+        let outcome = {
+            let mut devices = tx.open_table(DEVICES)?;
+            let taken = devices.iter()?.any(|row| {
+                row.ok()
+                    .and_then(|(_, v)| decode::<Device>(v.value()).ok())
+                    .is_some_and(|d| d.id == device_id)
+            });
+            let mut codes = tx.open_table(ENROLMENTS)?;
+            let code = codes
                 .remove(code_hash)?
                 .map(|v| decode::<Enrolment>(v.value()))
-                .transpose()?;
-            found.filter(|e| e.expires_at > now_ms)
+                .transpose()?
+                .filter(|e| e.expires_at > now_ms);
+            match code {
+                None => EnrolOutcome::NoSuchCode,
+                Some(_) if taken => EnrolOutcome::DeviceTaken,
+                Some(e) => {
+                    let device = Device {
+                        id: device_id.to_string(),
+                        facility: e.facility.clone(),
+                        name: e.name.clone(),
+                        active: true,
+                        enrolled_at: now_ms,
+                        relay: e.relay,
+                    };
+                    devices.insert(token_hash, encode(&device)?.as_slice())?;
+                    EnrolOutcome::Enrolled(device)
+                }
+            }
         };
-        tx.commit()?;
-        Ok(found)
+        match outcome {
+            // The code stays usable: the caller may enrol a workstation with its own id.
+            EnrolOutcome::DeviceTaken => tx.abort()?,
+            _ => tx.commit()?,
+        }
+        Ok(outcome)
     }
 
     pub fn put_device(&self, token_hash: &str, device: &Device) -> Result<()> {

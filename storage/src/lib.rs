@@ -44,7 +44,7 @@ pub use claims::{
 pub use clock::Clock;
 pub use date::{Date, InvalidDate};
 pub use error::{Error, Result};
-pub use hub::{Device, Enrolment};
+pub use hub::{Device, EnrolOutcome, Enrolment};
 pub use id_number::{IdNumber, IdNumberError};
 pub use ids::{Hlc, Id};
 pub use outbox::OutboxEntry;

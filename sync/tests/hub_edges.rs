@@ -551,6 +551,38 @@ fn an_enrolment_code_works_once() {
         enrol(&code, "device-d")
     );
     edge.assert_serving(&answer.token);
+
+    // A fresh code cannot enrol under an enrolled workstation's id (its holder could push as
+    // that workstation), and stays good for a workstation with its own id.
+    let fresh = decode::<AdminEnrolResponse>(
+        &edge
+            .post(
+                route::ADMIN_ENROL,
+                Auth::Admin(&edge.admin),
+                encode(&AdminEnrolRequest {
+                    facility: CENTRE.into(),
+                    name: "intruder".into(),
+                    relay: false,
+                }),
+            )
+            .body,
+    )
+    .unwrap()
+    .code;
+    let hijack = enrol(&fresh, "device-a");
+    assert_eq!(hijack.status, 409);
+    assert!(decode::<EnrolResponse>(&hijack.body).is_err());
+    assert_eq!(enrol(&fresh, "device-e").status, 200);
+    let mut ids: Vec<String> = edge
+        .hub
+        .store
+        .devices()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec!["device-a".to_string(), "device-e".to_string()]);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use storage::model::{AuditAction, AuditEntry, Body, Change};
-use storage::{Applied, Device, Enrolment, Store};
+use storage::{Applied, Device, EnrolOutcome, Enrolment, Store};
 
 use super::Hub;
 use super::auth::{self, hash_secret, random_secret};
@@ -47,33 +47,32 @@ pub async fn enrol(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes)
             let req: EnrolRequest = decode(&body).map_err(bad_request)?;
             let now = hub.store.clock().now_ms();
             blocking(move || {
-                let refused = || {
-                    (
+                let token = random_secret(32);
+                let outcome = hub
+                    .store
+                    .enrol_device(
+                        &hash_secret(&normalise_code(&req.code)),
+                        &hash_secret(&token),
+                        &req.device,
+                        now,
+                    )
+                    .map_err(unavailable)?;
+                match outcome {
+                    EnrolOutcome::Enrolled(device) => Ok(reply(&EnrolResponse {
+                        token,
+                        facility: device.facility,
+                    })),
+                    EnrolOutcome::NoSuchCode => Err((
                         StatusCode::UNAUTHORIZED,
                         "unknown, used or expired enrolment code".to_string(),
-                    )
-                };
-                let e = hub
-                    .store
-                    .take_enrolment(&hash_secret(&normalise_code(&req.code)), now)
-                    .map_err(unavailable)?
-                    .ok_or_else(refused)?;
-                let token = random_secret(32);
-                let device = Device {
-                    id: req.device.clone(),
-                    facility: e.facility.clone(),
-                    name: e.name.clone(),
-                    active: true,
-                    enrolled_at: now,
-                    relay: e.relay,
-                };
-                hub.store
-                    .put_device(&hash_secret(&token), &device)
-                    .map_err(unavailable)?;
-                Ok(reply(&EnrolResponse {
-                    token,
-                    facility: e.facility,
-                }))
+                    )),
+                    EnrolOutcome::DeviceTaken => Err((
+                        StatusCode::CONFLICT,
+                        "a device with this id is enrolled already: enrol a new workstation \
+                         from its own data file"
+                            .to_string(),
+                    )),
+                }
             })
             .await
         }
