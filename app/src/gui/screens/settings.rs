@@ -212,17 +212,7 @@ pub fn settings_ui(
             });
             s.enrolling = Some(rx);
         }
-        match &s.message {
-            Some(Ok(hub)) => {
-                ui.label(
-                    RichText::new(format!("{} {hub}", lang.t("已加入中心", "Joined"))).color(OK),
-                );
-            }
-            Some(Err(e)) => {
-                ui.label(RichText::new(e).color(DANGER));
-            }
-            None => {}
-        }
+        outcome_label(ui, &s.message, lang.t("已加入中心", "Joined"));
         backup_ui(ui, state, &mut s.backup);
     });
 }
@@ -286,11 +276,14 @@ fn backup_ui(ui: &mut Ui, state: &AppState, s: &mut BackupPanel) {
         });
         s.running = Some(rx);
     }
-    match &s.message {
-        Some(Ok(file)) => {
-            ui.label(
-                RichText::new(format!("{} {file}", lang.t("已备份：", "Backed up:"))).color(OK),
-            );
+    outcome_label(ui, &s.message, lang.t("已备份：", "Backed up:"));
+}
+
+/// How a background job ended: what it made, after `done`, or the error.
+fn outcome_label(ui: &mut Ui, outcome: &Option<Result<String, String>>, done: &str) {
+    match outcome {
+        Some(Ok(what)) => {
+            ui.label(RichText::new(format!("{done} {what}")).color(OK));
         }
         Some(Err(e)) => {
             ui.label(RichText::new(e).color(DANGER));
