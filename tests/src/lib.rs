@@ -15,6 +15,15 @@ pub fn test_options() -> OpenOptions {
     OpenOptions::new(SECRET).fast_kdf_for_tests()
 }
 
+/// Alters one byte in every `every`-th page of an encrypted store file (past the key header
+/// and page 0's two copies), as a failing disk or USB stick would.
+pub fn damage_pages(bytes: &mut [u8], every: usize) {
+    const SLOT: usize = 8 + 24 + 4096 + 16;
+    for at in (4096 + 2 * SLOT + 100..bytes.len()).step_by(every * SLOT) {
+        bytes[at] ^= 0x10;
+    }
+}
+
 /// The actor the test writers use.
 pub fn doctor() -> Actor {
     Actor {
