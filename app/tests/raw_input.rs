@@ -18,7 +18,8 @@ impl Window {
         let store = Store::open(
             dir.join("clinic.redb"),
             OpenOptions::new("测试密钥").fast_kdf_for_tests(),
-        ).unwrap();
+        )
+        .unwrap();
         let today = store.clock().today();
         app::demo::load_demo(
             &store,

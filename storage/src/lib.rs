@@ -8,12 +8,12 @@
 
 mod adjudication;
 mod apply;
-pub mod backup;
 pub mod audit;
+pub mod backup;
 pub mod catalogue;
-pub mod crypto;
 mod claims;
 mod clock;
+pub mod crypto;
 mod date;
 mod encrypted_file;
 mod error;
@@ -42,7 +42,9 @@ pub use claims::{
     CONSULTATION_FEE, Checkout, ClaimBalance, DailyReport, ReportRow, VisitToBill, bill_line,
 };
 pub use clock::Clock;
+pub use crypto::{KdfCost, Secret};
 pub use date::{Date, InvalidDate};
+pub use encrypted_file::is_encrypted;
 pub use error::{Error, Result};
 pub use hub::{Device, EnrolOutcome, Enrolment};
 pub use id_number::{IdNumber, IdNumberError};
@@ -51,6 +53,4 @@ pub use outbox::OutboxEntry;
 pub use records::HistoryEntry;
 pub use residents::{MatchRank, NewResident, SEARCH_LIMIT, SearchHit};
 pub use staff::MIN_PASSWORD_LEN;
-pub use crypto::{KdfCost, Secret};
-pub use encrypted_file::is_encrypted;
 pub use store::{Actor, OpenOptions, SCHEMA_VERSION, Store};

@@ -9,16 +9,11 @@ fn test_options() -> OpenOptions {
     OpenOptions::new("测试密钥").fast_kdf_for_tests()
 }
 
-
 const T0: i64 = 1_772_416_800_000;
 const CHANGES: TableDefinition<u128, &[u8]> = TableDefinition::new("changes");
 
 fn open(path: &std::path::Path) -> Store {
-    Store::open(
-        path,
-        test_options().with_clock(Clock::fixed(T0)),
-    )
-    .unwrap()
+    Store::open(path, test_options().with_clock(Clock::fixed(T0))).unwrap()
 }
 
 fn actor(staff: &str) -> Actor {

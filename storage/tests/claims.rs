@@ -10,7 +10,6 @@ fn test_options() -> OpenOptions {
     OpenOptions::new("测试密钥").fast_kdf_for_tests()
 }
 
-
 /// 2026-03-02 10:00 Beijing time.
 const T0: i64 = 1_772_416_800_000;
 const CENTRE: &str = "H42092100101";

@@ -7,7 +7,6 @@ fn test_options() -> OpenOptions {
     OpenOptions::new("测试密钥").fast_kdf_for_tests()
 }
 
-
 const T0: i64 = 1_735_700_000_000; // 2025-01-01 about 11:00 Beijing time
 
 fn open_store() -> (tempfile::TempDir, Store) {
@@ -365,7 +364,10 @@ fn remote_changes_apply_once_and_skip_the_outbox() {
     let again = b.apply_remote(&changes, true).unwrap();
     assert!(again.iter().all(|o| matches!(o, Ok(Applied::Duplicate))));
     assert_eq!(b.outbox_len().unwrap(), 0);
-    assert_eq!(b.history_unaudited(who).unwrap(), a.history_unaudited(who).unwrap());
+    assert_eq!(
+        b.history_unaudited(who).unwrap(),
+        a.history_unaudited(who).unwrap()
+    );
     assert_eq!(b.resident(who).unwrap(), a.resident(who).unwrap());
 }
 

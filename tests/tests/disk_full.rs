@@ -34,24 +34,37 @@ fn write_until_full(path: &Path, seed: u64, limit: Option<u64>) -> Run {
     Run {
         acknowledged: ids("ACK "),
         registered: ids("RESIDENT "),
-        full: text.lines().find_map(|l| l.strip_prefix("FULL ").map(str::to_string)),
+        full: text
+            .lines()
+            .find_map(|l| l.strip_prefix("FULL ").map(str::to_string)),
         status: out.status,
     }
 }
 
 fn check_after(path: &Path, acknowledged: &BTreeSet<Id>, registered: &BTreeSet<Id>, round: u64) {
-    let store = Store::open(path, tests::test_options())
-        .unwrap_or_else(|e| panic!("round {round}: the store does not open after a full disk: {e}"));
+    let store = Store::open(path, tests::test_options()).unwrap_or_else(|e| {
+        panic!("round {round}: the store does not open after a full disk: {e}")
+    });
     tests::check_store(&store, acknowledged, round);
     for r in registered {
-        assert!(store.resident(*r).unwrap().is_some(), "round {round}: resident {r} lost");
+        assert!(
+            store.resident(*r).unwrap().is_some(),
+            "round {round}: resident {r} lost"
+        );
     }
 }
 
 fn assert_clean_stop(run: &Run, round: u64) {
-    assert_eq!(run.status.code(), Some(3), "round {round}: the writer must stop cleanly, not crash");
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "round {round}: the writer must stop cleanly, not crash"
+    );
     let message = run.full.as_deref().unwrap_or_default();
-    assert!(message.contains("the disk is full: nothing was saved"), "round {round}: {message}");
+    assert!(
+        message.contains("the disk is full: nothing was saved"),
+        "round {round}: {message}"
+    );
 }
 
 #[test]
@@ -75,7 +88,10 @@ fn a_file_that_may_not_grow_stops_writes_cleanly_and_loses_nothing() {
         registered.extend(run.registered);
         check_after(&path, &acknowledged, &registered, round);
     }
-    assert!(rounds_that_wrote >= 4 && acknowledged.len() > 100, "the writer made too little progress");
+    assert!(
+        rounds_that_wrote >= 4 && acknowledged.len() > 100,
+        "the writer made too little progress"
+    );
     // With room again, the store takes writes.
     let store = Store::open(&path, tests::test_options()).unwrap();
     let form = NewResident {
@@ -102,7 +118,9 @@ fn a_full_tmpfs_stops_writes_cleanly_and_loses_nothing() {
     let mnt = dir.path().join("small-disk");
     std::fs::create_dir_all(&mnt).unwrap();
     if !mount_tmpfs(&mnt, "6m") {
-        eprintln!("SKIPPED: this machine does not allow mounting a tmpfs; the file size limit test covers a full disk");
+        eprintln!(
+            "SKIPPED: this machine does not allow mounting a tmpfs; the file size limit test covers a full disk"
+        );
         return;
     }
     struct Unmount<'a>(&'a Path);
@@ -115,7 +133,11 @@ fn a_full_tmpfs_stops_writes_cleanly_and_loses_nothing() {
     let path = mnt.join("clinic.redb");
     let run = write_until_full(&path, 1, None);
     assert_clean_stop(&run, 1);
-    assert!(run.acknowledged.len() > 50, "only {} writes before the disk filled", run.acknowledged.len());
+    assert!(
+        run.acknowledged.len() > 50,
+        "only {} writes before the disk filled",
+        run.acknowledged.len()
+    );
     let acknowledged: BTreeSet<Id> = run.acknowledged.iter().copied().collect();
     let registered: BTreeSet<Id> = run.registered.iter().copied().collect();
     // Space is freed (the disk grows), and everything acknowledged is there.
@@ -128,7 +150,14 @@ fn a_full_tmpfs_stops_writes_cleanly_and_loses_nothing() {
             .success()
     );
     check_after(&path, &acknowledged, &registered, 1);
-    let again = write_until_full(&path, 2, Some(std::fs::metadata(&path).unwrap().len() + (1 << 20)));
+    let again = write_until_full(
+        &path,
+        2,
+        Some(std::fs::metadata(&path).unwrap().len() + (1 << 20)),
+    );
     assert_clean_stop(&again, 2);
-    assert!(!again.acknowledged.is_empty(), "writes resume once there is room");
+    assert!(
+        !again.acknowledged.is_empty(),
+        "writes resume once there is room"
+    );
 }

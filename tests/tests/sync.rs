@@ -138,7 +138,10 @@ fn offline_edits_on_both_sides_converge() {
         "13900000002",
         "the later edit wins"
     );
-    assert_eq!(sa.history_unaudited(who).unwrap(), sb.history_unaudited(who).unwrap());
+    assert_eq!(
+        sa.history_unaudited(who).unwrap(),
+        sb.history_unaudited(who).unwrap()
+    );
     assert_eq!(ids(&sa), ids(&sb));
     assert_eq!(sa.outbox_len().unwrap() + sb.outbox_len().unwrap(), 0);
 }

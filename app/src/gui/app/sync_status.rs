@@ -25,7 +25,9 @@ pub(super) fn start(
     store: &Arc<Store>,
     data_dir: &Path,
 ) -> (Option<sync::worker::SyncWorker>, SyncStatus) {
-    let config = crate::cli::sync::load_config(data_dir, store).ok().flatten();
+    let config = crate::cli::sync::load_config(data_dir, store)
+        .ok()
+        .flatten();
     let status = SyncStatus {
         enrolled: config.is_some(),
         last_ok_ms: store

@@ -52,7 +52,9 @@ impl ResidentView {
     /// Reloads a record opened by break-glass after the hub sent the rest of it. Not audited
     /// again: the break-glass that opened it was, and the hub audited its own part.
     pub fn reload_broken_glass(state: &AppState, id: Id) -> anyhow::Result<ResidentView> {
-        Self::load_with(state, id, true, |_| Ok(state.store.history_unaudited(id)?))
+        Self::load_with(state, id, true, |_| {
+            Ok(state.store.history_unaudited(id)?)
+        })
     }
 
     fn load_with(
