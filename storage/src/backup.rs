@@ -142,7 +142,7 @@ fn write_copy(snapshot: &ReadTransaction, dest: &Path, options: &OpenOptions) ->
         each_table(snapshot, &mut Copy(&tx))?;
         tx.commit()?;
         drop(db);
-        std::fs::rename(&part, dest).map_err(io)?;
+        std::fs::rename(&part, dest)?;
         sync_dir(dest)
     })();
     if result.is_err() {
@@ -151,35 +151,29 @@ fn write_copy(snapshot: &ReadTransaction, dest: &Path, options: &OpenOptions) ->
     result
 }
 
-fn io(e: std::io::Error) -> Error {
-    Error::from(redb::Error::Io(e))
-}
-
 /// Makes a rename durable.
 fn sync_dir(file: &Path) -> Result<()> {
     match file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io),
+        Some(dir) => Ok(std::fs::File::open(dir)?.sync_all()?),
         None => Ok(()),
     }
 }
 
-fn report_of(snapshot: &ReadTransaction, file: PathBuf, taken_at_ms: i64) -> Result<BackupReport> {
+/// What the snapshot holds; the file and its size are filled in once it is written.
+fn report_of(snapshot: &ReadTransaction, taken_at_ms: i64) -> Result<BackupReport> {
     use redb::ReadableTableMetadata;
     let meta = snapshot.open_table(META)?;
     let device = meta
         .get("device")?
         .map(|v| String::from_utf8_lossy(v.value()).into_owned())
         .unwrap_or_default();
-    let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
     Ok(BackupReport {
         device,
         taken_at_ms,
         changes: snapshot.open_table(CHANGES)?.len()?,
         residents: snapshot.open_table(RESIDENTS)?.len()?,
-        bytes,
-        file,
+        bytes: 0,
+        file: PathBuf::new(),
     })
 }
 
@@ -220,14 +214,16 @@ fn backup_snapshot(
     options: &OpenOptions,
     now_ms: i64,
 ) -> Result<BackupReport> {
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let device = report_of(snapshot, PathBuf::new(), now_ms)?.device;
-    let dest = dir.join(backup_name(&device, now_ms));
+    std::fs::create_dir_all(dir)?;
+    let mut report = report_of(snapshot, now_ms)?;
+    let dest = dir.join(backup_name(&report.device, now_ms));
     if dest.exists() {
         return Err(Error::Invalid(format!("{} exists already", dest.display())));
     }
     write_copy(snapshot, &dest, options)?;
-    report_of(snapshot, dest, now_ms)
+    report.bytes = std::fs::metadata(&dest)?.len();
+    report.file = dest;
+    Ok(report)
 }
 
 /// Backs up the store file at `path` into `dir`, whether or not the app has it open: a
@@ -303,11 +299,21 @@ fn check_store_file(path: &Path, options: &OpenOptions) -> Result<BackupCheck> {
     })
 }
 
+/// Copies `backup` to `copy` and checks the copy (opening a store may write to it, so the
+/// backup itself is never opened); a copy that fails the check is removed.
+fn copy_checked(backup: &Path, copy: &Path, options: &OpenOptions) -> Result<BackupCheck> {
+    std::fs::copy(backup, copy)?;
+    let check = check_store_file(copy, options);
+    if check.is_err() {
+        let _ = std::fs::remove_file(copy);
+    }
+    check
+}
+
 /// Verifies a backup without changing it (the check runs on a copy).
 pub fn verify_backup(backup: &Path, options: &OpenOptions) -> Result<BackupCheck> {
     let copy = backup.with_extension(format!("verify-{}", std::process::id()));
-    std::fs::copy(backup, &copy).map_err(io)?;
-    let check = check_store_file(&copy, options);
+    let check = copy_checked(backup, &copy, options);
     let _ = std::fs::remove_file(&copy);
     check
 }
@@ -329,32 +335,23 @@ pub fn restore(backup: &Path, target: &Path, options: &OpenOptions) -> Result<Re
         return Err(Error::InUse);
     }
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::create_dir_all(dir)?;
     }
     let incoming = target.with_extension("restoring");
-    std::fs::copy(backup, &incoming).map_err(io)?;
-    let check = match check_store_file(&incoming, options) {
-        Ok(check) => check,
-        Err(e) => {
-            let _ = std::fs::remove_file(&incoming);
-            return Err(e);
-        }
-    };
-    std::fs::File::open(&incoming)
-        .and_then(|f| f.sync_all())
-        .map_err(io)?;
+    let check = copy_checked(backup, &incoming, options)?;
+    std::fs::File::open(&incoming).and_then(|f| f.sync_all())?;
     if in_use() {
         let _ = std::fs::remove_file(&incoming);
         return Err(Error::InUse);
     }
     let previous = if target.exists() {
         let kept = target.with_extension(format!("before-restore-{}", options.clock.now_ms()));
-        std::fs::rename(target, &kept).map_err(io)?;
+        std::fs::rename(target, &kept)?;
         Some(kept)
     } else {
         None
     };
-    std::fs::rename(&incoming, target).map_err(io)?;
+    std::fs::rename(&incoming, target)?;
     sync_dir(target)?;
     Ok(RestoreReport { check, previous })
 }
@@ -370,7 +367,7 @@ pub fn encrypt_plain_store(path: &Path, options: &OpenOptions) -> Result<BackupC
     write_copy(&plain.begin_read()?, &encrypted, options)?;
     drop(plain);
     let check = check_store_file(&encrypted, options)?;
-    std::fs::rename(&encrypted, path).map_err(io)?;
+    std::fs::rename(&encrypted, path)?;
     sync_dir(path)?;
     Ok(check)
 }

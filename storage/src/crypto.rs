@@ -24,16 +24,20 @@ impl Secret {
     /// by `CLINIC_SECRET_FILE` (a file only the service's user may read), else `CLINIC_SECRET`.
     pub fn from_env() -> Result<Option<Secret>> {
         if let Some(path) = std::env::var_os("CLINIC_SECRET_FILE") {
-            let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot read the secret file {}: {e}",
-                    std::path::Path::new(&path).display()
-                ))
-            })?);
-            let line = text.lines().next().unwrap_or_default();
-            return Ok(Some(Secret::new(line)));
+            return Secret::from_file(std::path::Path::new(&path)).map(Some);
         }
         Ok(std::env::var("CLINIC_SECRET").ok().map(Secret::new))
+    }
+
+    /// The first line of a file holding a secret.
+    pub fn from_file(path: &std::path::Path) -> Result<Secret> {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            Error::Invalid(format!(
+                "cannot read the secret file {}: {e}",
+                path.display()
+            ))
+        })?);
+        Ok(Secret::new(text.lines().next().unwrap_or_default()))
     }
 
     fn bytes(&self) -> &[u8] {

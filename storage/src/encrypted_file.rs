@@ -132,7 +132,7 @@ fn read_header(file: &File) -> Result<KeyHeader> {
                 Error::NotAStore
             })
         }
-        Err(e) => Err(redb::Error::Io(e).into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -165,7 +165,7 @@ fn open_file(path: &Path, writable: bool) -> Result<File> {
         .create(writable)
         .truncate(false)
         .open(path)
-        .map_err(|e| Error::from(redb::Error::Io(e)))
+        .map_err(Error::from)
 }
 
 /// Unwraps the data key of the file at `path` (making the file's key header first when the
@@ -176,9 +176,8 @@ pub(crate) fn unlock(
     cost_if_new: KdfCost,
     create: bool,
 ) -> Result<Unlocked> {
-    let io_err = |e: io::Error| Error::from(redb::Error::Io(e));
     let file = open_file(path, create)?;
-    let empty = file.metadata().map_err(io_err)?.len() == 0;
+    let empty = file.metadata()?.len() == 0;
     let (header, key) = if empty && create {
         if secret.is_empty() {
             return Err(Error::Invalid(
@@ -189,8 +188,8 @@ pub(crate) fn unlock(
         crypto::fill_random(&mut file_id);
         let key = Key::random();
         let header = KeyHeader::new(secret, cost_if_new, file_id, &key)?;
-        file.write_all_at(&header.to_bytes(), 0).map_err(io_err)?;
-        file.sync_all().map_err(io_err)?;
+        file.write_all_at(&header.to_bytes(), 0)?;
+        file.sync_all()?;
         (header, key)
     } else {
         let header = read_header(&file)?;
@@ -205,7 +204,6 @@ pub(crate) fn unlock(
 
 /// The backend of an unlocked file.
 pub(crate) fn backend(path: &Path, unlocked: &Unlocked, writable: bool) -> Result<EncryptedFile> {
-    let io_err = |e: io::Error| Error::from(redb::Error::Io(e));
     let backend = EncryptedFile {
         file: FileBackend::new(open_file(path, writable)?).map_err(Error::from)?,
         cipher: unlocked.key.cipher(),
@@ -213,7 +211,7 @@ pub(crate) fn backend(path: &Path, unlocked: &Unlocked, writable: bool) -> Resul
         page0_writes: AtomicU64::new(0),
         io: RwLock::new(()),
     };
-    let (latest, _) = backend.read_page0().map_err(io_err)?;
+    let (latest, _) = backend.read_page0()?;
     backend.page0_writes.store(latest, Ordering::Relaxed);
     Ok(backend)
 }
@@ -226,18 +224,15 @@ pub(crate) fn change_secret(path: &Path, old: &Secret, new: &Secret, cost: KdfCo
             "the facility secret may not be empty".into(),
         ));
     }
-    let io_err = |e: io::Error| Error::from(redb::Error::Io(e));
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .open(path)
-        .map_err(io_err)?;
+        .open(path)?;
     let header = read_header(&file)?;
     let key = header.unwrap(old)?;
     let rewrapped = KeyHeader::new(new, cost, header.file_id, &key)?;
-    file.write_all_at(&rewrapped.to_bytes(), 0)
-        .map_err(io_err)?;
-    file.sync_all().map_err(io_err)
+    file.write_all_at(&rewrapped.to_bytes(), 0)?;
+    Ok(file.sync_all()?)
 }
 
 /// Whether a running program has the store at `path` open for writing, without a key and
@@ -245,7 +240,7 @@ pub(crate) fn change_secret(path: &Path, old: &Secret, new: &Secret, cost: KdfCo
 /// (`WRITER_BYTE`, 2^62, in redb's design document).
 pub(crate) fn in_use(path: &Path) -> Result<bool> {
     const WRITER_BYTE: u64 = 1 << 62;
-    let file = File::open(path).map_err(|e| Error::from(redb::Error::Io(e)))?;
+    let file = File::open(path)?;
     let probe = FileBackend::new(file).map_err(Error::from)?;
     let range = (
         Bound::Included(WRITER_BYTE),

@@ -84,6 +84,7 @@ macro_rules! from_redb_errors {
     )*};
 }
 from_redb_errors!(
+    std::io::Error,
     redb::Error,
     redb::DatabaseError,
     redb::TransactionError,

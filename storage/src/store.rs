@@ -115,7 +115,7 @@ impl Store {
     pub fn open(path: impl AsRef<Path>, options: OpenOptions) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::from(redb::Error::Io(e)))?;
+            std::fs::create_dir_all(dir)?;
         }
         let unlocked = encrypted_file::unlock(&path, &options.secret, options.kdf, true)?;
         crate::migrate::check_existing(&path, &options, &unlocked)?;

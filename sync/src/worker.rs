@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use storage::Store;
+use storage::model::Identifier;
 
 use crate::client::{HubClient, Progress, Summary, SyncConfig, round};
 
@@ -114,49 +115,38 @@ fn run(
         let _ = events.send(e);
         waker();
     };
+    let client =
+        |timeout| HubClient::new(&config.hub_url, &config.token, &config.fingerprint, timeout);
+    // A look-up at the hub, with a break-glass reason or without.
+    let fetch = |identifier: Identifier, reason: Option<&str>| {
+        let result = client(FETCH_TIMEOUT)
+            .and_then(|client| match reason {
+                Some(reason) => {
+                    crate::client::fetch_break_glass(store, &client, identifier.clone(), reason)
+                }
+                None => crate::client::fetch_resident(store, &client, identifier.clone()),
+            })
+            .map_err(|e| e.to_string());
+        send(SyncEvent::Fetched { identifier, result });
+    };
     let mut failures = 0u32;
     let mut wait = Duration::ZERO;
     loop {
         match inbox.recv_timeout(wait) {
             Ok(SyncCmd::Stop) | Err(RecvTimeoutError::Disconnected) => return,
             Ok(SyncCmd::Fetch(identifier)) => {
-                let result = HubClient::new(
-                    &config.hub_url,
-                    &config.token,
-                    &config.fingerprint,
-                    FETCH_TIMEOUT,
-                )
-                .and_then(|client| {
-                    crate::client::fetch_resident(store, &client, identifier.clone())
-                })
-                .map_err(|e| e.to_string());
-                send(SyncEvent::Fetched { identifier, result });
+                fetch(identifier, None);
                 continue;
             }
             Ok(SyncCmd::BreakGlass { identifier, reason }) => {
-                let result = HubClient::new(
-                    &config.hub_url,
-                    &config.token,
-                    &config.fingerprint,
-                    FETCH_TIMEOUT,
-                )
-                .and_then(|client| {
-                    crate::client::fetch_break_glass(store, &client, identifier.clone(), &reason)
-                })
-                .map_err(|e| e.to_string());
-                send(SyncEvent::Fetched { identifier, result });
+                fetch(identifier, Some(&reason));
                 continue;
             }
             Ok(SyncCmd::SyncNow) | Err(RecvTimeoutError::Timeout) => {}
         }
         send(SyncEvent::Started);
-        let result = HubClient::new(
-            &config.hub_url,
-            &config.token,
-            &config.fingerprint,
-            Duration::from_secs(30),
-        )
-        .and_then(|client| round(store, &client, &mut |p| send(SyncEvent::Progress(p))));
+        let result = client(Duration::from_secs(30))
+            .and_then(|client| round(store, &client, &mut |p| send(SyncEvent::Progress(p))));
         match result {
             Ok(summary) => {
                 failures = 0;

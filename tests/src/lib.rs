@@ -140,11 +140,30 @@ pub mod process {
         dir.join(name)
     }
 
-    pub fn clinic(data: &Path, args: &[&str]) -> Output {
-        Command::new(bin("e2e_clinic"))
+    /// One of this crate's programs on the data directory `data`, given the tests' facility
+    /// secret as the real programs take it.
+    pub fn program(name: &str, data: &Path) -> Command {
+        let mut command = Command::new(bin(name));
+        command
             .env("CLINIC_SECRET", crate::SECRET)
             .arg("--data")
-            .arg(data)
+            .arg(data);
+        command
+    }
+
+    /// Runs a program to its end, insisting on success; returns stdout.
+    fn run_ok(name: &str, data: &Path, args: &[&str]) -> String {
+        let out = program(name, data).args(args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{name} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn clinic(data: &Path, args: &[&str]) -> Output {
+        program("e2e_clinic", data)
             .args(args)
             .output()
             .expect("run clinic")
@@ -152,33 +171,18 @@ pub mod process {
 
     /// Runs `clinic`, insisting on success; returns stdout.
     pub fn clinic_ok(data: &Path, args: &[&str]) -> String {
-        let out = clinic(data, args);
-        assert!(
-            out.status.success(),
-            "clinic {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        run_ok("e2e_clinic", data, args)
     }
 
     pub fn hub_cmd(data: &Path, args: &[&str]) -> Output {
-        Command::new(bin("e2e_hub"))
-            .env("CLINIC_SECRET", crate::SECRET)
-            .arg("--data")
-            .arg(data)
+        program("e2e_hub", data)
             .args(args)
             .output()
             .expect("run clinic-hub")
     }
 
     pub fn hub_ok(data: &Path, args: &[&str]) -> String {
-        let out = hub_cmd(data, args);
-        assert!(
-            out.status.success(),
-            "clinic-hub {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        run_ok("e2e_hub", data, args).trim().to_string()
     }
 
     /// A running hub process.
@@ -193,10 +197,7 @@ pub mod process {
         /// answers.
         pub fn start(data: &Path, listen: &str) -> Hub {
             let _ = std::fs::remove_file(data.join("hub.addr"));
-            let child = Command::new(bin("e2e_hub"))
-                .env("CLINIC_SECRET", crate::SECRET)
-                .arg("--data")
-                .arg(data)
+            let child = program("e2e_hub", data)
                 .args(["serve", "--listen", listen])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -94,11 +94,11 @@ fn offline_edits_on_both_sides_converge() {
     sync(&b);
     let who = open(&a).search("王", None).unwrap()[0].resident.id;
     // Offline, both edit the same resident, and each records something.
-    {
-        let s = open(&a);
+    let edit_offline = |data: &Path, phone: &str, at: i64, n: u64| {
+        let s = open(data);
         let change = ResidentChange {
             resident: who,
-            fields: vec![ResidentField::Phone("13900000001".into())],
+            fields: vec![ResidentField::Phone(phone.into())],
             add_identifiers: vec![],
             remove_identifiers: vec![],
         };
@@ -106,27 +106,13 @@ fn offline_edits_on_both_sides_converge() {
             .unwrap();
         s.add_record(
             &actor("doc", CENTRE, Role::Doctor),
-            tests::encounter(who, 1_790_000_000_000, 1),
+            tests::encounter(who, at, n),
         )
         .unwrap();
-    }
+    };
+    edit_offline(&a, "13900000001", 1_790_000_000_000, 1);
     std::thread::sleep(Duration::from_millis(20));
-    {
-        let s = open(&b);
-        let change = ResidentChange {
-            resident: who,
-            fields: vec![ResidentField::Phone("13900000002".into())],
-            add_identifiers: vec![],
-            remove_identifiers: vec![],
-        };
-        s.update_resident(&actor("frontdesk", CENTRE, Role::FrontDesk), change)
-            .unwrap();
-        s.add_record(
-            &actor("doc", CENTRE, Role::Doctor),
-            tests::encounter(who, 1_790_000_100_000, 2),
-        )
-        .unwrap();
-    }
+    edit_offline(&b, "13900000002", 1_790_000_100_000, 2);
     // The link returns: a, b, a.
     sync(&a);
     sync(&b);

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use storage::model::*;
 use storage::{Id, Store};
-use tests::process::{Hub, bin, clinic, hub_ok};
+use tests::process::{Hub, clinic, hub_ok, program};
 use tests::proxy::FaultyProxy;
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
@@ -210,10 +210,7 @@ fn a_client_killed_at_random_points_of_push_and_pull_resumes_exactly() {
         if round % 3 == 1 && open(&ws).resident_count().unwrap() > 0 {
             write_records(&ws, 200, round);
         }
-        let mut child = Command::new(bin("e2e_clinic"))
-            .env("CLINIC_SECRET", tests::SECRET)
-            .arg("--data")
-            .arg(&ws)
+        let mut child = program("e2e_clinic", &ws)
             .arg("sync")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

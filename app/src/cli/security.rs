@@ -58,8 +58,7 @@ pub fn encrypt(data_dir: &Path) -> anyhow::Result<()> {
 pub fn change_secret(data_dir: &Path, new_secret_file: &Path) -> anyhow::Result<()> {
     let old = Secret::from_env()?
         .ok_or_else(|| anyhow::anyhow!("give the current secret in CLINIC_SECRET_FILE"))?;
-    let text = std::fs::read_to_string(new_secret_file)?;
-    let new = Secret::new(text.lines().next().unwrap_or_default());
+    let new = Secret::from_file(new_secret_file)?;
     Store::change_secret(store_path(data_dir), &old, &new)?;
     println!("the facility secret is changed; the old one no longer opens this file");
     Ok(())

@@ -183,7 +183,6 @@ pub fn settings_ui(
                 s.message = Some(result);
             }
         } else if ui.button(lang.t("加入", "Join")).clicked() {
-            let (tx, rx) = channel();
             let (store, data_dir, mut settings) = (
                 state.store.clone(),
                 state.data_dir.clone(),
@@ -194,23 +193,18 @@ pub fn settings_ui(
                 s.code.trim().to_string(),
                 s.fingerprint.trim().to_string(),
             );
-            let ctx = ui.ctx().clone();
             // Contacting the hub may take seconds: never on the window's thread.
-            std::thread::spawn(move || {
-                let result = crate::cli::sync::enrol(
+            s.enrolling = Some(spawn_job(ui, move || {
+                crate::cli::sync::enrol(
                     &data_dir,
                     &store,
                     &mut settings,
                     &hub,
                     &code,
                     &fingerprint,
-                )
-                .map(|_| format!("{hub}"))
-                .map_err(|e| format!("{e:#}"));
-                let _ = tx.send(result);
-                ctx.request_repaint();
-            });
-            s.enrolling = Some(rx);
+                )?;
+                Ok(hub)
+            }));
         }
         outcome_label(ui, &s.message, lang.t("已加入中心", "Joined"));
         backup_ui(ui, state, &mut s.backup);
@@ -250,33 +244,40 @@ fn backup_ui(ui: &mut Ui, state: &AppState, s: &mut BackupPanel) {
             s.message = Some(result);
         }
     } else if ui.button(lang.t("立即备份", "Back up now")).clicked() {
-        let (tx, rx) = channel();
         let (store, actor, dir) = (state.store.clone(), state.actor().cloned(), dir.clone());
-        let ctx = ui.ctx().clone();
-        std::thread::spawn(move || {
-            let result = (|| -> anyhow::Result<String> {
-                let actor = actor.ok_or_else(|| anyhow::anyhow!("not logged in"))?;
-                let entry = storage::model::AuditEntry::new(
-                    storage::model::AuditAction::Backup,
-                    None,
-                    format!("backup to {dir}"),
-                );
-                store.commit_one(&actor, storage::model::Body::Audit(entry))?;
-                let report = store.backup_to(std::path::Path::new(&dir))?;
-                Ok(format!(
-                    "{} ({} residents, {} changes)",
-                    report.file.display(),
-                    report.residents,
-                    report.changes
-                ))
-            })()
-            .map_err(|e| format!("{e:#}"));
-            let _ = tx.send(result);
-            ctx.request_repaint();
-        });
-        s.running = Some(rx);
+        s.running = Some(spawn_job(ui, move || {
+            let actor = actor.ok_or_else(|| anyhow::anyhow!("not logged in"))?;
+            let entry = storage::model::AuditEntry::new(
+                storage::model::AuditAction::Backup,
+                None,
+                format!("backup to {dir}"),
+            );
+            store.commit_one(&actor, storage::model::Body::Audit(entry))?;
+            let report = store.backup_to(std::path::Path::new(&dir))?;
+            Ok(format!(
+                "{} ({} residents, {} changes)",
+                report.file.display(),
+                report.residents,
+                report.changes
+            ))
+        }));
     }
     outcome_label(ui, &s.message, lang.t("已备份：", "Backed up:"));
+}
+
+/// Runs `job` off the window's thread; the receiver gets what it made or its error, and the
+/// window is woken to show it.
+fn spawn_job(
+    ui: &Ui,
+    job: impl FnOnce() -> anyhow::Result<String> + Send + 'static,
+) -> Receiver<Result<String, String>> {
+    let (tx, rx) = channel();
+    let ctx = ui.ctx().clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(job().map_err(|e| format!("{e:#}")));
+        ctx.request_repaint();
+    });
+    rx
 }
 
 /// How a background job ended: what it made, after `done`, or the error.
