@@ -35,27 +35,51 @@ pub fn present(card_cose: &[u8], holder: &SigningKey, ts: u64) -> String {
     format!("EHP1:{}", base45::encode(to_cbor(&value)))
 }
 
-/// A QR code of `text` (ECC level M, one symbol) as a grey image with a 4-module quiet zone,
-/// `module` pixels per module.
-pub fn qr_image(text: &str, module: u32) -> Result<crate::image::LumaImage, String> {
+/// The modules of a QR code: `size` × `size`, dark = `true`, row by row, without quiet zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QrMatrix {
+    pub size: u32,
+    pub dark: Vec<bool>,
+}
+
+impl QrMatrix {
+    pub fn get(&self, x: u32, y: u32) -> bool {
+        self.dark[(y * self.size + x) as usize]
+    }
+}
+
+/// A QR code of `text` (ECC level M, one symbol): printed cards draw it as vectors.
+pub fn qr_matrix(text: &str) -> Result<QrMatrix, String> {
     let hints = EncodeHints {
         ErrorCorrection: Some("M".into()),
-        Margin: Some("4".into()),
+        Margin: Some("0".into()),
         ..Default::default()
     };
     let matrix = MultiFormatWriter
         .encode_with_hints(text, &BarcodeFormat::QR_CODE, 0, 0, &hints)
         .map_err(|e| e.to_string())?;
-    let (w, h) = (matrix.getWidth(), matrix.getHeight());
-    let mut pixels = Vec::with_capacity((w * h * module * module) as usize);
-    for y in 0..h * module {
-        for x in 0..w * module {
-            pixels.push(if matrix.get(x / module, y / module) {
-                0
-            } else {
-                255
-            });
+    let size = matrix.getWidth();
+    let dark = (0..size * size)
+        .map(|i| matrix.get(i % size, i / size))
+        .collect();
+    Ok(QrMatrix { size, dark })
+}
+
+/// A QR code of `text` as a grey image with a 4-module quiet zone, `module` pixels per module.
+pub fn qr_image(text: &str, module: u32) -> Result<crate::image::LumaImage, String> {
+    const QUIET: u32 = 4;
+    let matrix = qr_matrix(text)?;
+    let side = (matrix.size + 2 * QUIET) * module;
+    let mut pixels = Vec::with_capacity((side * side) as usize);
+    for y in 0..side {
+        for x in 0..side {
+            let (mx, my) = (
+                (x / module).wrapping_sub(QUIET),
+                (y / module).wrapping_sub(QUIET),
+            );
+            let dark = mx < matrix.size && my < matrix.size && matrix.get(mx, my);
+            pixels.push(if dark { 0 } else { 255 });
         }
     }
-    crate::image::LumaImage::new(w * module, h * module, pixels).map_err(|e| e.to_string())
+    crate::image::LumaImage::new(side, side, pixels).map_err(|e| e.to_string())
 }

@@ -12,7 +12,7 @@ mod verify;
 pub use claims::{CardClaims, CardToken, card_id_hex};
 pub use classify::{CodeKind, classify};
 pub use container::{Sign1, inflate_if_zlib, open as open_container, parse_sign1, unbase45, wrap};
-pub use issue::{issue_card, present, qr_image, sign_card};
+pub use issue::{QrMatrix, issue_card, present, qr_image, qr_matrix, sign_card};
 pub use outcome::{Layer, Outcome};
 pub use trust::{Revocation, TrustError, TrustList, TrustedKey, trusted};
 pub use verify::{Scan, Verifier, Window, presentation_message};
