@@ -25,6 +25,9 @@ pub struct Settings {
     pub camera: String,
     /// The pinned root key of the trust list (hex SEC1); empty means the card spec's demo root.
     pub root_key: String,
+    /// Where printed documents go: a command that prints a PDF from its standard input
+    /// (`lp`, `lp -d NAME`), or `folder:/path` to save unencrypted PDFs there.
+    pub printer: String,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             serial_baud: 9600,
             camera: "auto".into(),
             root_key: String::new(),
+            printer: "lp".into(),
         }
     }
 }

@@ -492,3 +492,182 @@ fn the_secret_can_be_changed_and_the_audit_log_verified_and_searched() {
         .unwrap();
     assert_eq!(json(&out), found);
 }
+
+/// `pdftotext` of a PDF file.
+fn pdf_text(pdf: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/setup.sh");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn print_a_card_that_scans_as_valid_and_a_doctor_s_prescription_and_referral() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(
+        clinic(&data, &["demo", "--residents", "200"])
+            .status
+            .success()
+    );
+
+    // A resident with a prescription in the demo history.
+    let hits = json(&clinic(&data, &["find", "王"]));
+    let (resident, records) = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|h| {
+            let id = h["resident"]["id"].as_str().unwrap().to_string();
+            let history = json(&clinic(&data, &["history", &id]));
+            let records = history["records"].as_array().unwrap().clone();
+            records
+                .iter()
+                .any(|r| r["category"] == "prescription")
+                .then_some((h["resident"].clone(), records))
+        })
+        .expect("a demo resident with a prescription");
+    let name = resident["name"].as_str().unwrap();
+
+    // The card: printed to a PDF, rendered at 200 dpi, scanned as a valid card of this resident.
+    let card_pdf = dir.path().join("card.pdf");
+    let out = clinic(
+        &data,
+        &[
+            "print",
+            "card",
+            resident["id"].as_str().unwrap(),
+            "--out",
+            card_pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(pdf_text(&card_pdf).contains(name));
+    let prefix = dir.path().join("card");
+    assert!(
+        Command::new("pdftoppm")
+            .args(["-gray", "-png", "-singlefile", "-r", "200"])
+            .arg(&card_pdf)
+            .arg(&prefix)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let lines = scan(&data, &[&prefix.with_extension("png")], &[]);
+    let card = &lines[0]["codes"][0];
+    assert_eq!(card["kind"], "signed_card");
+    assert_eq!(card["outcome"], "valid");
+    assert_eq!(card["resident"]["id"], resident["id"]);
+
+    // The prescription goes to the printer command of the settings, which reads stdin.
+    let printed = dir.path().join("printer-got.pdf");
+    let settings_path = data.join("settings.json");
+    let mut settings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&settings_path).unwrap_or(b"{}".to_vec())).unwrap();
+    settings["printer"] = format!("cat > '{}'", printed.display()).into();
+    std::fs::write(&settings_path, settings.to_string()).unwrap();
+    let rx = records
+        .iter()
+        .find(|r| r["category"] == "prescription")
+        .unwrap();
+    let rx_id = rx["id"].as_str().unwrap();
+    let out = clinic(
+        &data,
+        &["print", "prescription", rx_id, "--doctor", "doctor"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sent to the printer"));
+    let text = pdf_text(&printed);
+    assert!(text.contains("处方笺") && text.contains(name), "{text}");
+    for line in rx["record"]["Prescription"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(5)
+    {
+        let drug = line["drug_name"].as_str().unwrap();
+        assert!(text.contains(drug), "{drug} missing from:\n{text}");
+    }
+
+    // Only doctors print clinical documents; the front desk is refused and nothing printed.
+    std::fs::remove_file(&printed).unwrap();
+    let out = clinic(
+        &data,
+        &["print", "prescription", rx_id, "--doctor", "frontdesk"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only doctors"));
+    assert!(!printed.exists());
+
+    // A referral from an encounter.
+    let visit = records
+        .iter()
+        .find(|r| r["category"] == "encounter")
+        .unwrap();
+    let referral = dir.path().join("referral.pdf");
+    let out = clinic(
+        &data,
+        &[
+            "print",
+            "referral",
+            visit["id"].as_str().unwrap(),
+            "--doctor",
+            "doctor",
+            "--to",
+            "孝昌县第一人民医院",
+            "--reason",
+            "需要上级医院进一步检查",
+            "--out",
+            referral.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = pdf_text(&referral);
+    assert!(text.contains("孝昌县第一人民医院") && text.contains("需要上级医院进一步检查"));
+
+    // Every print is in the audit log, with who printed what; the refused one is not.
+    let out = clinic(
+        &data,
+        &[
+            "audit",
+            "search",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--resident",
+            resident["id"].as_str().unwrap(),
+        ],
+    );
+    let prints: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["action"] == "Print")
+        .map(|e| {
+            (
+                e["staff"].as_str().unwrap().into(),
+                e["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(prints.len(), 3, "{prints:?}");
+    assert!(prints.iter().any(|(_, why)| why == "card issued"));
+    assert!(prints.contains(&("doctor".into(), "prescription printed".into())));
+    assert!(prints.contains(&("doctor".into(), "referral to 孝昌县第一人民医院".into())));
+}

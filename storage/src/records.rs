@@ -100,6 +100,22 @@ impl Store {
         self.audited_history(actor, resident, AuditAction::ViewHistory, reason)
     }
 
+    /// The history a doctor prints from (a prescription, a referral), audited as printing
+    /// `what`. Only doctors print clinical documents.
+    pub fn history_for_print(
+        &self,
+        actor: &Actor,
+        resident: Id,
+        what: &str,
+    ) -> Result<Vec<HistoryEntry>> {
+        if actor.role != crate::model::Role::Doctor {
+            return Err(Error::Forbidden(
+                "only doctors print prescriptions and referrals".into(),
+            ));
+        }
+        self.audited_history(actor, resident, AuditAction::Print, what)
+    }
+
     /// Opens a history outside the normal rules (records the resident has not consented to
     /// share here, or a non-doctor in an emergency). The reason is required and audited.
     pub fn break_glass(

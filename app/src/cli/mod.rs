@@ -17,6 +17,7 @@ pub mod sync;
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use storage::model::Role;
 use storage::{Actor, OpenOptions, Store};
@@ -69,6 +70,15 @@ pub enum Cmd {
     Card {
         #[command(subcommand)]
         what: CardCmd,
+    },
+    /// Print a card, a prescription or a referral: to the printer of the settings, or with
+    /// `--out` to a PDF file.
+    Print {
+        #[command(subcommand)]
+        what: PrintCmd,
+        /// Write the PDF here instead of printing it.
+        #[arg(long, global = true)]
+        out: Option<PathBuf>,
     },
     /// The trust list of card issuers.
     Trust {
@@ -175,6 +185,35 @@ pub enum CardCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum PrintCmd {
+    /// Issue and print a resident's eHealth card (for those without a phone).
+    Card {
+        /// Resident id, ID number, card or insurance number.
+        resident: String,
+    },
+    /// A prescription (处方笺), printed by the doctor named.
+    Prescription {
+        /// The prescription's record id.
+        record: storage::Id,
+        /// The doctor's user name: only doctors print clinical documents.
+        #[arg(long)]
+        doctor: String,
+    },
+    /// A referral (转诊单) from an encounter to another facility.
+    Referral {
+        /// The encounter's record id.
+        encounter: storage::Id,
+        #[arg(long)]
+        doctor: String,
+        /// The receiving facility.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ReportCmd {
     /// A facility's daily settlement report: claims by scheme and status, and the till.
     Daily {
@@ -267,6 +306,60 @@ fn cli_actor(settings: &Settings) -> Actor {
         facility: settings.facility.clone(),
         role: Role::Admin,
     }
+}
+
+fn print_cmd(
+    store: &Store,
+    settings: &Settings,
+    what: PrintCmd,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let doctor = |username: &str| -> anyhow::Result<Actor> {
+        let staff = store
+            .staff()?
+            .into_iter()
+            .find(|s| s.username == username)
+            .ok_or_else(|| anyhow::anyhow!("no staff member {username}"))?;
+        Ok(Actor {
+            staff: staff.username,
+            facility: settings.facility.clone(),
+            role: staff.role,
+        })
+    };
+    let (name, printed) = match what {
+        PrintCmd::Card { resident } => {
+            let id = query::resolve(store, &resident)?;
+            let issued = crate::printing::issue(store, &cli_actor(settings), id)?;
+            ("card".to_string(), issued.sheet.to_pdf()?)
+        }
+        PrintCmd::Prescription { record, doctor: d } => (
+            format!("prescription-{record}"),
+            crate::printing::prescription(store, &doctor(&d)?, record)?,
+        ),
+        PrintCmd::Referral {
+            encounter,
+            doctor: d,
+            to,
+            reason,
+        } => (
+            format!("referral-{encounter}"),
+            crate::printing::referral(store, &doctor(&d)?, encounter, &to, &reason)?,
+        ),
+    };
+    let said = match out {
+        Some(path) => {
+            std::fs::write(&path, &printed.pdf)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::printing::with_missing(format!("written to {}", path.display()), &printed)
+        }
+        None => crate::printing::deliver(
+            &printed,
+            &crate::printing::Output::from_setting(&settings.printer),
+            &name,
+        )?,
+    };
+    println!("{said}");
+    Ok(())
 }
 
 /// Opens the workstation's store with the facility secret from the environment.
@@ -392,6 +485,10 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             &resident,
             png.as_deref(),
         ),
+        Cmd::Print { what, out } => {
+            let store = open_store(&data_dir)?;
+            print_cmd(&store, &settings, what, out)
+        }
         Cmd::Trust {
             what: TrustCmd::Import { file },
         } => card::trust_import(&data_dir, &settings.root_key, &file),

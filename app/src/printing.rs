@@ -1,0 +1,416 @@
+//! Printing: fills the `print` crate's sheets from the store (where roles are checked and
+//! every print is audited) and hands the PDF to the printer.
+//!
+//! The PDF goes to the print command's standard input (`lp` by default, CUPS's own
+//! command), so no copy of the document is left on disk. A workstation without a printer can
+//! be set to save PDFs in a folder instead (`folder:/path`): those files are *not* encrypted.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+use print::{CardSheet, Patient, PrescriptionLine, PrescriptionSheet, Printed, ReferralSheet};
+use scanner::card::{issue_card, keys};
+use storage::model::{
+    AuditAction, AuditEntry, Body, CardId, Frequency, Identifier, RecordBody, Resident,
+    ResidentChange, Route, Sex,
+};
+use storage::{Actor, Date, HistoryEntry, Id, Store};
+
+/// Five years, the longest a printed card may be valid.
+pub const PRINTED_CARD_SECONDS: u64 = 5 * 365 * 86_400;
+
+/// A card just issued: its `EHC1:` text and what the printed card shows.
+pub struct IssuedCard {
+    pub text: String,
+    pub sheet: CardSheet,
+}
+
+/// Issues a signed card for a resident (giving them a card id if they have none), audited
+/// as printing. Front desk and doctors may do this: the card shows no clinical data.
+pub fn issue(store: &Store, actor: &Actor, resident: Id) -> anyhow::Result<IssuedCard> {
+    let r = store.resident(resident)?.context("no such resident")?;
+    let card = match r.card_id() {
+        Some(c) => c,
+        None => {
+            // A new card id: 32 random bytes, as the platform issues.
+            let mut bytes = [0u8; 32];
+            bytes[..16].copy_from_slice(&store.new_id().0.to_be_bytes());
+            bytes[16..].copy_from_slice(&store.new_id().0.to_le_bytes());
+            let card = CardId(bytes);
+            store.update_resident(
+                actor,
+                ResidentChange {
+                    resident,
+                    fields: vec![],
+                    add_identifiers: vec![Identifier::Card(card)],
+                    remove_identifiers: vec![],
+                },
+            )?;
+            card
+        }
+    };
+    let now = (store.clock().now_ms() / 1000).max(0) as u64;
+    let expires = now + PRINTED_CARD_SECONDS;
+    let token = crate::scan::token_for(&r, card.0, keys::demo::ISSUER, now, expires);
+    let text = issue_card(&token, &keys::demo::issuer());
+    store.commit_one(
+        actor,
+        Body::Audit(AuditEntry::new(
+            AuditAction::Print,
+            Some(resident),
+            "card issued",
+        )),
+    )?;
+    let today = store.clock().today();
+    let sheet = CardSheet {
+        facility: facility_name(store, &actor.facility),
+        name: r.name.clone(),
+        sex: sex(r.sex).into(),
+        birth: r.birth_date.to_string(),
+        id_number: masked_id_number(&r),
+        code: text.clone(),
+        valid_until: Date::of_instant(expires as i64 * 1000).to_string(),
+        issued: today.to_string(),
+    };
+    Ok(IssuedCard { text, sheet })
+}
+
+/// The prescription `record` as its 处方笺. Doctors only; audited.
+pub fn prescription(store: &Store, actor: &Actor, record: Id) -> anyhow::Result<Printed> {
+    let (r, history) = record_history(store, actor, record, "prescription printed")?;
+    let entry = history
+        .iter()
+        .find(|h| h.id == record)
+        .context("the record is not in the resident's history")?;
+    let RecordBody::Prescription(p) = entry.current(&history) else {
+        bail!("record {record} is not a prescription");
+    };
+    let date = Date::of_instant(entry.record.at);
+    let encounter = p.encounter.and_then(|e| encounter_of(&history, e));
+    let total: i64 = p
+        .lines
+        .iter()
+        .map(|l| l.unit_price_fen * i64::from(l.quantity))
+        .sum();
+    let sheet = PrescriptionSheet {
+        facility: facility_name(store, &entry.record.facility),
+        number: format!("{}-{}", date.ymd_number(), short(record)),
+        date: date.to_string(),
+        department: "全科".into(),
+        patient: patient(&r, date),
+        diagnoses: encounter.map(diagnoses).unwrap_or_default(),
+        allergies: allergies(&history),
+        lines: p
+            .lines
+            .iter()
+            .map(|l| PrescriptionLine {
+                drug: l.drug_name.clone(),
+                spec: l.spec.clone(),
+                quantity: format!("×{}{}", l.quantity, l.unit),
+                usage: format!(
+                    "{}  每次{}  {}  {}天",
+                    route(l.route),
+                    l.dose,
+                    frequency(l.frequency),
+                    l.days
+                ),
+            })
+            .collect(),
+        total: money(total),
+        doctor: entry.record.clinician.clone(),
+    };
+    Ok(sheet.to_pdf()?)
+}
+
+/// A referral from the encounter `record` to facility `to`, for `reason`. Doctors only;
+/// audited.
+pub fn referral(
+    store: &Store,
+    actor: &Actor,
+    record: Id,
+    to: &str,
+    reason: &str,
+) -> anyhow::Result<Printed> {
+    if to.trim().is_empty() || reason.trim().is_empty() {
+        bail!("a referral needs the receiving facility and the reason");
+    }
+    let (r, history) = record_history(store, actor, record, &format!("referral to {to}"))?;
+    let entry = history
+        .iter()
+        .find(|h| h.id == record)
+        .context("the record is not in the resident's history")?;
+    let RecordBody::Encounter(e) = entry.current(&history) else {
+        bail!("record {record} is not an encounter");
+    };
+    let today = store.clock().today();
+    let vitals = &e.vitals;
+    let mut findings = Vec::new();
+    if let (Some(s), Some(d)) = (vitals.systolic, vitals.diastolic) {
+        findings.push(format!("血压 {s}/{d} mmHg"));
+    }
+    if let Some(p) = vitals.pulse {
+        findings.push(format!("脉搏 {p} 次/分"));
+    }
+    if let Some(t) = vitals.temperature_x10 {
+        findings.push(format!("体温 {}.{} ℃", t / 10, t % 10));
+    }
+    if let Some(g) = vitals.glucose_x10 {
+        findings.push(format!("血糖 {}.{} mmol/L", g / 10, g % 10));
+    }
+    let present = [
+        e.chief_complaint.as_str(),
+        &findings.join("，"),
+        e.notes.as_str(),
+    ]
+    .into_iter()
+    .filter(|s| !s.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join("。");
+    let mut past: Vec<String> = Vec::new();
+    let summary = storage::summary::Summary::of(&history, r.birth_date, today);
+    for p in &summary.problems {
+        past.push(format!("{} {}（{}起）", p.code, p.name, p.since.year()));
+    }
+    let allergies = allergies(&history);
+    if !allergies.is_empty() {
+        past.push(format!("过敏：{}", allergies.join("、")));
+    }
+    let treatment: Vec<String> = history
+        .iter()
+        .filter_map(|h| match h.current(&history) {
+            RecordBody::Prescription(p) if p.encounter == Some(record) => Some(p),
+            _ => None,
+        })
+        .flat_map(|p| &p.lines)
+        .map(|l| format!("{} {} {}", l.drug_name, l.dose, frequency(l.frequency)))
+        .collect();
+    let from = facility_name(store, &entry.record.facility);
+    let sheet = ReferralSheet {
+        phone: String::new(),
+        from_facility: from,
+        to_facility: to.trim().into(),
+        date: today.to_string(),
+        patient: patient(&r, today),
+        diagnoses: diagnoses(e),
+        reason: reason.trim().into(),
+        present_illness: present,
+        past_history: past.join("；"),
+        treatment: treatment.join("；"),
+        doctor: entry.record.clinician.clone(),
+    };
+    Ok(sheet.to_pdf()?)
+}
+
+/// The resident a record belongs to and their history, read for printing (audited).
+fn record_history(
+    store: &Store,
+    actor: &Actor,
+    record: Id,
+    what: &str,
+) -> anyhow::Result<(Resident, Vec<HistoryEntry>)> {
+    let change = store.change(record)?.context("no such record")?;
+    let Body::Record(rec) = change.body else {
+        bail!("{record} is not a clinical record");
+    };
+    let r = store.resident(rec.resident)?.context("no such resident")?;
+    let history = store.history_for_print(actor, rec.resident, what)?;
+    Ok((r, history))
+}
+
+fn encounter_of(history: &[HistoryEntry], id: Id) -> Option<&storage::model::Encounter> {
+    let entry = history.iter().find(|h| h.id == id)?;
+    match entry.current(history) {
+        RecordBody::Encounter(e) => Some(e),
+        _ => None,
+    }
+}
+
+fn diagnoses(e: &storage::model::Encounter) -> Vec<String> {
+    e.diagnoses
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.name))
+        .collect()
+}
+
+fn allergies(history: &[HistoryEntry]) -> Vec<String> {
+    let mut out: Vec<String> = history
+        .iter()
+        .filter_map(|h| match h.current(history) {
+            RecordBody::Allergy(a) => Some(a.substance.clone()),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn patient(r: &Resident, on: Date) -> Patient {
+    let age = r.birth_date.age_on(on);
+    Patient {
+        name: r.name.clone(),
+        sex: sex(r.sex).into(),
+        age: if age >= 1 {
+            format!("{age}岁")
+        } else {
+            format!("{}月", r.birth_date.months_until(on).max(0))
+        },
+        id_number: masked_id_number(r),
+        scheme: match r.insurance() {
+            Some(("390", _)) => "城乡居民医保".into(),
+            Some((scheme, _)) => format!("医保 {scheme}"),
+            None => "自费".into(),
+        },
+        phone: r.phone.clone(),
+    }
+}
+
+fn masked_id_number(r: &Resident) -> String {
+    r.id_number()
+        .map(|n| {
+            let n = n.as_str();
+            format!("{}********{}", &n[..6], &n[14..])
+        })
+        .unwrap_or_default()
+}
+
+fn facility_name(store: &Store, code: &str) -> String {
+    store
+        .facility(code)
+        .ok()
+        .flatten()
+        .map(|f| f.name)
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn short(id: Id) -> String {
+    let s = id.to_string();
+    s[s.len() - 6..].to_uppercase()
+}
+
+fn sex(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "男",
+        Sex::Female => "女",
+        _ => "未知",
+    }
+}
+
+fn route(r: Route) -> &'static str {
+    match r {
+        Route::Oral => "口服",
+        Route::Intramuscular => "肌内注射",
+        Route::Intravenous => "静脉滴注",
+        Route::Subcutaneous => "皮下注射",
+        Route::Intradermal => "皮内注射",
+        Route::Topical => "外用",
+        Route::Inhaled => "吸入",
+        Route::Other => "遵医嘱",
+    }
+}
+
+fn frequency(f: Frequency) -> &'static str {
+    match f {
+        Frequency::Qd => "每日1次(qd)",
+        Frequency::Bid => "每日2次(bid)",
+        Frequency::Tid => "每日3次(tid)",
+        Frequency::Qid => "每日4次(qid)",
+        Frequency::Q12h => "每12小时1次(q12h)",
+        Frequency::Qn => "每晚1次(qn)",
+        Frequency::Prn => "必要时(prn)",
+        Frequency::Once => "立即(st)",
+    }
+}
+
+fn money(fen: i64) -> String {
+    format!("¥ {}.{:02}", fen / 100, fen % 100)
+}
+
+/// Where printed documents go: the `printer` setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A shell command that prints the PDF on its standard input (`lp`, `lp -d NAME`).
+    Command(String),
+    /// Save PDFs in this folder (unencrypted: for a workstation without a printer).
+    Folder(PathBuf),
+}
+
+impl Output {
+    pub fn from_setting(setting: &str) -> Output {
+        match setting.trim() {
+            "" => Output::Command("lp".into()),
+            s => match s.strip_prefix("folder:") {
+                Some(dir) => Output::Folder(PathBuf::from(dir.trim())),
+                None => Output::Command(s.into()),
+            },
+        }
+    }
+}
+
+/// Sends the document; says where it went.
+pub fn deliver(printed: &Printed, output: &Output, name: &str) -> anyhow::Result<String> {
+    let done = match output {
+        Output::Command(command) => {
+            run_print_command(command, &printed.pdf)?;
+            format!("sent to the printer ({command})")
+        }
+        Output::Folder(dir) => {
+            let path = save_in(dir, name, &printed.pdf)?;
+            format!("saved as {}", path.display())
+        }
+    };
+    Ok(with_missing(done, printed))
+}
+
+/// `done`, and which characters the font lacked (to be written by hand on the paper).
+pub fn with_missing(done: String, printed: &Printed) -> String {
+    match printed.missing.as_slice() {
+        [] => done,
+        missing => format!(
+            "{done}; the font has no {}: write it by hand",
+            missing.iter().collect::<String>()
+        ),
+    }
+}
+
+fn run_print_command(command: &str, pdf: &[u8]) -> anyhow::Result<()> {
+    let mut child = Command::new("sh")
+        .args(["-c", command])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start the print command {command}"))?;
+    let written = child.stdin.take().map(|mut s| s.write_all(pdf));
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        bail!(
+            "the printer did not take the document ({command}: {})",
+            err.trim()
+        );
+    }
+    if let Some(Err(e)) = written {
+        bail!("the print command stopped reading: {e}");
+    }
+    Ok(())
+}
+
+/// Writes `<dir>/<name>.pdf` (or `<name>-2.pdf`…) through a temporary file, never over an
+/// earlier print.
+fn save_in(dir: &Path, name: &str, pdf: &[u8]) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = (1..)
+        .map(|n| match n {
+            1 => dir.join(format!("{name}.pdf")),
+            n => dir.join(format!("{name}-{n}.pdf")),
+        })
+        .find(|p| !p.exists())
+        .expect("some name is free");
+    let tmp = path.with_extension("pdf.tmp");
+    std::fs::write(&tmp, pdf).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
