@@ -349,19 +349,32 @@ impl Output {
     }
 }
 
-/// Sends the document; says where it went.
-pub fn deliver(printed: &Printed, output: &Output, name: &str) -> anyhow::Result<String> {
-    let done = match output {
+/// Where a document went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivered {
+    /// To the printer, through this command.
+    Printer(String),
+    Saved(PathBuf),
+}
+
+impl std::fmt::Display for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Delivered::Printer(command) => write!(f, "sent to the printer ({command})"),
+            Delivered::Saved(path) => write!(f, "saved as {}", path.display()),
+        }
+    }
+}
+
+/// Sends the document to the printer, or saves it as `<name>.pdf` in the folder.
+pub fn deliver(printed: &Printed, output: &Output, name: &str) -> anyhow::Result<Delivered> {
+    Ok(match output {
         Output::Command(command) => {
             run_print_command(command, &printed.pdf)?;
-            format!("sent to the printer ({command})")
+            Delivered::Printer(command.clone())
         }
-        Output::Folder(dir) => {
-            let path = save_in(dir, name, &printed.pdf)?;
-            format!("saved as {}", path.display())
-        }
-    };
-    Ok(with_missing(done, printed))
+        Output::Folder(dir) => Delivered::Saved(save_in(dir, name, &printed.pdf)?),
+    })
 }
 
 /// `done`, and which characters the font lacked (to be written by hand on the paper).

@@ -263,14 +263,42 @@ fn fill(h: &mut Harness<'_, ClinicApp>, fields: &[(&str, &str)]) {
     }
 }
 
+/// Clicks the first button labelled `button`, waits for the printer to take the document and
+/// returns its text (the printer is `cat` into `file`, which it empties first).
+fn print_and_read(h: &mut Harness<'_, ClinicApp>, button: &str, file: &std::path::Path) -> String {
+    let _ = std::fs::remove_file(file);
+    h.get_all_by_label(button).next().unwrap().click();
+    h.run();
+    wait_for(h, "the printer", |h| {
+        h.query_by_label_contains("已发送到打印机").is_some()
+            || h.query_by_label_contains("打印失败").is_some()
+    });
+    assert!(h.query_by_label_contains("打印失败").is_none());
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(file)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    h.state_mut().state.notice = None;
+    h.run();
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[test]
-fn a_day_in_the_clinic_check_in_call_record_prescribe_correct() {
+fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path(), 200);
     let target = a_resident_with_a_card(&store);
-    let mut h = harness(store.clone(), dir.path());
+    let printed = dir.path().join("printer.pdf");
+    let settings = Settings {
+        printer: format!("cat > '{}'", printed.display()),
+        ..Settings::default()
+    };
+    let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
 
-    // The front desk scans the card and checks the resident in.
+    // The front desk scans the card, prints a paper card and checks the resident in.
     log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
     scan(
         &mut h,
@@ -278,6 +306,11 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_correct() {
         scanner::source::Source::Serial,
     );
     assert_eq!(h.state().front_desk.selected, Some(target.id));
+    let card = print_and_read(&mut h, "打印健康卡", &printed);
+    assert!(
+        card.contains("居民电子健康卡") && card.contains(&target.name),
+        "{card}"
+    );
     h.get_by_role_and_label(Role::Button, "登记就诊").click();
     h.run();
     h.get_by_label_contains("已挂号");
@@ -338,6 +371,28 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_correct() {
     h.get_all_by_label_contains("头晕一周")
         .next()
         .expect("the complaint is in the history");
+
+    // The prescription prints (the newest record is first), then a referral from the visit.
+    let rx = print_and_read(&mut h, "打印处方", &printed);
+    assert!(
+        rx.contains("处方笺") && rx.contains("硝苯地平缓释片") && rx.contains(&target.name),
+        "{rx}"
+    );
+    h.get_all_by_label("转诊单").next().unwrap().click();
+    h.run();
+    fill(&mut h, &[("转出原因", "血压控制不佳，请上级医院调整用药")]);
+    let referral = print_and_read(&mut h, "打印转诊单", &printed);
+    assert!(
+        referral.contains("血压控制不佳") && referral.contains("头晕一周"),
+        "{referral}"
+    );
+    let prints = store
+        .audit_for_resident(target.id)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, a)| a.action == AuditAction::Print)
+        .count();
+    assert_eq!(prints, 3, "card, prescription and referral are audited");
 
     // A correction: the original stays, struck through, the correction beside it.
     h.get_all_by_label("更正").next().unwrap().click();

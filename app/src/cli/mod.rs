@@ -352,11 +352,15 @@ fn print_cmd(
                 .with_context(|| format!("cannot write {}", path.display()))?;
             crate::printing::with_missing(format!("written to {}", path.display()), &printed)
         }
-        None => crate::printing::deliver(
+        None => crate::printing::with_missing(
+            crate::printing::deliver(
+                &printed,
+                &crate::printing::Output::from_setting(&settings.printer),
+                &name,
+            )?
+            .to_string(),
             &printed,
-            &crate::printing::Output::from_setting(&settings.printer),
-            &name,
-        )?,
+        ),
     };
     println!("{said}");
     Ok(())

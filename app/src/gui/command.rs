@@ -49,6 +49,21 @@ pub enum Command {
     /// This workstation just joined a hub: start syncing.
     Enrolled,
     StartDemoLoad,
+    /// Print a document on a worker thread; the outcome becomes a notice.
+    Print(PrintRequest),
     Info(String),
     Error(String),
+}
+
+/// What to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrintRequest {
+    /// Issue the resident's card and print it.
+    Card(Id),
+    Prescription(Id),
+    Referral {
+        encounter: Id,
+        to: String,
+        reason: String,
+    },
 }

@@ -53,14 +53,21 @@ pub fn harness_at(
     dir: &std::path::Path,
     step_dt: f32,
 ) -> Harness<'static, ClinicApp> {
+    harness_with(store, dir, step_dt, Settings::default())
+}
+
+pub fn harness_with(
+    store: Arc<Store>,
+    dir: &std::path::Path,
+    step_dt: f32,
+    settings: Settings,
+) -> Harness<'static, ClinicApp> {
     let dir = dir.to_path_buf();
     Harness::builder()
         .with_size([1366.0, 768.0])
         .with_step_dt(step_dt)
         .with_context_setup(app::gui::fonts::install)
-        .build_eframe(move |cc| {
-            ClinicApp::new(cc.egui_ctx.clone(), store, Settings::default(), dir)
-        })
+        .build_eframe(move |cc| ClinicApp::new(cc.egui_ctx.clone(), store, settings, dir))
 }
 
 /// Types into the field labelled `label` as a person would: the keyboard-wedge filter holds

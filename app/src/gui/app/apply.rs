@@ -194,6 +194,7 @@ impl ClinicApp {
                     self.sync_status = status;
                 }
                 Command::StartDemoLoad => self.start_demo_load(),
+                Command::Print(request) => self.start_print(request)?,
                 Command::Info(m) => self.state.notice = Some(Notice::Info(m)),
                 Command::Error(m) => self.state.notice = Some(Notice::Error(m)),
             }
@@ -204,7 +205,7 @@ impl ClinicApp {
         }
     }
 
-    fn actor(&self) -> anyhow::Result<storage::Actor> {
+    pub(super) fn actor(&self) -> anyhow::Result<storage::Actor> {
         self.state
             .actor()
             .cloned()

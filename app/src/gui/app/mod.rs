@@ -5,6 +5,7 @@
 
 mod apply;
 mod bars;
+mod printing;
 mod scans;
 mod sync_status;
 
@@ -48,6 +49,8 @@ pub struct ClinicApp {
     pending_fetch: Option<(storage::model::Identifier, Box<storage::NewResident>)>,
     /// A break-glass at the hub in flight: the identifier asked for, and the resident.
     pending_break_glass: Option<(storage::model::Identifier, storage::Id)>,
+    /// Documents being printed on worker threads: each sends its notice when done.
+    prints: Vec<std::sync::mpsc::Receiver<Notice>>,
     /// The camera preview texture and the preview frame count it shows.
     preview: Option<(u64, egui::TextureHandle)>,
     /// Time of the last input, for the idle lock; `locked` once it passed.
@@ -106,6 +109,7 @@ impl ClinicApp {
             sync_status,
             pending_fetch: None,
             pending_break_glass: None,
+            prints: Vec::new(),
             preview: None,
             last_input: 0.0,
             locked: false,
@@ -233,6 +237,7 @@ impl ClinicApp {
         }
         self.update_preview(ctx);
         self.poll_sync();
+        self.poll_prints();
     }
 
     /// The last camera code's corners as fractions of the frame.

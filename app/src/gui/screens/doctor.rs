@@ -2,15 +2,16 @@
 //! screen, and the encounter form (or the correction of an earlier encounter).
 
 use egui::{RichText, Ui};
-use storage::model::{QueueStatus, QueueTicket, RecordBody};
+use storage::Id;
+use storage::model::{FacilityLevel, QueueStatus, QueueTicket, RecordBody};
 
-use crate::gui::command::Command;
+use crate::gui::command::{Command, PrintRequest};
 use crate::gui::format;
 use crate::gui::screens::front_desk::status_name;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, MUTED, WARN};
 use crate::gui::widgets::encounter_form::{EncounterForm, FormAction, encounter_form_ui};
-use crate::gui::widgets::history::{ResidentView, resident_ui_with};
+use crate::gui::widgets::history::{RecordAction, ResidentView, resident_ui_with};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Tab {
@@ -30,6 +31,14 @@ pub struct Consult {
 #[derive(Default)]
 pub struct DoctorScreen {
     pub consult: Option<Consult>,
+    /// A referral being written from one of the patient's encounters.
+    pub referral: Option<ReferralDraft>,
+}
+
+pub struct ReferralDraft {
+    pub encounter: Id,
+    pub to: String,
+    pub reason: String,
 }
 
 pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: &mut Vec<Command>) {
@@ -99,6 +108,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
         });
     egui::CentralPanel::default().show(ui, |ui| {
         let Some(c) = &mut d.consult else {
+            d.referral = None;
             ui.add_space(40.0);
             ui.vertical_centered(|ui| {
                 ui.label(
@@ -138,20 +148,34 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
         ui.separator();
         match c.tab {
             Tab::History => {
-                let amend = resident_ui_with(
+                referral_ui(ui, lang, &mut d.referral, commands);
+                let action = resident_ui_with(
                     ui,
                     lang,
                     state.today(),
                     &mut c.view,
                     Some(&state.facility.code),
                 );
-                if let Some(target) = amend {
-                    let original = c.view.visible.iter().find(|h| h.id == target);
-                    let current = original.map(|h| h.current(&c.view.visible).clone());
-                    if let Some(RecordBody::Encounter(e)) = current {
-                        c.form = EncounterForm::amending(target, &e);
-                        c.tab = Tab::Encounter;
+                match action {
+                    Some(RecordAction::Amend(target)) => {
+                        let original = c.view.visible.iter().find(|h| h.id == target);
+                        let current = original.map(|h| h.current(&c.view.visible).clone());
+                        if let Some(RecordBody::Encounter(e)) = current {
+                            c.form = EncounterForm::amending(target, &e);
+                            c.tab = Tab::Encounter;
+                        }
                     }
+                    Some(RecordAction::PrintPrescription(id)) => {
+                        commands.push(Command::Print(PrintRequest::Prescription(id)));
+                    }
+                    Some(RecordAction::Refer(encounter)) => {
+                        d.referral = Some(ReferralDraft {
+                            encounter,
+                            to: county_hospital(state),
+                            reason: String::new(),
+                        });
+                    }
+                    None => {}
                 }
             }
             Tab::Encounter => {
@@ -194,4 +218,66 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
             }
         }
     });
+}
+
+/// The receiving facility a referral starts with: the county hospital, where villages and
+/// townships refer to.
+fn county_hospital(state: &AppState) -> String {
+    state
+        .store
+        .facilities()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|f| f.level == FacilityLevel::County)
+        .map(|f| f.name)
+        .unwrap_or_default()
+}
+
+fn referral_ui(
+    ui: &mut Ui,
+    lang: crate::gui::i18n::Lang,
+    draft: &mut Option<ReferralDraft>,
+    commands: &mut Vec<Command>,
+) {
+    let Some(r) = draft else {
+        return;
+    };
+    let mut close = false;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(
+            RichText::new(lang.t("转诊单", "Referral"))
+                .strong()
+                .color(ACCENT),
+        );
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.t("转入机构", "Refer to"));
+            ui.text_edit_singleline(&mut r.to).labelled_by(label.id);
+        });
+        let label = ui.label(lang.t("转出原因", "Reason"));
+        ui.add(egui::TextEdit::multiline(&mut r.reason).desired_rows(2))
+            .labelled_by(label.id);
+        ui.horizontal(|ui| {
+            let ready = !r.to.trim().is_empty() && !r.reason.trim().is_empty();
+            if ui
+                .add_enabled(
+                    ready,
+                    egui::Button::new(lang.t("打印转诊单", "Print referral")),
+                )
+                .clicked()
+            {
+                commands.push(Command::Print(PrintRequest::Referral {
+                    encounter: r.encounter,
+                    to: r.to.trim().to_string(),
+                    reason: r.reason.trim().to_string(),
+                }));
+                close = true;
+            }
+            if ui.button(lang.t("取消", "Cancel")).clicked() {
+                close = true;
+            }
+        });
+    });
+    if close {
+        *draft = None;
+    }
 }

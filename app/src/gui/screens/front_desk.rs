@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 use storage::Id;
 use storage::model::{HouseholdLink, QueueStatus, Relation, VisitType};
 
-use crate::gui::command::Command;
+use crate::gui::command::{Command, PrintRequest};
 use crate::gui::format;
 use crate::gui::screens::billing::{Billing, BillingResult, billing_ui};
 use crate::gui::screens::records::Preview;
@@ -150,6 +150,13 @@ fn resident_desk_ui(
         }
         if !r.phone.is_empty() {
             ui.label(format!("{} {}", lang.t("电话", "Tel."), r.phone));
+        }
+        // For residents without a phone: a signed card on paper.
+        if ui
+            .small_button(lang.t("打印健康卡", "Print card"))
+            .clicked()
+        {
+            commands.push(Command::Print(PrintRequest::Card(id)));
         }
     });
     ui.label(RichText::new(&r.address.text).color(MUTED));

@@ -7,7 +7,7 @@ use egui::{RichText, Ui};
 
 use crate::gui::command::Command;
 use crate::gui::state::AppState;
-use crate::gui::style::{DANGER, MUTED, OK};
+use crate::gui::style::{DANGER, MUTED, OK, WARN};
 use crate::settings::Settings;
 
 #[derive(Default)]
@@ -129,7 +129,24 @@ pub fn settings_ui(
                     .response
                     .labelled_by(baud.id);
                 ui.end_row();
+                let printer = ui.label(lang.t("打印机", "Printer"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut draft.printer)
+                        .desired_width(240.0)
+                        .hint_text("lp, lp -d NAME, folder:/path"),
+                )
+                .labelled_by(printer.id);
+                ui.end_row();
             });
+        if draft.printer.trim().starts_with("folder:") {
+            ui.label(
+                RichText::new(lang.t(
+                    "存入文件夹的 PDF 未加密：打印后请删除。",
+                    "PDFs saved to a folder are not encrypted: delete them after printing.",
+                ))
+                .color(WARN),
+            );
+        }
         if ui.button(lang.t("保存设置", "Save settings")).clicked() {
             commands.push(Command::SaveSettings(draft.clone()));
         }

@@ -106,10 +106,20 @@ impl ResidentView {
     }
 }
 
-/// The whole record: header, summary column, timeline. With `amend_at` (the viewer's facility,
-/// for a doctor), encounters made there get a "correct" button; returns the one clicked.
-pub fn resident_ui(ui: &mut Ui, lang: Lang, today: Date, view: &mut ResidentView) -> Option<Id> {
-    resident_ui_with(ui, lang, today, view, None)
+/// What a doctor asked of a record of their own facility.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RecordAction {
+    /// Correct an encounter.
+    Amend(Id),
+    PrintPrescription(Id),
+    /// Refer the resident on from an encounter.
+    Refer(Id),
+}
+
+/// The whole record: header, summary column, timeline. With `own` (the viewer's facility,
+/// for a doctor), records made there get their buttons; returns the one clicked.
+pub fn resident_ui(ui: &mut Ui, lang: Lang, today: Date, view: &mut ResidentView) {
+    resident_ui_with(ui, lang, today, view, None);
 }
 
 pub fn resident_ui_with(
@@ -117,8 +127,8 @@ pub fn resident_ui_with(
     lang: Lang,
     today: Date,
     view: &mut ResidentView,
-    amend_at: Option<&str>,
-) -> Option<Id> {
+    own: Option<&str>,
+) -> Option<RecordAction> {
     header_ui(ui, lang, today, view);
     if view.broken_glass {
         ui.label(
@@ -145,16 +155,16 @@ pub fn resident_ui_with(
             .color(WARN),
         );
     }
-    let mut amend = None;
+    let mut action = None;
     ui.columns(2, |cols| {
         egui::ScrollArea::vertical()
             .id_salt("summary")
             .show(&mut cols[0], |ui| {
                 summary_ui(ui, lang, today, view);
             });
-        amend = timeline_ui(&mut cols[1], lang, view, amend_at);
+        action = timeline_ui(&mut cols[1], lang, view, own);
     });
-    amend
+    action
 }
 
 fn header_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
@@ -316,9 +326,9 @@ fn timeline_ui(
     ui: &mut Ui,
     lang: Lang,
     view: &mut ResidentView,
-    amend_at: Option<&str>,
-) -> Option<Id> {
-    let mut amend = None;
+    own: Option<&str>,
+) -> Option<RecordAction> {
+    let mut action = None;
     ui.horizontal_wrapped(|ui| {
         let total = view.visible.len();
         if ui
@@ -363,24 +373,24 @@ fn timeline_ui(
                     ui.add_space(4.0);
                     ui.label(RichText::new(format!("{y}")).strong().color(MUTED));
                 }
-                if record_ui(ui, lang, view, h, &amended, amend_at) {
-                    amend = Some(h.id);
+                if let Some(a) = record_ui(ui, lang, view, h, &amended, own) {
+                    action = Some(a);
                 }
             }
         });
-    amend
+    action
 }
 
-/// One record card; returns whether its "correct" button was clicked.
+/// One record card; returns the button clicked.
 fn record_ui(
     ui: &mut Ui,
     lang: Lang,
     view: &ResidentView,
     h: &HistoryEntry,
     all: &HashMap<Id, &HistoryEntry>,
-    amend_at: Option<&str>,
-) -> bool {
-    let mut clicked = false;
+    own: Option<&str>,
+) -> Option<RecordAction> {
+    let mut clicked = None;
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal_wrapped(|ui| {
@@ -415,11 +425,25 @@ fn record_ui(
                 );
             }
         }
-        let correctable = matches!(h.record.body, RecordBody::Encounter(_))
-            && amend_at == Some(h.record.facility.as_str());
-        if correctable {
-            ui.horizontal(|ui| clicked = ui.small_button(lang.t("更正", "Correct")).clicked());
+        if own != Some(h.record.facility.as_str()) {
+            return;
         }
+        ui.horizontal(|ui| match h.record.body {
+            RecordBody::Encounter(_) => {
+                if ui.small_button(lang.t("更正", "Correct")).clicked() {
+                    clicked = Some(RecordAction::Amend(h.id));
+                }
+                if ui.small_button(lang.t("转诊单", "Referral")).clicked() {
+                    clicked = Some(RecordAction::Refer(h.id));
+                }
+            }
+            RecordBody::Prescription(_) => {
+                if ui.small_button(lang.t("打印处方", "Print")).clicked() {
+                    clicked = Some(RecordAction::PrintPrescription(h.id));
+                }
+            }
+            _ => {}
+        });
     });
     clicked
 }
