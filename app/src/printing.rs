@@ -398,6 +398,12 @@ fn run_print_command(command: &str, pdf: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot start the print command {command}"))?;
     let written = child.stdin.take().map(|mut s| s.write_all(pdf));
     let out = child.wait_with_output()?;
+    if out.status.code() == Some(127) {
+        bail!(
+            "no printer here: `{command}` was not found (install CUPS, or set the printer to \
+             folder:/path in the settings)"
+        );
+    }
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         bail!(
@@ -426,4 +432,58 @@ fn save_in(dir: &Path, name: &str, pdf: &[u8]) -> anyhow::Result<PathBuf> {
     std::fs::write(&tmp, pdf).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printed() -> Printed {
+        Printed {
+            pdf: b"%PDF-1.7 test".to_vec(),
+            missing: vec![],
+        }
+    }
+
+    #[test]
+    fn the_setting_names_a_command_or_a_folder() {
+        assert_eq!(Output::from_setting(""), Output::Command("lp".into()));
+        assert_eq!(
+            Output::from_setting("lp -d HP"),
+            Output::Command("lp -d HP".into())
+        );
+        assert_eq!(
+            Output::from_setting("folder: /srv/prints"),
+            Output::Folder("/srv/prints".into())
+        );
+    }
+
+    #[test]
+    fn a_missing_or_failing_printer_is_a_clear_error() {
+        let missing = deliver(&printed(), &Output::Command("no-such-lp-here".into()), "x");
+        assert!(format!("{:#}", missing.unwrap_err()).contains("no printer here"));
+        let jammed = Output::Command("cat >/dev/null; echo 'paper jam' >&2; exit 1".into());
+        let err = format!("{:#}", deliver(&printed(), &jammed, "x").unwrap_err());
+        assert!(
+            err.contains("did not take") && err.contains("paper jam"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn saving_to_a_folder_never_overwrites_an_earlier_print() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Output::Folder(dir.path().join("prints"));
+        let first = deliver(&printed(), &out, "card").unwrap();
+        let second = deliver(&printed(), &out, "card").unwrap();
+        assert_eq!(first, Delivered::Saved(dir.path().join("prints/card.pdf")));
+        assert_eq!(
+            second,
+            Delivered::Saved(dir.path().join("prints/card-2.pdf"))
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("prints/card.pdf")).unwrap(),
+            printed().pdf
+        );
+    }
 }
