@@ -16,6 +16,8 @@ APP=
 trap 'kill $APP $XVFB 2>/dev/null; rm -rf "$DATA"' EXIT
 sleep 1
 CLINIC_SECRET=huayuan-demo target/release/clinic --data "$DATA" demo >/dev/null
+# The printed documents, from the command line before the window holds the store.
+CLINIC_SECRET=huayuan-demo scripts/print-samples.sh target/release/clinic "$DATA" "$OUT"
 printf '{"camera":"none"}' >"$DATA/settings.json"
 target/release/clinic --data "$DATA" &
 APP=$!

@@ -145,29 +145,13 @@ pub fn referral(
         bail!("record {record} is not an encounter");
     };
     let today = store.clock().today();
-    let vitals = &e.vitals;
-    let mut findings = Vec::new();
-    if let (Some(s), Some(d)) = (vitals.systolic, vitals.diastolic) {
-        findings.push(format!("血压 {s}/{d} mmHg"));
-    }
-    if let Some(p) = vitals.pulse {
-        findings.push(format!("脉搏 {p} 次/分"));
-    }
-    if let Some(t) = vitals.temperature_x10 {
-        findings.push(format!("体温 {}.{} ℃", t / 10, t % 10));
-    }
-    if let Some(g) = vitals.glucose_x10 {
-        findings.push(format!("血糖 {}.{} mmol/L", g / 10, g % 10));
-    }
-    let present = [
-        e.chief_complaint.as_str(),
-        &findings.join("，"),
-        e.notes.as_str(),
-    ]
-    .into_iter()
-    .filter(|s| !s.trim().is_empty())
-    .collect::<Vec<_>>()
-    .join("。");
+    // The vitals as the window shows them, in the printed document's language.
+    let findings = crate::gui::format::vitals(crate::gui::i18n::Lang::Zh, &e.vitals);
+    let present = [e.chief_complaint.as_str(), &findings, e.notes.as_str()]
+        .into_iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("。");
     let mut past: Vec<String> = Vec::new();
     let summary = storage::summary::Summary::of(&history, r.birth_date, today);
     for p in &summary.problems {

@@ -68,8 +68,8 @@ impl CardSheet {
 
         let notes = [
             "沿虚线剪下，可塑封后随身携带。".to_string(),
-            "就诊、接种、取药时出示此卡二维码，与手机上的电子健康卡同样有效。".to_string(),
-            "此卡遗失请到发卡机构挂失补办；补办后旧卡失效。".to_string(),
+            "就诊、接种、取药时出示此卡二维码。".to_string(),
+            "卡上有本人姓名和出生日期，请妥善保管，勿借给他人。".to_string(),
             format!("发卡机构：{}    发卡日期：{}", self.facility, self.issued),
         ];
         let mut note_y = y + CARD.1 + 12.0;

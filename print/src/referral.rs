@@ -26,6 +26,8 @@ pub struct ReferralSheet {
 }
 
 const A4: (f32, f32) = (210.0, 297.0);
+/// A line to write on by hand.
+const BLANK: &str = "______________";
 const MARGIN: f32 = 20.0;
 
 impl ReferralSheet {
@@ -45,7 +47,11 @@ impl ReferralSheet {
                 "初步印象：{}",
                 or_else(&self.diagnoses.join("；"), "未填写")
             ),
-            format!("转诊医生：{}    联系电话：{}", self.doctor, self.phone),
+            format!(
+                "转诊医生：{}    联系电话：{}",
+                self.doctor,
+                or_else(&self.phone, BLANK)
+            ),
         ];
         let mut y = 32.0;
         for line in &stub {

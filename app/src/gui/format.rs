@@ -86,7 +86,7 @@ pub fn vitals(lang: Lang, v: &Vitals) -> String {
         parts.push(format!("{} {p}", lang.t("脉搏", "pulse")));
     }
     if let Some(t) = v.temperature_x10 {
-        parts.push(format!("{} {}℃", lang.t("体温", "temp"), tenths(t)));
+        parts.push(format!("{} {}°C", lang.t("体温", "temp"), tenths(t)));
     }
     if let Some(g) = v.glucose_x10 {
         parts.push(format!(
@@ -181,7 +181,9 @@ pub fn observation(lang: Lang, o: &Observation) -> (&'static str, String) {
         ObservationKind::Glucose => (lang.t("血糖", "Glucose"), format!("{} mmol/L", t(o.value))),
         ObservationKind::Weight => (lang.t("体重", "Weight"), format!("{} kg", t(o.value))),
         ObservationKind::Height => (lang.t("身高", "Height"), format!("{} cm", t(o.value))),
-        ObservationKind::Temperature => (lang.t("体温", "Temperature"), format!("{}℃", t(o.value))),
+        ObservationKind::Temperature => {
+            (lang.t("体温", "Temperature"), format!("{}°C", t(o.value)))
+        }
         ObservationKind::Pulse => (lang.t("脉搏", "Pulse"), format!("{}/min", o.value)),
         ObservationKind::SpO2 => (lang.t("血氧", "SpO₂"), format!("{}%", o.value)),
     }

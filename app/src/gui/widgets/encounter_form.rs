@@ -233,7 +233,7 @@ pub fn encounter_form_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm) -> Form
             "mmHg",
         );
         labelled(ui, lang.t("脉搏", "Pulse"), &mut f.pulse, 56.0, "/min");
-        labelled(ui, lang.t("体温", "Temp."), &mut f.temperature, 50.0, "℃");
+        labelled(ui, lang.t("体温", "Temp."), &mut f.temperature, 50.0, "°C");
         labelled(
             ui,
             lang.t("血糖", "Glucose"),
