@@ -3,7 +3,7 @@
 //! Kept out of the GUI so the CLI, the window and the tests resolve scans the same way.
 
 use serde::Serialize;
-use storage::model::{CardId, Identifier, Sex};
+use storage::model::{CardCode, CardId, CardUse, CareStage, Identifier, Sex};
 use storage::{Id, IdNumber, NewResident, Store};
 
 use scanner::card::{CardToken, CodeKind, Outcome, Scan, Verifier, card_id_hex};
@@ -124,6 +124,24 @@ pub fn resolve_scan(store: &Store, scan: &Scan) -> Resolution {
 }
 
 /// A registration form filled from a verified card's claims.
+/// The card-use report of a scan that found `resident`: `None` when what was scanned is not a
+/// card (an ID or insurance number read off paper is not a use of the eHealth card).
+pub fn card_use(scan: &Scan, resident: Id, stage: CareStage, reader: &str) -> Option<CardUse> {
+    let (code, card) = match (&scan.kind, &scan.token) {
+        (CodeKind::PlatformCard { card_id, .. }, _) => (CardCode::Platform, card_id.to_uppercase()),
+        (CodeKind::SignedCard, Some(t)) => (CardCode::Signed, card_id_hex(&t.card.card_id)),
+        (CodeKind::PhonePresentation, Some(t)) => (CardCode::Phone, card_id_hex(&t.card.card_id)),
+        _ => return None,
+    };
+    Some(CardUse {
+        resident,
+        card,
+        code,
+        stage,
+        reader: reader.into(),
+    })
+}
+
 pub fn prefill(token: &CardToken) -> NewResident {
     let c = &token.card;
     NewResident {

@@ -306,6 +306,24 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
         scanner::source::Source::Serial,
     );
     assert_eq!(h.state().front_desk.selected, Some(target.id));
+    // The scan is a card use at registration, reported through the outbox.
+    let now = store.clock().now_ms();
+    let uses = store.card_uses(now - 60_000, now + 60_000).unwrap();
+    assert_eq!(uses.len(), 1, "{uses:?}");
+    let (change, card_use) = &uses[0];
+    assert_eq!(change.origin.staff, "frontdesk");
+    assert_eq!(
+        (card_use.resident, card_use.stage),
+        (target.id, storage::model::CareStage::Registration)
+    );
+    assert_eq!(
+        (card_use.code, card_use.reader.as_str()),
+        (storage::model::CardCode::Signed, "serial")
+    );
+    assert_eq!(
+        card_use.card,
+        scanner::card::card_id_hex(&target.card_id().unwrap().0)
+    );
     let card = print_and_read(&mut h, "打印健康卡", &printed);
     assert!(
         card.contains("居民电子健康卡") && card.contains(&target.name),

@@ -299,8 +299,11 @@ impl Store {
         level: Option<FacilityLevel>,
         day: Date,
     ) -> Result<bool> {
-        let Body::Record(record) = &change.body else {
-            return Ok(true);
+        let record = match &change.body {
+            Body::Record(record) => record,
+            // Card-use reports travel up only: where a resident was seen is nobody else's.
+            Body::CardUse(_) => return Ok(false),
+            _ => return Ok(true),
         };
         let consents = self.consents(record.resident)?;
         self.record_released(record, &consents, facility, level, day)

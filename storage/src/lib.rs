@@ -10,6 +10,7 @@ mod adjudication;
 mod apply;
 pub mod audit;
 pub mod backup;
+mod card_uses;
 pub mod catalogue;
 mod claims;
 mod clock;

@@ -657,3 +657,62 @@ fn roles_are_enforced_by_the_store_not_the_screens() {
         Err(Error::Forbidden(_))
     ));
 }
+
+#[test]
+fn a_card_use_is_reported_through_the_outbox_and_never_sent_down() {
+    let (_d, store) = open_store();
+    let desk = Actor {
+        staff: "desk".into(),
+        facility: "H42092100101".into(),
+        role: Role::FrontDesk,
+    };
+    let who = store
+        .register(&desk, form("张伟", "420921198503150015"))
+        .unwrap();
+    let before = store.outbox_len().unwrap();
+    let card_use = CardUse {
+        resident: who,
+        card: "5A".repeat(32),
+        code: CardCode::Signed,
+        stage: CareStage::Registration,
+        reader: "serial".into(),
+    };
+    let id = store.record_card_use(&desk, card_use.clone()).unwrap();
+    assert_eq!(store.outbox_len().unwrap(), before + 1);
+
+    // Read back by time: this window has it, the minute after has not.
+    let uses = store.card_uses(T0 - 60_000, T0 + 60_000).unwrap();
+    assert_eq!(uses.len(), 1);
+    assert_eq!(uses[0].0.id, id);
+    assert_eq!(uses[0].0.origin.staff, "desk");
+    assert_eq!(uses[0].1, card_use);
+    assert!(
+        store
+            .card_uses(T0 + 60_000, T0 + 120_000)
+            .unwrap()
+            .is_empty()
+    );
+
+    // An administrator does not see patients; an unknown resident is refused.
+    let admin = Actor {
+        role: Role::Admin,
+        ..desk.clone()
+    };
+    assert!(matches!(
+        store.record_card_use(&admin, card_use.clone()),
+        Err(Error::Forbidden(_))
+    ));
+    let nobody = CardUse {
+        resident: store.new_id(),
+        ..card_use
+    };
+    assert!(store.record_card_use(&desk, nobody).is_err());
+
+    // Reports travel up only: a hub never sends one to a workstation.
+    let change = uses[0].0.clone();
+    assert!(
+        !store
+            .hub_may_send(&change, "H42092100102", None, Date::of_instant(T0))
+            .unwrap()
+    );
+}

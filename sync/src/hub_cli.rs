@@ -60,6 +60,15 @@ enum Cmd {
     Revoke { device: String },
     /// Show devices and counts.
     Status,
+    /// The card-use reports (用卡数据上报) received for the days given, one JSON object per
+    /// line, for the platform upstream.
+    CardUses {
+        #[arg(long)]
+        from: storage::Date,
+        /// The last day, included.
+        #[arg(long)]
+        to: storage::Date,
+    },
     /// Print the fingerprint of the hub's certificate (give it out with enrolment codes).
     Fingerprint,
 }
@@ -189,6 +198,25 @@ pub fn main() -> anyhow::Result<()> {
                 "devices": devices.iter().map(|d| serde_json::json!({"id": d.id, "facility": d.facility, "name": d.name, "active": d.active, "relay": d.relay})).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
+        Cmd::CardUses { from, to } => {
+            let store = open(&cli.data)?;
+            for (change, u) in store.card_uses(from.start_ms(), to.add_days(1).start_ms())? {
+                let line = serde_json::json!({
+                    "id": change.id.to_string(),
+                    "at": change.id.unix_ms(),
+                    "facility": change.origin.facility,
+                    "terminal": change.origin.device,
+                    "staff": change.origin.staff,
+                    "resident": u.resident.to_string(),
+                    "card": u.card,
+                    "code": format!("{:?}", u.code).to_lowercase(),
+                    "stage": u.stage.as_str(),
+                    "reader": u.reader,
+                });
+                println!("{line}");
+            }
             Ok(())
         }
     }

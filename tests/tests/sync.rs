@@ -51,20 +51,30 @@ fn a_check_in_at_the_front_desk_reaches_the_doctors_queue() {
     sync(&doctor);
 
     let started = Instant::now();
-    let ticket = {
+    let (ticket, card_use) = {
         let store = open(&desk);
         let who = store.search("王", None).unwrap()[0].resident.id;
-        store
-            .check_in(
-                &actor("frontdesk", CENTRE, Role::FrontDesk),
-                who,
-                VisitType::General,
-                None,
+        let desk_actor = actor("frontdesk", CENTRE, Role::FrontDesk);
+        // The card scanned at the desk is reported as a use, as the window does.
+        let card_use = store
+            .record_card_use(
+                &desk_actor,
+                CardUse {
+                    resident: who,
+                    card: "5A".repeat(32),
+                    code: CardCode::Platform,
+                    stage: CareStage::Registration,
+                    reader: "serial".into(),
+                },
             )
-            .unwrap()
+            .unwrap();
+        let ticket = store
+            .check_in(&desk_actor, who, VisitType::General, None)
+            .unwrap();
+        (ticket, card_use)
     };
     let pushed = sync(&desk);
-    assert_eq!(pushed["pushed"], 1);
+    assert_eq!(pushed["pushed"], 2);
     sync(&doctor);
     let elapsed = started.elapsed();
     let store = open(&doctor);
@@ -76,6 +86,20 @@ fn a_check_in_at_the_front_desk_reaches_the_doctors_queue() {
     assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
     // The front desk's outbox is empty: the hub acknowledged exactly what was sent.
     assert_eq!(open(&desk).outbox_len().unwrap(), 0);
+    // The card use went up to the hub and nowhere else: the doctor's store has not got it.
+    assert!(!ids(&store).contains(&card_use));
+    drop(hub);
+    let day = ticket.day.to_string();
+    let report = hub_ok(&hub_dir, &["card-uses", "--from", &day, "--to", &day]);
+    let uses: Vec<serde_json::Value> = report
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(uses.len(), 1, "{report}");
+    assert_eq!(uses[0]["id"], card_use.to_string());
+    assert_eq!(uses[0]["facility"], CENTRE);
+    assert_eq!(uses[0]["stage"], "registration");
+    assert_eq!(uses[0]["staff"], "frontdesk");
 }
 
 #[test]

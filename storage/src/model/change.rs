@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Hlc, Id};
 
 use super::{
-    AuditEntry, Claim, ClaimStatusChange, ClinicalRecord, Consent, Facility, HouseholdLink,
-    Payment, Policy, QueueStatus, QueueTicket, ResidentChange,
+    AuditEntry, CardUse, Claim, ClaimStatusChange, ClinicalRecord, Consent, Facility,
+    HouseholdLink, Payment, Policy, QueueStatus, QueueTicket, ResidentChange,
 };
 
 /// Where a change was made.
@@ -42,6 +42,8 @@ pub enum Body {
     /// An insurance policy version, made at the hub (appended: older variants keep their
     /// positions).
     Policy(Policy),
+    /// A use of a resident's card, reported upstream.
+    CardUse(CardUse),
 }
 
 impl Body {
@@ -56,6 +58,7 @@ impl Body {
             Body::Claim(c) => Some(c.resident),
             Body::Payment(p) => Some(p.resident),
             Body::Audit(a) => a.resident,
+            Body::CardUse(u) => Some(u.resident),
             Body::Facility(_)
             | Body::QueueStatus { .. }
             | Body::ClaimStatus { .. }
@@ -77,6 +80,7 @@ impl Body {
             Body::Payment(_) => "payment",
             Body::Audit(_) => "audit",
             Body::Policy(_) => "policy",
+            Body::CardUse(_) => "card_use",
         }
     }
 }

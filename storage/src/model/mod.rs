@@ -6,6 +6,7 @@
 //! change kinds.
 
 mod audit;
+mod card_use;
 mod change;
 mod claim;
 mod facility;
@@ -17,6 +18,7 @@ mod resident;
 mod staff;
 
 pub use audit::{AuditAction, AuditEntry, ChainHash};
+pub use card_use::{CardCode, CardUse, CareStage};
 pub use change::{Body, Change, Origin};
 pub use claim::{
     AdjudicationReason, Claim, ClaimLine, ClaimStatus, ClaimStatusChange, InsuranceClass, Payment,

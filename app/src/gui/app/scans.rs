@@ -8,6 +8,7 @@ use crate::gui::screens::register::Register;
 use crate::gui::state::{Notice, Screen};
 use crate::gui::widgets::history::ResidentView;
 use crate::scan::Resolution;
+use storage::model::CareStage;
 
 impl ClinicApp {
     pub(super) fn handle_scan(&mut self, checked: Checked) {
@@ -22,6 +23,7 @@ impl ClinicApp {
         let warnings = checked.scan.warnings.join("; ");
         match checked.resolution {
             Resolution::Resident { id } => {
+                self.report_card_use(&checked, id);
                 self.show_resident(id, format!("card scan ({source})"));
                 if !warnings.is_empty() {
                     self.state.notice = Some(Notice::Info(warnings));
@@ -64,6 +66,28 @@ impl ClinicApp {
             Resolution::Invalid { message } => {
                 self.state.notice = Some(Notice::Error(format!("{source}: {message}")));
             }
+        }
+    }
+
+    /// Reports the use of the card (用卡数据上报): the stage is where the scan was made.
+    fn report_card_use(&mut self, checked: &Checked, resident: storage::Id) {
+        let stage = match self.state.screen {
+            Screen::FrontDesk if self.front_desk.billing.is_some() => CareStage::Payment,
+            Screen::FrontDesk => CareStage::Registration,
+            Screen::Doctor | Screen::Records => CareStage::Consultation,
+            _ => CareStage::Other,
+        };
+        let reader = format!("{:?}", checked.source).to_lowercase();
+        let Some(card_use) = crate::scan::card_use(&checked.scan, resident, stage, &reader) else {
+            return;
+        };
+        let Ok(actor) = self.actor() else {
+            return;
+        };
+        match self.state.store.record_card_use(&actor, card_use) {
+            // Administrators do not see residents: nothing to report.
+            Ok(_) | Err(storage::Error::Forbidden(_)) => {}
+            Err(e) => self.state.notice = Some(Notice::Error(e.to_string())),
         }
     }
 
