@@ -80,10 +80,7 @@ pub fn issue(store: &Store, actor: &Actor, resident: Id) -> anyhow::Result<Issue
 /// The prescription `record` as its 处方笺. Doctors only; audited.
 pub fn prescription(store: &Store, actor: &Actor, record: Id) -> anyhow::Result<Printed> {
     let (r, history) = record_history(store, actor, record, "prescription printed")?;
-    let entry = history
-        .iter()
-        .find(|h| h.id == record)
-        .context("the record is not in the resident's history")?;
+    let entry = find(&history, record)?;
     let RecordBody::Prescription(p) = entry.current(&history) else {
         bail!("record {record} is not a prescription");
     };
@@ -137,10 +134,7 @@ pub fn referral(
         bail!("a referral needs the receiving facility and the reason");
     }
     let (r, history) = record_history(store, actor, record, &format!("referral to {to}"))?;
-    let entry = history
-        .iter()
-        .find(|h| h.id == record)
-        .context("the record is not in the resident's history")?;
+    let entry = find(&history, record)?;
     let RecordBody::Encounter(e) = entry.current(&history) else {
         bail!("record {record} is not an encounter");
     };
@@ -203,9 +197,15 @@ fn record_history(
     Ok((r, history))
 }
 
+fn find(history: &[HistoryEntry], record: Id) -> anyhow::Result<&HistoryEntry> {
+    history
+        .iter()
+        .find(|h| h.id == record)
+        .context("the record is not in the resident's history")
+}
+
 fn encounter_of(history: &[HistoryEntry], id: Id) -> Option<&storage::model::Encounter> {
-    let entry = history.iter().find(|h| h.id == id)?;
-    match entry.current(history) {
+    match find(history, id).ok()?.current(history) {
         RecordBody::Encounter(e) => Some(e),
         _ => None,
     }
