@@ -10,13 +10,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
-use print::{CardSheet, Patient, PrescriptionLine, PrescriptionSheet, Printed, ReferralSheet};
+use print::{
+    CardSheet, Patient, PrescriptionLine, PrescriptionSheet, Printed, ReceiptLine, ReceiptSheet,
+    ReferralSheet,
+};
 use scanner::card::{issue_card, keys};
 use storage::model::{
-    AuditAction, AuditEntry, Body, CardId, Frequency, Identifier, RecordBody, Resident,
-    ResidentChange, Route, Sex,
+    AuditAction, AuditEntry, Body, CardId, ClaimStatus, Frequency, Identifier, InsuranceClass,
+    PaymentMethod, RecordBody, Resident, ResidentChange, Route, Sex,
 };
 use storage::{Actor, Date, HistoryEntry, Id, Store};
+
+use crate::gui::format::money;
 
 /// Five years, the longest a printed card may be valid.
 pub const PRINTED_CARD_SECONDS: u64 = 5 * 365 * 86_400;
@@ -181,6 +186,84 @@ pub fn referral(
     Ok(sheet.to_pdf()?)
 }
 
+/// The charge list of a claim, for the resident at the till. Front desk and doctors; audited.
+pub fn receipt(store: &Store, actor: &Actor, claim: Id) -> anyhow::Result<Printed> {
+    let (c, payments) = store.claim_for_print(actor, claim)?;
+    let r = store.resident(c.resident)?.context("no such resident")?;
+    let opened = c.opened_at();
+    let lines = c
+        .settled_lines()
+        .iter()
+        .map(|l| ReceiptLine {
+            item: l.name.clone(),
+            class: match l.class {
+                InsuranceClass::A => "甲",
+                InsuranceClass::B => "乙",
+                InsuranceClass::C => "丙",
+            }
+            .into(),
+            quantity: l.quantity.to_string(),
+            unit_price: money(l.unit_price_fen),
+            amount: money(l.amount_fen),
+        })
+        .collect();
+    let payments = payments
+        .iter()
+        .map(|p| {
+            let what = if p.amount_fen < 0 { "退款" } else { "收款" };
+            let how = match &p.method {
+                PaymentMethod::Cash => "现金".to_string(),
+                PaymentMethod::Mobile { reference } => {
+                    let tail: String = reference.chars().rev().take(4).collect();
+                    let tail: String = tail.chars().rev().collect();
+                    format!("移动支付（交易号 …{tail}）")
+                }
+            };
+            format!(
+                "{}  {what} {how} {}",
+                crate::gui::format::time(p.at),
+                money(p.amount_fen.abs())
+            )
+        })
+        .collect();
+    let first = c
+        .history
+        .first()
+        .map_or(c.insurance_fen, |h| h.insurance_fen);
+    let status = match c.status() {
+        ClaimStatus::Queued if c.provisional => {
+            "医保结算待中心确认（本机数据未全部同步），以中心结算为准。".into()
+        }
+        ClaimStatus::Queued => "医保结算待中心确认，以中心结算为准。".into(),
+        ClaimStatus::Accepted => "医保结算已由中心确认。".into(),
+        ClaimStatus::Adjusted => format!(
+            "中心已调整医保支付：{} → {}；差额在收费处收退。",
+            money(first),
+            money(c.insurance_fen)
+        ),
+        ClaimStatus::Rejected => "中心拒付医保：个人全额支付，差额在收费处收取。".into(),
+    };
+    let cashier = store
+        .staff()?
+        .into_iter()
+        .find(|s| s.username == actor.staff)
+        .map_or_else(|| actor.staff.clone(), |s| s.display_name);
+    let sheet = ReceiptSheet {
+        facility: facility_name(store, &c.facility),
+        number: short(c.id),
+        time: crate::gui::format::time(opened),
+        patient: patient(&r, Date::of_instant(opened)),
+        lines,
+        total: money(c.total_fen),
+        insurance: money(c.insurance_fen),
+        patient_share: money(c.patient_fen),
+        payments,
+        status,
+        cashier,
+    };
+    Ok(sheet.to_pdf()?)
+}
+
 /// The resident a record belongs to and their history, read for printing (audited).
 fn record_history(
     store: &Store,
@@ -306,10 +389,6 @@ fn frequency(f: Frequency) -> &'static str {
         Frequency::Prn => "必要时(prn)",
         Frequency::Once => "立即(st)",
     }
-}
-
-fn money(fen: i64) -> String {
-    format!("¥ {}.{:02}", fen / 100, fen % 100)
 }
 
 /// Where printed documents go: the `printer` setting.

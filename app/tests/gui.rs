@@ -263,29 +263,6 @@ fn fill(h: &mut Harness<'_, ClinicApp>, fields: &[(&str, &str)]) {
     }
 }
 
-/// Clicks the first button labelled `button`, waits for the printer to take the document and
-/// returns its text (the printer is `cat` into `file`, which it empties first).
-fn print_and_read(h: &mut Harness<'_, ClinicApp>, button: &str, file: &std::path::Path) -> String {
-    let _ = std::fs::remove_file(file);
-    h.get_all_by_label(button).next().unwrap().click();
-    h.run();
-    wait_for(h, "the printer", |h| {
-        h.query_by_label_contains("已发送到打印机").is_some()
-            || h.query_by_label_contains("打印失败").is_some()
-    });
-    assert!(h.query_by_label_contains("打印失败").is_none());
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(file)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    h.state_mut().state.notice = None;
-    h.run();
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
     let dir = tempfile::tempdir().unwrap();
@@ -723,17 +700,6 @@ fn a_tampered_audit_log_is_reported_at_start_and_on_the_audit_screen() {
 }
 
 /// Steps the window until `done` holds (the unlock runs its key derivation on a thread).
-fn wait_for<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, S>) -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !done(h) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "waited too long for {what}"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 #[test]
 fn the_workstation_opens_only_with_the_facility_secret_and_a_wrong_one_changes_nothing() {

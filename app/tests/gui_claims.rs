@@ -99,7 +99,12 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
     let store = store(dir.path(), 60);
     let who = resident(&store);
     let encounter = visit(&store, who.id);
-    let mut h = harness(store.clone(), dir.path());
+    let printed = dir.path().join("printer.pdf");
+    let settings = app::settings::Settings {
+        printer: format!("cat > '{}'", printed.display()),
+        ..Default::default()
+    };
+    let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
     log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
     // A payment code is never taken for a card.
     scan(&mut h, PAYMENT_CODE.into(), scanner::source::Source::Serial);
@@ -168,6 +173,25 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
     );
     // Settled once: the visit no longer waits.
     h.get_by_label("今日没有待结算的就诊");
+
+    // The charge list for the resident: every item, the split, the payment, the state.
+    let receipt = print_and_read(&mut h, "打印收费清单", &printed);
+    for expected in [
+        "门诊收费清单".to_string(),
+        who.name.clone(),
+        "苯磺酸氨氯地平片".into(),
+        "一般诊疗费".into(),
+        "医保统筹支付".into(),
+        patient.clone(),
+        "交易号 …6789".into(),
+        "以中心结算为准".into(),
+    ] {
+        assert!(
+            receipt.contains(&expected),
+            "{expected} missing from:\n{receipt}"
+        );
+    }
+    assert!(h.query_by_label("打印收费清单").is_none(), "offered once");
 
     // The claim list shows it, queued and provisional, with its lines on demand.
     h.get_by_label("医保结算").click();

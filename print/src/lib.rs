@@ -1,5 +1,6 @@
 //! The clinic's printed documents, as PDF: the resident's card for those without a phone, the
-//! prescription (处方笺) and the referral (转诊单).
+//! prescription (处方笺), the referral (转诊单) and the charge list handed over at the till
+//! (门诊收费清单).
 //!
 //! Each document is a plain sheet of display strings (the app fills it from the store, where
 //! roles and the audit are enforced) laid out on a page of fixed size. Text is set in the
@@ -9,11 +10,13 @@
 mod canvas;
 mod card;
 mod prescription;
+mod receipt;
 mod referral;
 
 pub use canvas::Printed;
 pub use card::CardSheet;
 pub use prescription::{PrescriptionLine, PrescriptionSheet};
+pub use receipt::{ReceiptLine, ReceiptSheet};
 pub use referral::ReferralSheet;
 
 /// WenQuanYi Micro Hei cut to GB2312 + Latin (Apache-2.0, see assets/fonts/).

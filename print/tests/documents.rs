@@ -277,3 +277,69 @@ fn a_referral_has_a_stub_and_a_slip_and_cuts_what_does_not_fit() {
     assert!(page.contains('…'));
     assert!(page.matches("头晕一周").count() < 20);
 }
+
+#[test]
+fn a_receipt_lists_every_item_and_continues_on_a_second_page_when_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |n: usize| print::ReceiptLine {
+        item: format!("项目{n:02} 复方甘草片"),
+        class: "乙".into(),
+        quantity: "2".into(),
+        unit_price: "¥ 3.50".into(),
+        amount: "¥ 7.00".into(),
+    };
+    let sheet = |lines: usize| print::ReceiptSheet {
+        facility: "花园镇卫生院".into(),
+        number: "5B00FB".into(),
+        time: "2026-11-27 10:42".into(),
+        patient: patient(),
+        lines: (0..lines).map(line).collect(),
+        total: "¥ 86.40".into(),
+        insurance: "¥ 51.84".into(),
+        patient_share: "¥ 34.56".into(),
+        payments: vec!["移动支付 ¥ 34.56（交易号 …5521）".into()],
+        status: "医保结算待中心确认，以中心结算为准。".into(),
+        cashier: "王丽".into(),
+    };
+    let pdf = write(dir.path(), "receipt.pdf", &sheet(3).to_pdf().unwrap().pdf);
+    let text = pages(&pdf);
+    assert_eq!(text.len(), 1);
+    for expected in [
+        "门诊收费清单",
+        "No. 5B00FB",
+        "张秀英",
+        "城乡居民医保",
+        "项目00 复方甘草片",
+        "项目02",
+        "合计",
+        "¥ 86.40",
+        "医保统筹支付",
+        "¥ 51.84",
+        "个人支付",
+        "¥ 34.56",
+        "交易号 …5521",
+        "以中心结算为准",
+        "王丽",
+        "不作报销凭证",
+    ] {
+        assert!(
+            text[0].contains(expected),
+            "{expected} missing from:\n{}",
+            text[0]
+        );
+    }
+
+    // Forty items do not fit on one A5 page: every one is printed, the header repeats.
+    let pdf = write(dir.path(), "long.pdf", &sheet(40).to_pdf().unwrap().pdf);
+    let text = pages(&pdf);
+    assert!(text.len() >= 2);
+    let all = text.concat();
+    for n in 0..40 {
+        assert_eq!(all.matches(&format!("项目{n:02} ")).count(), 1, "item {n}");
+    }
+    assert!(
+        text.iter()
+            .all(|p| p.contains("门诊收费清单") && p.contains("张秀英"))
+    );
+    assert!(text[0].contains("续下页"));
+}

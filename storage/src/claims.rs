@@ -10,9 +10,10 @@ use crate::catalogue::{Catalogue, CatalogueItem};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::ids::Id;
+use crate::model::Role;
 use crate::model::{
-    Body, Claim, ClaimStatus, ClaimStatusChange, ClinicalRecord, Payment, PaymentMethod, Policy,
-    RecordBody,
+    AuditAction, AuditEntry, Body, Change, Claim, ClaimStatus, ClaimStatusChange, ClinicalRecord,
+    Payment, PaymentMethod, Policy, RecordBody,
 };
 use crate::settlement::{Accumulator, BillLine, Settlement, policy_for, settle};
 use crate::store::{Actor, Store};
@@ -232,6 +233,53 @@ impl Store {
             total += row?.1.value();
         }
         Ok(total)
+    }
+
+    /// The payments and refunds made against a claim, oldest first.
+    pub fn payments_for_claim(&self, claim: Id) -> Result<Vec<Payment>> {
+        let ids: Vec<u128> = {
+            let tx = self.read()?;
+            let t = tx.open_table(PAYMENTS_BY_CLAIM)?;
+            let mut ids = Vec::new();
+            for row in t.range((claim.0, 0u128)..=(claim.0, u128::MAX))? {
+                ids.push(row?.0.value().1);
+            }
+            ids
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(Change {
+                body: Body::Payment(p),
+                ..
+            }) = self.change(Id(id))?
+            {
+                out.push(p);
+            }
+        }
+        out.sort_by_key(|p| p.at);
+        Ok(out)
+    }
+
+    /// A claim and its payments, for the front desk or a doctor to print a receipt; audited.
+    pub fn claim_for_print(&self, actor: &Actor, claim: Id) -> Result<(Claim, Vec<Payment>)> {
+        if !matches!(actor.role, Role::FrontDesk | Role::Doctor) {
+            return Err(Error::Forbidden(
+                "receipts are printed by the front desk or a doctor".into(),
+            ));
+        }
+        let c = self
+            .claim(claim)?
+            .ok_or_else(|| Error::NotFound(format!("claim {claim}")))?;
+        self.commit_one(
+            actor,
+            Body::Audit(AuditEntry::new(
+                AuditAction::Print,
+                Some(c.resident),
+                "receipt printed",
+            )),
+        )?;
+        let payments = self.payments_for_claim(claim)?;
+        Ok((c, payments))
     }
 
     /// Total paid by a resident, in fen.

@@ -199,6 +199,13 @@ pub enum PrintCmd {
         #[arg(long)]
         doctor: String,
     },
+    /// The charge list (门诊收费清单) of a claim, printed by the staff member named.
+    Receipt {
+        claim: storage::Id,
+        /// The user name of the front desk (or doctor) printing it.
+        #[arg(long)]
+        staff: String,
+    },
     /// A referral (转诊单) from an encounter to another facility.
     Referral {
         /// The encounter's record id.
@@ -314,7 +321,8 @@ fn print_cmd(
     what: PrintCmd,
     out: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let doctor = |username: &str| -> anyhow::Result<Actor> {
+    // The command line prints as the staff member named: the store checks their role.
+    let staff = |username: &str| -> anyhow::Result<Actor> {
         let staff = store
             .staff()?
             .into_iter()
@@ -334,7 +342,11 @@ fn print_cmd(
         }
         PrintCmd::Prescription { record, doctor: d } => (
             format!("prescription-{record}"),
-            crate::printing::prescription(store, &doctor(&d)?, record)?,
+            crate::printing::prescription(store, &staff(&d)?, record)?,
+        ),
+        PrintCmd::Receipt { claim, staff: s } => (
+            format!("receipt-{claim}"),
+            crate::printing::receipt(store, &staff(&s)?, claim)?,
         ),
         PrintCmd::Referral {
             encounter,
@@ -343,7 +355,7 @@ fn print_cmd(
             reason,
         } => (
             format!("referral-{encounter}"),
-            crate::printing::referral(store, &doctor(&d)?, encounter, &to, &reason)?,
+            crate::printing::referral(store, &staff(&d)?, encounter, &to, &reason)?,
         ),
     };
     let said = match out {

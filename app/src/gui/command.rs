@@ -61,6 +61,8 @@ pub enum PrintRequest {
     /// Issue the resident's card and print it.
     Card(Id),
     Prescription(Id),
+    /// The charge list of a claim.
+    Receipt(Id),
     Referral {
         encounter: Id,
         to: String,

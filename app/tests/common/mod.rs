@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses some of them
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::gui::app::ClinicApp;
 use app::settings::Settings;
@@ -100,4 +101,44 @@ pub fn scan(h: &mut Harness<'_, ClinicApp>, text: String, source: scanner::sourc
 pub fn click(h: &mut Harness<'_, ClinicApp>, label: &str) {
     h.get_by_label(label).click();
     h.run();
+}
+
+/// Steps the window until `done`, for at most a minute (workers run on real threads).
+pub fn wait_for<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, S>) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done(h) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited too long for {what}"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Clicks the first button labelled `button`, waits for the printer to take the document and
+/// returns its text (the printer is `cat` into `file`, which it empties first).
+pub fn print_and_read(
+    h: &mut Harness<'_, ClinicApp>,
+    button: &str,
+    file: &std::path::Path,
+) -> String {
+    let _ = std::fs::remove_file(file);
+    h.get_all_by_label(button).next().unwrap().click();
+    h.run();
+    wait_for(h, "the printer", |h| {
+        h.query_by_label_contains("已发送到打印机").is_some()
+            || h.query_by_label_contains("打印失败").is_some()
+    });
+    assert!(h.query_by_label_contains("打印失败").is_none());
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(file)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    h.state_mut().state.notice = None;
+    h.run();
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -74,6 +74,7 @@ impl ClinicApp {
                     self.front_desk.selected = Some(id);
                     self.front_desk.register = None;
                     self.front_desk.billing = None;
+                    self.front_desk.settled = None;
                     self.front_desk.linking = false;
                 }
                 Command::CheckIn {

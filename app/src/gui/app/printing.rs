@@ -28,6 +28,10 @@ impl ClinicApp {
                         format!("prescription-{id}"),
                         printing::prescription(&store, &actor, *id)?,
                     ),
+                    PrintRequest::Receipt(id) => (
+                        format!("receipt-{id}"),
+                        printing::receipt(&store, &actor, *id)?,
+                    ),
                     PrintRequest::Referral {
                         encounter,
                         to,

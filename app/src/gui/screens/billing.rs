@@ -29,8 +29,9 @@ pub struct Billing {
 pub enum BillingResult {
     Open,
     Cancelled,
-    /// Settled; the message says what was taken.
-    Settled(String),
+    /// Settled; the message says what was taken, with the claim made (none for a resident
+    /// without insurance).
+    Settled(String, Option<storage::Id>),
 }
 
 impl Billing {
@@ -274,16 +275,19 @@ fn take_payment(state: &AppState, b: &mut Billing, checkout: &Checkout) -> Billi
         PaymentMethod::Cash
     };
     match state.store.complete_checkout(actor, checkout, method) {
-        Ok((claim, _)) => BillingResult::Settled(format!(
-            "{} {} · {} {}{}",
-            lang.t("已收费", "Paid"),
-            format::money(checkout.patient_fen()),
-            lang.t("医保", "insurance"),
-            format::money(checkout.insurance_fen()),
-            claim
-                .map(|c| format!(" · {} {}", lang.t("结算单", "claim"), format::short_id(c)))
-                .unwrap_or_default()
-        )),
+        Ok((claim, _)) => BillingResult::Settled(
+            format!(
+                "{} {} · {} {}{}",
+                lang.t("已收费", "Paid"),
+                format::money(checkout.patient_fen()),
+                lang.t("医保", "insurance"),
+                format::money(checkout.insurance_fen()),
+                claim
+                    .map(|c| format!(" · {} {}", lang.t("结算单", "claim"), format::short_id(c)))
+                    .unwrap_or_default()
+            ),
+            claim,
+        ),
         Err(e) => {
             b.error = Some(e.to_string());
             BillingResult::Open

@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 use storage::model::{ClaimStatus, PaymentMethod};
 use storage::{ClaimBalance, Date, Id};
 
-use crate::gui::command::Command;
+use crate::gui::command::{Command, PrintRequest};
 use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::state::AppState;
@@ -58,7 +58,7 @@ pub fn claims_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen, commands: 
         match c.tab {
             ClaimsTab::List => {
                 let day = day_picker_ui(ui, lang, state.today(), &mut c.day);
-                list_ui(ui, state, c, day);
+                list_ui(ui, state, c, day, commands);
             }
             ClaimsTab::Reconcile => reconcile_ui(ui, state, &to_reconcile, commands),
             ClaimsTab::Report => {
@@ -94,7 +94,13 @@ fn resident_name(state: &AppState, id: Id) -> String {
         .unwrap_or_default()
 }
 
-fn list_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen, day: Date) {
+fn list_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    c: &mut ClaimsScreen,
+    day: Date,
+    commands: &mut Vec<Command>,
+) {
     let lang = state.lang;
     let claims = state
         .store
@@ -156,6 +162,12 @@ fn list_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen, day: Date) {
                     .strong(),
                 );
                 claim_lines_ui(ui, lang, "claim-lines", b.claim.settled_lines(), false);
+                if ui
+                    .button(lang.t("打印收费清单", "Print the charge list"))
+                    .clicked()
+                {
+                    commands.push(Command::Print(PrintRequest::Receipt(b.claim.id)));
+                }
                 for h in &b.claim.history {
                     let reasons: Vec<String> = h
                         .reasons

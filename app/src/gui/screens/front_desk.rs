@@ -26,6 +26,8 @@ pub struct FrontDesk {
     pub linking: bool,
     /// The bill being settled, if any.
     pub billing: Option<Billing>,
+    /// The claim just settled, whose charge list can be printed.
+    pub settled: Option<Id>,
 }
 
 pub fn visit_types(lang: crate::gui::i18n::Lang) -> Vec<(VisitType, &'static str)> {
@@ -71,12 +73,25 @@ pub fn front_desk_ui(
             match billing_ui(ui, state, b) {
                 BillingResult::Open => {}
                 BillingResult::Cancelled => f.billing = None,
-                BillingResult::Settled(message) => {
+                BillingResult::Settled(message, claim) => {
                     f.billing = None;
+                    f.settled = claim;
                     commands.push(Command::Info(message));
                 }
             }
             return;
+        }
+        if let Some(claim) = f.settled {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(lang.t("结算完成", "Settled")).color(OK));
+                if ui
+                    .button(lang.t("打印收费清单", "Print the charge list"))
+                    .clicked()
+                {
+                    commands.push(Command::Print(PrintRequest::Receipt(claim)));
+                    f.settled = None;
+                }
+            });
         }
         if let Some(form) = &mut f.register {
             match register_ui(ui, state, form) {
