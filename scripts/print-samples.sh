@@ -20,7 +20,7 @@ for hit in run("find", "王"):
         break
 PY
 )
-"$CLINIC" --data "$DATA" print card "$RESIDENT" --out "$TMP/card.pdf" >/dev/null
+"$CLINIC" --data "$DATA" print card "$RESIDENT" --staff frontdesk --out "$TMP/card.pdf" >/dev/null
 "$CLINIC" --data "$DATA" print prescription "$RX" --doctor doctor --out "$TMP/prescription.pdf" >/dev/null
 "$CLINIC" --data "$DATA" print referral "$VISIT" --doctor doctor --to 孝昌县人民医院 \
   --reason "血压控制不佳，需上级医院调整用药方案" --out "$TMP/referral.pdf" >/dev/null

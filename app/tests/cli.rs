@@ -541,6 +541,8 @@ fn print_a_card_that_scans_as_valid_and_a_doctor_s_prescription_and_referral() {
             "print",
             "card",
             resident["id"].as_str().unwrap(),
+            "--staff",
+            "frontdesk",
             "--out",
             card_pdf.to_str().unwrap(),
         ],

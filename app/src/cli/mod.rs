@@ -190,6 +190,9 @@ pub enum PrintCmd {
     Card {
         /// Resident id, ID number, card or insurance number.
         resident: String,
+        /// The user name of the front desk (or doctor) issuing it.
+        #[arg(long)]
+        staff: String,
     },
     /// A prescription (处方笺), printed by the doctor named.
     Prescription {
@@ -335,9 +338,9 @@ fn print_cmd(
         })
     };
     let (name, printed) = match what {
-        PrintCmd::Card { resident } => {
+        PrintCmd::Card { resident, staff: s } => {
             let id = query::resolve(store, &resident)?;
-            let issued = crate::printing::issue(store, &cli_actor(settings), id)?;
+            let issued = crate::printing::issue(store, &staff(&s)?, id)?;
             ("card".to_string(), issued.sheet.to_pdf()?)
         }
         PrintCmd::Prescription { record, doctor: d } => (
