@@ -21,7 +21,8 @@ use storage::model::{
 };
 use storage::{Actor, Date, HistoryEntry, Id, Store};
 
-use crate::gui::format::money;
+use crate::gui::format::{self, money};
+use crate::gui::i18n::Lang;
 
 /// Five years, the longest a printed card may be valid.
 pub const PRINTED_CARD_SECONDS: u64 = 5 * 365 * 86_400;
@@ -39,7 +40,8 @@ pub fn issue(store: &Store, actor: &Actor, resident: Id) -> anyhow::Result<Issue
     let card = match r.card_id() {
         Some(c) => c,
         None => {
-            // A new card id: 32 random bytes, as the platform issues.
+            // A new card id: 32 bytes from two fresh UUIDv7s, unique across workstations (the
+            // platform's ids are 32 random bytes; an id is not a secret).
             let mut bytes = [0u8; 32];
             bytes[..16].copy_from_slice(&store.new_id().0.to_be_bytes());
             bytes[16..].copy_from_slice(&store.new_id().0.to_le_bytes());
@@ -145,7 +147,7 @@ pub fn referral(
     };
     let today = store.clock().today();
     // The vitals as the window shows them, in the printed document's language.
-    let findings = crate::gui::format::vitals(crate::gui::i18n::Lang::Zh, &e.vitals);
+    let findings = format::vitals(Lang::Zh, &e.vitals);
     let present = [e.chief_complaint.as_str(), &findings, e.notes.as_str()]
         .into_iter()
         .filter(|s| !s.trim().is_empty())
@@ -221,7 +223,7 @@ pub fn receipt(store: &Store, actor: &Actor, claim: Id) -> anyhow::Result<Printe
             };
             format!(
                 "{}  {what} {how} {}",
-                crate::gui::format::time(p.at),
+                format::time(p.at),
                 money(p.amount_fen.abs())
             )
         })
@@ -251,7 +253,7 @@ pub fn receipt(store: &Store, actor: &Actor, claim: Id) -> anyhow::Result<Printe
     let sheet = ReceiptSheet {
         facility: facility_name(store, &c.facility),
         number: short(c.id),
-        time: crate::gui::format::time(opened),
+        time: format::time(opened),
         patient: patient(&r, Date::of_instant(opened)),
         lines,
         total: money(c.total_fen),
@@ -336,10 +338,7 @@ fn patient(r: &Resident, on: Date) -> Patient {
 
 fn masked_id_number(r: &Resident) -> String {
     r.id_number()
-        .map(|n| {
-            let n = n.as_str();
-            format!("{}********{}", &n[..6], &n[14..])
-        })
+        .map(|n| format::masked_id(n.as_str()))
         .unwrap_or_default()
 }
 
@@ -357,12 +356,9 @@ fn short(id: Id) -> String {
     s[s.len() - 6..].to_uppercase()
 }
 
+/// Documents are printed in Chinese whatever the window's language.
 fn sex(s: Sex) -> &'static str {
-    match s {
-        Sex::Male => "男",
-        Sex::Female => "女",
-        _ => "未知",
-    }
+    format::sex(Lang::Zh, s)
 }
 
 fn route(r: Route) -> &'static str {
