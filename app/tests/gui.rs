@@ -356,10 +356,36 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
     type_into(&mut h, "查找药品", "硝苯地平");
     h.get_by_label_contains("+ 硝苯地平缓释片").click();
     h.run();
+    // The hypertension follow-up of the public health service, and an allergy found today.
+    h.get_by_label("高血压").click();
+    h.run();
+    h.get_by_label("控制不满意").click();
+    h.run();
+    type_into(&mut h, "新发现过敏", "青霉素");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run();
     let history = store.history_unaudited(target.id).unwrap();
-    assert_eq!(history.len(), before + 2, "an encounter and a prescription");
+    assert_eq!(
+        history.len(),
+        before + 4,
+        "an encounter, a prescription, a follow-up and an allergy"
+    );
+    let follow_up = history
+        .iter()
+        .find_map(|e| match &e.record.body {
+            storage::model::RecordBody::ChronicFollowUp(f) if f.systolic == Some(162) => {
+                Some(f.clone())
+            }
+            _ => None,
+        })
+        .expect("the follow-up was saved");
+    assert_eq!(follow_up.diastolic, Some(98));
+    assert_eq!(
+        follow_up.control,
+        storage::model::ControlStatus::Unsatisfactory
+    );
+    assert_eq!(follow_up.medications, ["硝苯地平缓释片"]);
+    assert!(history.iter().any(|e| matches!(&e.record.body, storage::model::RecordBody::Allergy(a) if a.substance == "青霉素")));
     let encounter = history.iter().find(|e| matches!(&e.record.body, storage::model::RecordBody::Encounter(x) if x.chief_complaint == "头晕一周")).unwrap().clone();
     assert!(history.iter().any(|e| matches!(&e.record.body, storage::model::RecordBody::Prescription(p) if p.encounter == Some(encounter.id))));
     // The history on screen shows it.
@@ -372,6 +398,10 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
     assert!(
         rx.contains("处方笺") && rx.contains("硝苯地平缓释片") && rx.contains(&target.name),
         "{rx}"
+    );
+    assert!(
+        rx.contains("青霉素"),
+        "the allergy found today is on the prescription:\n{rx}"
     );
     h.get_all_by_label("转诊单").next().unwrap().click();
     h.run();

@@ -4,6 +4,7 @@
 use egui::{RichText, Ui};
 use storage::Id;
 use storage::model::{FacilityLevel, QueueStatus, QueueTicket, RecordBody};
+use storage::schedule::DoseState;
 
 use crate::gui::command::{Command, PrintRequest};
 use crate::gui::format;
@@ -205,15 +206,26 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                         .strong(),
                     );
                 }
+                // The child's doses due or overdue today, to give one at this visit.
+                let due: Vec<_> = c
+                    .view
+                    .summary
+                    .immunisations
+                    .iter()
+                    .filter(|(_, _, state)| matches!(state, DoseState::Due | DoseState::Overdue))
+                    .map(|(dose, _, _)| *dose)
+                    .collect();
                 egui::ScrollArea::vertical()
                     .id_salt("encounter-form")
-                    .show(ui, |ui| match encounter_form_ui(ui, lang, &mut c.form) {
-                        FormAction::Save => commands.push(Command::SaveEncounter),
-                        FormAction::Cancel => {
-                            c.form = EncounterForm::default();
-                            c.tab = Tab::History;
+                    .show(ui, |ui| {
+                        match encounter_form_ui(ui, lang, &mut c.form, &due) {
+                            FormAction::Save => commands.push(Command::SaveEncounter),
+                            FormAction::Cancel => {
+                                c.form = EncounterForm::default();
+                                c.tab = Tab::History;
+                            }
+                            FormAction::None => {}
                         }
-                        FormAction::None => {}
                     });
             }
         }

@@ -1,5 +1,5 @@
-//! The encounter form: complaint, vitals, ICD-10 diagnoses, prescription lines, notes,
-//! follow-up. Ctrl+Enter saves. In amend mode it corrects an earlier encounter, with a reason.
+//! The encounter form: complaint, vitals, ICD-10 diagnoses, prescription lines, the
+//! public-health records of the visit, notes, follow-up. Ctrl+Enter saves. In amend mode it corrects an earlier encounter, with a reason.
 
 use egui::{RichText, Ui};
 use fixtures::catalogue::{DIAGNOSES, DRUGS, Drug};
@@ -9,6 +9,8 @@ use storage::{Date, Id};
 use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::style::{DANGER, MUTED, WARN};
+use crate::gui::widgets::public_health::{PublicHealth, public_health_ui};
+use storage::schedule::ScheduledDose;
 
 /// One prescription line as edited: a catalogue drug and the days.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +37,8 @@ pub struct EncounterForm {
     /// Correcting this earlier encounter instead of recording a new one.
     pub amend_target: Option<Id>,
     pub amend_reason: String,
+    /// A vaccine dose, chronic follow-ups, an allergy: saved with a new encounter.
+    pub public_health: PublicHealth,
     pub error: Option<String>,
 }
 
@@ -128,6 +132,18 @@ impl EncounterForm {
         mut new_id: impl FnMut() -> Id,
     ) -> Result<Vec<(Id, Body)>, String> {
         let encounter = self.encounter()?;
+        // Checked before anything is made: a follow-up without its measurements saves nothing.
+        let public_health = match self.amend_target {
+            Some(_) => Vec::new(),
+            None => {
+                let medications = self
+                    .rx
+                    .iter()
+                    .map(|l| DRUGS[l.drug.min(DRUGS.len() - 1)].name.to_string())
+                    .collect();
+                self.public_health.records(&encounter, medications)?
+            }
+        };
         let record = |body| ClinicalRecord {
             resident,
             at,
@@ -166,6 +182,9 @@ impl EncounterForm {
             };
             out.push((new_id(), Body::Record(record(RecordBody::Prescription(rx)))));
         }
+        for body in public_health {
+            out.push((new_id(), Body::Record(record(body))));
+        }
         Ok(out)
     }
 }
@@ -195,7 +214,12 @@ fn labelled(ui: &mut Ui, label: &str, value: &mut String, width: f32, hint: &str
     .labelled_by(l.id);
 }
 
-pub fn encounter_form_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm) -> FormAction {
+pub fn encounter_form_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    f: &mut EncounterForm,
+    due: &[ScheduledDose],
+) -> FormAction {
     let mut action = FormAction::None;
     if f.amend_target.is_some() {
         ui.label(
@@ -359,6 +383,10 @@ pub fn encounter_form_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm) -> Form
                 }
             }
         });
+    }
+    if f.amend_target.is_none() {
+        ui.separator();
+        public_health_ui(ui, lang, &mut f.public_health, due);
     }
     ui.separator();
     let l = ui.label(lang.t("医嘱 / 备注", "Advice / notes"));

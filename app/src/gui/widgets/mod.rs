@@ -4,5 +4,6 @@ pub mod claim_lines;
 pub mod day_picker;
 pub mod encounter_form;
 pub mod history;
+pub mod public_health;
 pub mod search;
 pub mod trend;

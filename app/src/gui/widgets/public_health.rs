@@ -1,0 +1,329 @@
+//! The public-health records made at a visit beside the encounter: a vaccine dose from the
+//! child's schedule, a hypertension or diabetes follow-up (随访), an allergy found.
+
+use egui::{RichText, Ui};
+use storage::model::*;
+use storage::schedule::ScheduledDose;
+
+use crate::gui::i18n::Lang;
+
+/// What the doctor adds at this visit, all saved with the encounter in one transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicHealth {
+    /// The dose given now, chosen from those due.
+    pub dose: Option<ScheduledDose>,
+    /// 批号
+    pub lot: String,
+    /// 接种部位
+    pub site: String,
+    /// Conditions followed up at this visit.
+    pub follow_ups: Vec<ChronicCondition>,
+    pub method: FollowUpMethod,
+    pub adherence: Adherence,
+    pub control: ControlStatus,
+    pub allergy: String,
+    pub reaction: String,
+}
+
+impl Default for PublicHealth {
+    fn default() -> Self {
+        PublicHealth {
+            dose: None,
+            lot: String::new(),
+            site: String::new(),
+            follow_ups: Vec::new(),
+            method: FollowUpMethod::Clinic,
+            adherence: Adherence::Regular,
+            control: ControlStatus::Satisfactory,
+            allergy: String::new(),
+            reaction: String::new(),
+        }
+    }
+}
+
+/// How a vaccine of the national schedule is given.
+pub fn vaccine_route(vaccine: &str) -> Route {
+    match vaccine {
+        "BCG" => Route::Intradermal,
+        "bOPV" => Route::Oral,
+        "MMR" | "JE-L" | "HepA-L" | "MPSV-A" | "MPSV-AC" => Route::Subcutaneous,
+        _ => Route::Intramuscular,
+    }
+}
+
+impl PublicHealth {
+    /// The records to save beside `encounter`, whose vitals and prescription the follow-up
+    /// takes as the national follow-up forms do.
+    pub fn records(
+        &self,
+        encounter: &Encounter,
+        medications: Vec<String>,
+    ) -> Result<Vec<RecordBody>, String> {
+        let mut out = Vec::new();
+        if let Some(d) = self.dose {
+            if self.lot.trim().is_empty() {
+                return Err("a vaccine dose needs its lot number".into());
+            }
+            out.push(RecordBody::Immunisation(Immunisation {
+                vaccine: d.vaccine.into(),
+                vaccine_name: d.name.into(),
+                dose_number: d.dose,
+                lot: self.lot.trim().into(),
+                site: self.site.trim().into(),
+                route: vaccine_route(d.vaccine),
+            }));
+        }
+        let v = &encounter.vitals;
+        for &condition in &self.follow_ups {
+            match condition {
+                ChronicCondition::Hypertension if v.systolic.is_none() => {
+                    return Err("a hypertension follow-up needs the blood pressure".into());
+                }
+                ChronicCondition::Type2Diabetes if v.glucose_x10.is_none() => {
+                    return Err("a diabetes follow-up needs the (fasting) glucose".into());
+                }
+                _ => {}
+            }
+            out.push(RecordBody::ChronicFollowUp(ChronicFollowUp {
+                condition,
+                method: self.method,
+                systolic: v.systolic,
+                diastolic: v.diastolic,
+                fasting_glucose_x10: v.glucose_x10,
+                hba1c_x10: None,
+                weight_x10: v.weight_x10,
+                adherence: self.adherence,
+                control: self.control,
+                medications: medications.clone(),
+                next_visit: encounter.follow_up,
+                notes: String::new(),
+            }));
+        }
+        if !self.allergy.trim().is_empty() {
+            out.push(RecordBody::Allergy(Allergy {
+                substance: self.allergy.trim().into(),
+                reaction: self.reaction.trim().into(),
+            }));
+        }
+        Ok(out)
+    }
+}
+
+/// The section of the encounter form; `due` are the child's doses due or overdue today.
+pub fn public_health_ui(ui: &mut Ui, lang: Lang, p: &mut PublicHealth, due: &[ScheduledDose]) {
+    ui.label(RichText::new(lang.t("公卫记录", "Public health")).strong());
+    if !due.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(lang.t("接种", "Vaccinate"));
+            for d in due {
+                let chosen = p.dose == Some(*d);
+                let text =
+                    format!("{} {}{}", d.name, lang.t("第", "dose "), d.dose) + lang.t("剂", "");
+                if ui.selectable_label(chosen, text).clicked() {
+                    p.dose = if chosen { None } else { Some(*d) };
+                }
+            }
+        });
+        if p.dose.is_some() {
+            ui.horizontal(|ui| {
+                let l = ui.label(lang.t("批号", "Lot"));
+                ui.add(egui::TextEdit::singleline(&mut p.lot).desired_width(140.0))
+                    .labelled_by(l.id);
+                let l = ui.label(lang.t("接种部位", "Site"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut p.site)
+                        .desired_width(140.0)
+                        .hint_text(lang.t("左上臂", "left upper arm")),
+                )
+                .labelled_by(l.id);
+            });
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label(lang.t("慢病随访", "Follow-up"));
+        for (condition, name) in [
+            (
+                ChronicCondition::Hypertension,
+                lang.t("高血压", "hypertension"),
+            ),
+            (
+                ChronicCondition::Type2Diabetes,
+                lang.t("2型糖尿病", "type 2 diabetes"),
+            ),
+        ] {
+            let mut on = p.follow_ups.contains(&condition);
+            if ui.checkbox(&mut on, name).changed() {
+                p.follow_ups.retain(|c| *c != condition);
+                if on {
+                    p.follow_ups.push(condition);
+                }
+            }
+        }
+    });
+    if !p.follow_ups.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            for (m, name) in [
+                (FollowUpMethod::Clinic, lang.t("门诊", "clinic")),
+                (FollowUpMethod::Home, lang.t("家庭", "home")),
+                (FollowUpMethod::Phone, lang.t("电话", "phone")),
+            ] {
+                ui.radio_value(&mut p.method, m, name);
+            }
+            ui.separator();
+            for (a, name) in [
+                (Adherence::Regular, lang.t("规律服药", "regular")),
+                (Adherence::Intermittent, lang.t("间断服药", "intermittent")),
+                (Adherence::NotTaking, lang.t("不服药", "not taking")),
+            ] {
+                ui.radio_value(&mut p.adherence, a, name);
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            for (s, name) in [
+                (
+                    ControlStatus::Satisfactory,
+                    lang.t("控制满意", "controlled"),
+                ),
+                (
+                    ControlStatus::Unsatisfactory,
+                    lang.t("控制不满意", "not controlled"),
+                ),
+                (
+                    ControlStatus::AdverseReaction,
+                    lang.t("不良反应", "adverse reaction"),
+                ),
+                (
+                    ControlStatus::Complication,
+                    lang.t("并发症", "complication"),
+                ),
+            ] {
+                ui.radio_value(&mut p.control, s, name);
+            }
+        });
+    }
+    ui.horizontal(|ui| {
+        let l = ui.label(lang.t("新发现过敏", "New allergy"));
+        ui.add(
+            egui::TextEdit::singleline(&mut p.allergy)
+                .desired_width(160.0)
+                .hint_text(lang.t("青霉素", "penicillin")),
+        )
+        .labelled_by(l.id);
+        let l = ui.label(lang.t("反应", "Reaction"));
+        ui.add(egui::TextEdit::singleline(&mut p.reaction).desired_width(160.0))
+            .labelled_by(l.id);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit(systolic: Option<u16>, glucose: Option<u16>) -> Encounter {
+        Encounter {
+            visit_type: VisitType::General,
+            chief_complaint: "随访".into(),
+            vitals: Vitals {
+                systolic,
+                diastolic: systolic.map(|_| 88),
+                glucose_x10: glucose,
+                ..Default::default()
+            },
+            diagnoses: vec![],
+            notes: String::new(),
+            follow_up: storage::Date::new(2027, 2, 27).ok(),
+            discharged: None,
+        }
+    }
+
+    #[test]
+    fn a_dose_a_follow_up_and_an_allergy_become_records() {
+        let hep_b = storage::schedule::schedule_for(
+            storage::Date::new(2026, 5, 1).unwrap(),
+            storage::Date::new(2026, 11, 27).unwrap(),
+        )
+        .into_iter()
+        .find(|d| d.vaccine == "HepB" && d.dose == 3)
+        .unwrap();
+        let p = PublicHealth {
+            dose: Some(hep_b),
+            lot: " 202611A ".into(),
+            site: "右上臂".into(),
+            follow_ups: vec![ChronicCondition::Hypertension],
+            control: ControlStatus::Unsatisfactory,
+            allergy: "青霉素".into(),
+            reaction: "皮疹".into(),
+            ..Default::default()
+        };
+        let records = p
+            .records(&visit(Some(158), None), vec!["硝苯地平缓释片".into()])
+            .unwrap();
+        assert_eq!(records.len(), 3);
+        let RecordBody::Immunisation(i) = &records[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (i.vaccine.as_str(), i.dose_number, i.lot.as_str()),
+            ("HepB", 3, "202611A")
+        );
+        assert_eq!(i.route, Route::Intramuscular);
+        let RecordBody::ChronicFollowUp(f) = &records[1] else {
+            panic!()
+        };
+        assert_eq!((f.systolic, f.diastolic), (Some(158), Some(88)));
+        assert_eq!(f.control, ControlStatus::Unsatisfactory);
+        assert_eq!(f.medications, ["硝苯地平缓释片"]);
+        assert_eq!(f.next_visit, storage::Date::new(2027, 2, 27).ok());
+        let RecordBody::Allergy(a) = &records[2] else {
+            panic!()
+        };
+        assert_eq!(
+            (a.substance.as_str(), a.reaction.as_str()),
+            ("青霉素", "皮疹")
+        );
+    }
+
+    #[test]
+    fn what_the_national_forms_require_is_asked_for() {
+        let follow = |c| PublicHealth {
+            follow_ups: vec![c],
+            ..Default::default()
+        };
+        let err = follow(ChronicCondition::Hypertension)
+            .records(&visit(None, Some(70)), vec![])
+            .unwrap_err();
+        assert!(err.contains("blood pressure"), "{err}");
+        let err = follow(ChronicCondition::Type2Diabetes)
+            .records(&visit(Some(130), None), vec![])
+            .unwrap_err();
+        assert!(err.contains("glucose"), "{err}");
+        let dose = PublicHealth {
+            dose: Some(
+                storage::schedule::schedule_for(
+                    storage::Date::new(2026, 5, 1).unwrap(),
+                    storage::Date::new(2026, 11, 27).unwrap(),
+                )[0],
+            ),
+            ..Default::default()
+        };
+        assert!(
+            dose.records(&visit(None, None), vec![])
+                .unwrap_err()
+                .contains("lot")
+        );
+        assert!(
+            PublicHealth::default()
+                .records(&visit(None, None), vec![])
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_vaccine_has_its_route() {
+        assert_eq!(vaccine_route("BCG"), Route::Intradermal);
+        assert_eq!(vaccine_route("bOPV"), Route::Oral);
+        assert_eq!(vaccine_route("MMR"), Route::Subcutaneous);
+        assert_eq!(vaccine_route("DTaP"), Route::Intramuscular);
+    }
+}
