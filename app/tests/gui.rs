@@ -794,3 +794,88 @@ fn the_administrator_backs_up_from_the_settings_while_the_window_works() {
         "the backup was not audited"
     );
 }
+
+/// A demo child with a dose due or overdue today, and that dose.
+fn a_child_due_a_dose(
+    store: &Store,
+) -> (storage::model::Resident, storage::schedule::ScheduledDose) {
+    let today = store.clock().today();
+    for surname in ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"] {
+        for hit in store.search(surname, None).unwrap() {
+            let r = hit.resident;
+            if r.birth_date.age_on(today) >= 7 {
+                continue;
+            }
+            let history = store.history_unaudited(r.id).unwrap();
+            let summary = storage::summary::Summary::of(&history, r.birth_date, today);
+            let due = summary.immunisations.iter().find(|(_, _, s)| {
+                matches!(
+                    s,
+                    storage::schedule::DoseState::Due | storage::schedule::DoseState::Overdue
+                )
+            });
+            if let Some((dose, _, _)) = due {
+                return (r.clone(), *dose);
+            }
+        }
+    }
+    panic!("no demo child has a dose due");
+}
+
+#[test]
+fn a_child_due_a_dose_is_vaccinated_at_the_visit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 400);
+    let (child, dose) = a_child_due_a_dose(&store);
+    let desk = storage::Actor {
+        staff: "frontdesk".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: storage::model::Role::FrontDesk,
+    };
+    store
+        .check_in(&desk, child.id, storage::model::VisitType::General, None)
+        .unwrap();
+    let mut h = harness(store.clone(), dir.path());
+    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    // The child is in the room's queue: the doctor calls them from it.
+    h.get_all_by_label_contains(&child.name)
+        .next()
+        .unwrap()
+        .click();
+    h.run();
+    assert_eq!(
+        h.state()
+            .doctor
+            .consult
+            .as_ref()
+            .map(|c| c.view.resident.id),
+        Some(child.id)
+    );
+    fill(&mut h, &[("主诉", "预防接种")]);
+    h.get_by_label(&format!("{} 第{}剂", dose.name, dose.dose))
+        .click();
+    h.run();
+    type_into(&mut h, "批号", "202611B");
+    type_into(&mut h, "接种部位", "左上臂");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run();
+    let history = store.history_unaudited(child.id).unwrap();
+    let given = history
+        .iter()
+        .find_map(|e| match &e.record.body {
+            storage::model::RecordBody::Immunisation(i) if i.lot == "202611B" => Some(i.clone()),
+            _ => None,
+        })
+        .expect("the dose was recorded");
+    assert_eq!(
+        (given.vaccine.as_str(), given.dose_number),
+        (dose.vaccine, dose.dose)
+    );
+    assert_eq!(given.site, "左上臂");
+    // The schedule now shows it given today.
+    let summary = storage::summary::Summary::of(&history, child.birth_date, store.clock().today());
+    assert!(
+        summary.immunisations.iter().any(|(d, _, s)| *d == dose
+            && *s == storage::schedule::DoseState::Given(store.clock().today()))
+    );
+}
