@@ -15,6 +15,11 @@ DEMO_SECRET=huayuan-demo
 if [ -f "$DATA/clinic.redb" ] && [ "$(head -c 8 "$DATA/clinic.redb")" != CLINENC1 ]; then
   CLINIC_SECRET=$DEMO_SECRET target/release/clinic --data "$DATA" encrypt
 fi
+# Without CUPS the demo prints to PDF files in demo-data/prints (the settings screen changes it).
+if ! command -v lp >/dev/null && [ ! -f "$DATA/settings.json" ]; then
+  mkdir -p "$DATA"
+  printf '{"printer": "folder:%s/prints"}\n' "$DATA" >"$DATA/settings.json"
+fi
 if [ -n "${DISPLAY:-}" ]; then
   exec target/release/clinic --data "$DATA" --demo
 fi
