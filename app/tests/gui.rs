@@ -823,7 +823,7 @@ fn a_child_due_a_dose(
 }
 
 #[test]
-fn a_child_due_a_dose_is_vaccinated_at_the_visit() {
+fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path(), 400);
     let (child, dose) = a_child_due_a_dose(&store);
@@ -857,9 +857,29 @@ fn a_child_due_a_dose_is_vaccinated_at_the_visit() {
     h.run();
     type_into(&mut h, "批号", "202611B");
     type_into(&mut h, "接种部位", "左上臂");
+    // The child health check of the same visit: weight from the vitals, height measured.
+    type_into(&mut h, "体重", "9.5");
+    h.get_by_label("儿童健康检查").click();
+    h.run();
+    type_into(&mut h, "身长", "75");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run();
     let history = store.history_unaudited(child.id).unwrap();
+    let check =
+        history
+            .iter()
+            .find_map(|e| match &e.record.body {
+                storage::model::RecordBody::MaternalChild(
+                    storage::model::MaternalChild::Child(c),
+                ) if c.height_x10 == Some(750) => Some(c.clone()),
+                _ => None,
+            })
+            .expect("the child check was recorded");
+    assert_eq!(check.weight_x10, Some(95));
+    assert_eq!(
+        i32::from(check.age_months),
+        child.birth_date.months_until(store.clock().today())
+    );
     let given = history
         .iter()
         .find_map(|e| match &e.record.body {

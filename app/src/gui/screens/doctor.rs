@@ -13,6 +13,7 @@ use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, MUTED, WARN};
 use crate::gui::widgets::encounter_form::{EncounterForm, FormAction, encounter_form_ui};
 use crate::gui::widgets::history::{RecordAction, ResidentView, resident_ui_with};
+use crate::gui::widgets::public_health::Visitor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Tab {
@@ -206,6 +207,10 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                         .strong(),
                     );
                 }
+                let who = Visitor {
+                    age_months: c.view.resident.birth_date.months_until(state.today()),
+                    female: c.view.resident.sex == storage::model::Sex::Female,
+                };
                 // The child's doses due or overdue today, to give one at this visit.
                 let due: Vec<_> = c
                     .view
@@ -218,7 +223,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                 egui::ScrollArea::vertical()
                     .id_salt("encounter-form")
                     .show(ui, |ui| {
-                        match encounter_form_ui(ui, lang, &mut c.form, &due) {
+                        match encounter_form_ui(ui, lang, &mut c.form, who, &due) {
                             FormAction::Save => commands.push(Command::SaveEncounter),
                             FormAction::Cancel => {
                                 c.form = EncounterForm::default();

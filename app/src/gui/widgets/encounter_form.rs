@@ -9,7 +9,7 @@ use storage::{Date, Id};
 use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::style::{DANGER, MUTED, WARN};
-use crate::gui::widgets::public_health::{PublicHealth, public_health_ui};
+use crate::gui::widgets::public_health::{PublicHealth, Visitor, public_health_ui};
 use storage::schedule::ScheduledDose;
 
 /// One prescription line as edited: a catalogue drug and the days.
@@ -218,6 +218,7 @@ pub fn encounter_form_ui(
     ui: &mut Ui,
     lang: Lang,
     f: &mut EncounterForm,
+    who: Visitor,
     due: &[ScheduledDose],
 ) -> FormAction {
     let mut action = FormAction::None;
@@ -386,7 +387,7 @@ pub fn encounter_form_ui(
     }
     if f.amend_target.is_none() {
         ui.separator();
-        public_health_ui(ui, lang, &mut f.public_health, due);
+        public_health_ui(ui, lang, &mut f.public_health, who, due);
     }
     ui.separator();
     let l = ui.label(lang.t("医嘱 / 备注", "Advice / notes"));

@@ -1,5 +1,6 @@
 //! The public-health records made at a visit beside the encounter: a vaccine dose from the
-//! child's schedule, a hypertension or diabetes follow-up (随访), an allergy found.
+//! child's schedule, a hypertension or diabetes follow-up (随访), an antenatal or child health
+//! check (妇幼保健), an allergy found.
 
 use egui::{RichText, Ui};
 use storage::model::*;
@@ -23,6 +24,37 @@ pub struct PublicHealth {
     pub control: ControlStatus,
     pub allergy: String,
     pub reaction: String,
+    /// An antenatal check at this visit: its number (1–5) and the measurements beside the
+    /// vitals.
+    pub antenatal: bool,
+    pub antenatal_visit: u8,
+    pub gestational_weeks: String,
+    pub fundal_height: String,
+    pub fetal_heart: String,
+    /// A child health check at this visit, the child being `age_months` old.
+    pub child_check: bool,
+    pub age_months: u16,
+    pub height: String,
+    pub head: String,
+    pub development: String,
+}
+
+/// Who the visit is for, as far as the public-health section cares.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Visitor {
+    pub age_months: i32,
+    pub female: bool,
+}
+
+impl Visitor {
+    /// Children are checked up to six years (0–6岁儿童健康管理).
+    pub fn child(self) -> bool {
+        (0..84).contains(&self.age_months)
+    }
+
+    pub fn may_be_pregnant(self) -> bool {
+        self.female && (15 * 12..50 * 12).contains(&self.age_months)
+    }
 }
 
 impl Default for PublicHealth {
@@ -37,7 +69,39 @@ impl Default for PublicHealth {
             control: ControlStatus::Satisfactory,
             allergy: String::new(),
             reaction: String::new(),
+            antenatal: false,
+            antenatal_visit: 1,
+            gestational_weeks: String::new(),
+            fundal_height: String::new(),
+            fetal_heart: String::new(),
+            child_check: false,
+            age_months: 0,
+            height: String::new(),
+            head: String::new(),
+            development: String::new(),
         }
+    }
+}
+
+/// A whole number in `lo..=hi`, or nothing when blank.
+fn whole(text: &str, what: &str, lo: u16, hi: u16) -> Result<Option<u16>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        t => match t.parse::<u16>() {
+            Ok(v) if (lo..=hi).contains(&v) => Ok(Some(v)),
+            _ => Err(format!("{what}: “{t}” is not a number from {lo} to {hi}")),
+        },
+    }
+}
+
+/// Tenths of a unit (`52.5` → 525) in `lo..=hi` units, or nothing when blank.
+fn tenths(text: &str, what: &str, lo: f32, hi: f32) -> Result<Option<u16>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        t => match t.parse::<f32>() {
+            Ok(v) if (lo..=hi).contains(&v) => Ok(Some((v * 10.0).round() as u16)),
+            _ => Err(format!("{what}: “{t}” is not a number from {lo} to {hi}")),
+        },
     }
 }
 
@@ -99,6 +163,35 @@ impl PublicHealth {
                 notes: String::new(),
             }));
         }
+        if self.antenatal {
+            let weeks = whole(&self.gestational_weeks, "gestational weeks", 4, 42)?
+                .ok_or("an antenatal check needs the gestational weeks")?;
+            out.push(RecordBody::MaternalChild(MaternalChild::Antenatal(
+                AntenatalCheck {
+                    visit_number: self.antenatal_visit.clamp(1, 5),
+                    gestational_weeks: weeks as u8,
+                    weight_x10: v.weight_x10,
+                    systolic: v.systolic,
+                    diastolic: v.diastolic,
+                    fundal_height_cm: whole(&self.fundal_height, "fundal height", 5, 45)?
+                        .map(|h| h as u8),
+                    fetal_heart_rate: whole(&self.fetal_heart, "fetal heart rate", 60, 220)?,
+                    notes: String::new(),
+                },
+            )));
+        }
+        if self.child_check {
+            out.push(RecordBody::MaternalChild(MaternalChild::Child(
+                ChildCheck {
+                    age_months: self.age_months,
+                    weight_x10: v.weight_x10,
+                    height_x10: tenths(&self.height, "height", 30.0, 160.0)?,
+                    head_x10: tenths(&self.head, "head circumference", 25.0, 60.0)?,
+                    development: self.development.trim().into(),
+                    notes: String::new(),
+                },
+            )));
+        }
         if !self.allergy.trim().is_empty() {
             out.push(RecordBody::Allergy(Allergy {
                 substance: self.allergy.trim().into(),
@@ -110,8 +203,69 @@ impl PublicHealth {
 }
 
 /// The section of the encounter form; `due` are the child's doses due or overdue today.
-pub fn public_health_ui(ui: &mut Ui, lang: Lang, p: &mut PublicHealth, due: &[ScheduledDose]) {
+pub fn public_health_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    p: &mut PublicHealth,
+    who: Visitor,
+    due: &[ScheduledDose],
+) {
     ui.label(RichText::new(lang.t("公卫记录", "Public health")).strong());
+    p.age_months = who.age_months.clamp(0, u16::MAX as i32) as u16;
+    if who.may_be_pregnant() {
+        ui.horizontal_wrapped(|ui| {
+            ui.checkbox(&mut p.antenatal, lang.t("产前检查", "Antenatal check"));
+            if p.antenatal {
+                ui.add(
+                    egui::DragValue::new(&mut p.antenatal_visit)
+                        .range(1..=5)
+                        .prefix(lang.t("第", "visit "))
+                        .suffix(lang.t("次", "")),
+                );
+                for (label, value, hint) in [
+                    (lang.t("孕周", "Weeks"), &mut p.gestational_weeks, ""),
+                    (lang.t("宫高", "Fundal height"), &mut p.fundal_height, "cm"),
+                    (lang.t("胎心", "Fetal heart"), &mut p.fetal_heart, "/min"),
+                ] {
+                    let l = ui.label(label);
+                    ui.add(
+                        egui::TextEdit::singleline(value)
+                            .desired_width(50.0)
+                            .hint_text(hint),
+                    )
+                    .labelled_by(l.id);
+                }
+            }
+        });
+    }
+    if who.child() {
+        ui.horizontal_wrapped(|ui| {
+            ui.checkbox(
+                &mut p.child_check,
+                lang.t("儿童健康检查", "Child health check"),
+            );
+            if p.child_check {
+                for (label, value, hint, width) in [
+                    (lang.t("身长", "Height"), &mut p.height, "cm", 50.0),
+                    (lang.t("头围", "Head"), &mut p.head, "cm", 50.0),
+                    (
+                        lang.t("发育评估", "Development"),
+                        &mut p.development,
+                        "",
+                        160.0,
+                    ),
+                ] {
+                    let l = ui.label(label);
+                    ui.add(
+                        egui::TextEdit::singleline(value)
+                            .desired_width(width)
+                            .hint_text(hint),
+                    )
+                    .labelled_by(l.id);
+                }
+            }
+        });
+    }
     if !due.is_empty() {
         ui.horizontal_wrapped(|ui| {
             ui.label(lang.t("接种", "Vaccinate"));
@@ -317,6 +471,88 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn antenatal_and_child_checks_take_the_vitals_and_their_own_measurements() {
+        let mut visit = visit(Some(118), None);
+        visit.vitals.weight_x10 = Some(612);
+        let p = PublicHealth {
+            antenatal: true,
+            antenatal_visit: 3,
+            gestational_weeks: "28".into(),
+            fundal_height: "26".into(),
+            fetal_heart: "142".into(),
+            ..Default::default()
+        };
+        let records = p.records(&visit, vec![]).unwrap();
+        let [RecordBody::MaternalChild(MaternalChild::Antenatal(a))] = records.as_slice() else {
+            panic!("{records:?}")
+        };
+        assert_eq!(
+            (a.visit_number, a.gestational_weeks, a.systolic),
+            (3, 28, Some(118))
+        );
+        assert_eq!(
+            (a.weight_x10, a.fundal_height_cm, a.fetal_heart_rate),
+            (Some(612), Some(26), Some(142))
+        );
+        let missing_weeks = PublicHealth {
+            antenatal: true,
+            ..Default::default()
+        };
+        assert!(
+            missing_weeks
+                .records(&visit, vec![])
+                .unwrap_err()
+                .contains("gestational")
+        );
+
+        let child = PublicHealth {
+            child_check: true,
+            age_months: 8,
+            height: "70.5".into(),
+            head: "44".into(),
+            development: "正常".into(),
+            ..Default::default()
+        };
+        let records = child.records(&visit, vec![]).unwrap();
+        let [RecordBody::MaternalChild(MaternalChild::Child(c))] = records.as_slice() else {
+            panic!("{records:?}")
+        };
+        assert_eq!(
+            (c.age_months, c.height_x10, c.head_x10),
+            (8, Some(705), Some(440))
+        );
+        let wrong = PublicHealth {
+            height: "7O".into(),
+            ..child
+        };
+        assert!(
+            wrong
+                .records(&visit, vec![])
+                .unwrap_err()
+                .contains("height")
+        );
+    }
+
+    #[test]
+    fn who_is_offered_which_check() {
+        let girl = Visitor {
+            age_months: 30,
+            female: true,
+        };
+        let mother = Visitor {
+            age_months: 26 * 12,
+            female: true,
+        };
+        let father = Visitor {
+            age_months: 26 * 12,
+            female: false,
+        };
+        assert!(girl.child() && !girl.may_be_pregnant());
+        assert!(!mother.child() && mother.may_be_pregnant());
+        assert!(!father.child() && !father.may_be_pregnant());
     }
 
     #[test]
