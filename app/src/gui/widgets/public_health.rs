@@ -31,6 +31,9 @@ pub struct PublicHealth {
     pub gestational_weeks: String,
     pub fundal_height: String,
     pub fetal_heart: String,
+    /// A postpartum visit (产后访视), this many days after the birth.
+    pub postpartum: bool,
+    pub days_after_birth: String,
     /// A child health check at this visit, the child being `age_months` old.
     pub child_check: bool,
     pub age_months: u16,
@@ -74,6 +77,8 @@ impl Default for PublicHealth {
             gestational_weeks: String::new(),
             fundal_height: String::new(),
             fetal_heart: String::new(),
+            postpartum: false,
+            days_after_birth: String::new(),
             child_check: false,
             age_months: 0,
             height: String::new(),
@@ -180,6 +185,14 @@ impl PublicHealth {
                 },
             )));
         }
+        if self.postpartum {
+            let days = whole(&self.days_after_birth, "days after the birth", 0, 120)?
+                .ok_or("a postpartum visit needs the days since the birth")?;
+            out.push(RecordBody::MaternalChild(MaternalChild::Postpartum {
+                days_after_birth: days,
+                notes: encounter.notes.clone(),
+            }));
+        }
         if self.child_check {
             out.push(RecordBody::MaternalChild(MaternalChild::Child(
                 ChildCheck {
@@ -235,6 +248,16 @@ pub fn public_health_ui(
                     )
                     .labelled_by(l.id);
                 }
+            }
+        });
+    }
+    if who.may_be_pregnant() {
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut p.postpartum, lang.t("产后访视", "Postpartum visit"));
+            if p.postpartum {
+                let l = ui.label(lang.t("产后天数", "Days after birth"));
+                ui.add(egui::TextEdit::singleline(&mut p.days_after_birth).desired_width(50.0))
+                    .labelled_by(l.id);
             }
         });
     }
@@ -534,6 +557,29 @@ mod tests {
                 .unwrap_err()
                 .contains("height")
         );
+    }
+
+    #[test]
+    fn a_postpartum_visit_needs_the_days_since_the_birth() {
+        let mut visit = visit(Some(112), None);
+        visit.notes = "恶露正常，母乳喂养".into();
+        let p = PublicHealth {
+            postpartum: true,
+            days_after_birth: "7".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            p.records(&visit, vec![]).unwrap(),
+            [RecordBody::MaternalChild(MaternalChild::Postpartum {
+                days_after_birth: 7,
+                notes: "恶露正常，母乳喂养".into(),
+            })]
+        );
+        let blank = PublicHealth {
+            days_after_birth: String::new(),
+            ..p
+        };
+        assert!(blank.records(&visit, vec![]).unwrap_err().contains("days"));
     }
 
     #[test]
