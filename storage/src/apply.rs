@@ -222,7 +222,12 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
                 None => return Err(Error::NotFound(format!("queue ticket {ticket}"))),
             };
             Box::new(move |t| {
-                if hlc > current.status_clock {
+                // On an HLC tie between two devices, the later status in the flow wins,
+                // so every replica agrees.
+                let newer = hlc > current.status_clock
+                    || hlc == current.status_clock
+                        && (*status as u8, room) > (current.status as u8, &current.room);
+                if newer {
                     current.status = *status;
                     current.room = room.clone();
                     current.status_clock = hlc;

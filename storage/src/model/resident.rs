@@ -213,13 +213,36 @@ impl Resident {
         }
     }
 
+    /// The value a field holds now.
+    pub fn value(&self, field: Field) -> ResidentField {
+        match field {
+            Field::Name => ResidentField::Name(self.name.clone()),
+            Field::Sex => ResidentField::Sex(self.sex),
+            Field::BirthDate => ResidentField::BirthDate(self.birth_date),
+            Field::Phone => ResidentField::Phone(self.phone.clone()),
+            Field::Address => ResidentField::Address(self.address.clone()),
+            Field::Provisional => ResidentField::Provisional(self.provisional),
+            Field::HomeFacility => ResidentField::HomeFacility(self.home_facility.clone()),
+        }
+    }
+
     /// Applies one field if `hlc` is newer than the value held; returns whether it won.
+    ///
+    /// Two devices can stamp the same HLC: both synced past a clock running ahead of theirs
+    /// and then edited offline. On such a tie the larger value (by its encoding) wins, so
+    /// every replica keeps the same one whatever order the edits arrive in.
     pub fn merge(&mut self, value: &ResidentField, hlc: Hlc) -> bool {
-        let slot = &mut self.clocks[value.field() as usize];
-        if hlc <= *slot {
+        let field = value.field();
+        let held = self.clocks[field as usize];
+        let wins = hlc > held
+            || hlc == held && {
+                let encode = |v: &ResidentField| postcard::to_stdvec(v).unwrap_or_default();
+                encode(value) > encode(&self.value(field))
+            };
+        if !wins {
             return false;
         }
-        *slot = hlc;
+        self.clocks[field as usize] = hlc;
         match value.clone() {
             ResidentField::Name(n) => {
                 self.pinyin = crate::names::pinyin(&n);
@@ -256,5 +279,30 @@ impl Resident {
             Identifier::Insurance { scheme, number } => Some((scheme.as_str(), number.as_str())),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_with_the_same_hlc_converge_in_either_order() {
+        let hlc = Hlc(1_795_826_940_000 << 16 | 1);
+        let (a, b) = (
+            ResidentField::Phone("13900000001".into()),
+            ResidentField::Phone("13900000002".into()),
+        );
+        let mut first = Resident::default();
+        let mut second = Resident::default();
+        assert!(first.merge(&a, hlc));
+        assert!(first.merge(&b, hlc));
+        assert!(second.merge(&b, hlc));
+        assert!(!second.merge(&a, hlc));
+        assert_eq!(first, second);
+        assert_eq!(first.phone, "13900000002");
+        // The same change applied again changes nothing; an older one loses.
+        assert!(!first.merge(&b, hlc));
+        assert!(!first.merge(&ResidentField::Phone("9".into()), Hlc(hlc.0 - 1)));
     }
 }
