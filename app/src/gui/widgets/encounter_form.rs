@@ -204,7 +204,8 @@ fn line(d: &Drug, days: u16) -> PrescriptionLine {
     }
 }
 
-fn labelled(ui: &mut Ui, label: &str, value: &mut String, width: f32, hint: &str) {
+/// A one-line text field with its label (screen readers and tests find it by the label).
+pub(crate) fn labelled(ui: &mut Ui, label: &str, value: &mut String, width: f32, hint: &str) {
     let l = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(value)

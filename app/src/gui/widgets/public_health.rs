@@ -7,6 +7,7 @@ use storage::model::*;
 use storage::schedule::ScheduledDose;
 
 use crate::gui::i18n::Lang;
+use crate::gui::widgets::encounter_form::labelled;
 
 /// What the doctor adds at this visit, all saved with the encounter in one transaction.
 #[derive(Clone, Debug, PartialEq)]
@@ -240,13 +241,7 @@ pub fn public_health_ui(
                     (lang.t("宫高", "Fundal height"), &mut p.fundal_height, "cm"),
                     (lang.t("胎心", "Fetal heart"), &mut p.fetal_heart, "/min"),
                 ] {
-                    let l = ui.label(label);
-                    ui.add(
-                        egui::TextEdit::singleline(value)
-                            .desired_width(50.0)
-                            .hint_text(hint),
-                    )
-                    .labelled_by(l.id);
+                    labelled(ui, label, value, 50.0, hint);
                 }
             }
         });
@@ -255,9 +250,8 @@ pub fn public_health_ui(
         ui.horizontal(|ui| {
             ui.checkbox(&mut p.postpartum, lang.t("产后访视", "Postpartum visit"));
             if p.postpartum {
-                let l = ui.label(lang.t("产后天数", "Days after birth"));
-                ui.add(egui::TextEdit::singleline(&mut p.days_after_birth).desired_width(50.0))
-                    .labelled_by(l.id);
+                let days = lang.t("产后天数", "Days after birth");
+                labelled(ui, days, &mut p.days_after_birth, 50.0, "");
             }
         });
     }
@@ -278,13 +272,7 @@ pub fn public_health_ui(
                         160.0,
                     ),
                 ] {
-                    let l = ui.label(label);
-                    ui.add(
-                        egui::TextEdit::singleline(value)
-                            .desired_width(width)
-                            .hint_text(hint),
-                    )
-                    .labelled_by(l.id);
+                    labelled(ui, label, value, width, hint);
                 }
             }
         });
@@ -303,16 +291,9 @@ pub fn public_health_ui(
         });
         if p.dose.is_some() {
             ui.horizontal(|ui| {
-                let l = ui.label(lang.t("批号", "Lot"));
-                ui.add(egui::TextEdit::singleline(&mut p.lot).desired_width(140.0))
-                    .labelled_by(l.id);
-                let l = ui.label(lang.t("接种部位", "Site"));
-                ui.add(
-                    egui::TextEdit::singleline(&mut p.site)
-                        .desired_width(140.0)
-                        .hint_text(lang.t("左上臂", "left upper arm")),
-                )
-                .labelled_by(l.id);
+                labelled(ui, lang.t("批号", "Lot"), &mut p.lot, 140.0, "");
+                let left_arm = lang.t("左上臂", "left upper arm");
+                labelled(ui, lang.t("接种部位", "Site"), &mut p.site, 140.0, left_arm);
             });
         }
     }
@@ -379,16 +360,15 @@ pub fn public_health_ui(
         });
     }
     ui.horizontal(|ui| {
-        let l = ui.label(lang.t("新发现过敏", "New allergy"));
-        ui.add(
-            egui::TextEdit::singleline(&mut p.allergy)
-                .desired_width(160.0)
-                .hint_text(lang.t("青霉素", "penicillin")),
-        )
-        .labelled_by(l.id);
-        let l = ui.label(lang.t("反应", "Reaction"));
-        ui.add(egui::TextEdit::singleline(&mut p.reaction).desired_width(160.0))
-            .labelled_by(l.id);
+        let penicillin = lang.t("青霉素", "penicillin");
+        labelled(
+            ui,
+            lang.t("新发现过敏", "New allergy"),
+            &mut p.allergy,
+            160.0,
+            penicillin,
+        );
+        labelled(ui, lang.t("反应", "Reaction"), &mut p.reaction, 160.0, "");
     });
 }
 
