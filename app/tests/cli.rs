@@ -157,6 +157,8 @@ fn issue_a_card_then_scan_its_picture() {
             "card",
             "issue",
             resident["id"].as_str().unwrap(),
+            "--staff",
+            "frontdesk",
             "--png",
             png.to_str().unwrap(),
         ],

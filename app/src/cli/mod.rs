@@ -178,6 +178,10 @@ pub enum CardCmd {
     Issue {
         /// Resident id, ID number, card or insurance number.
         resident: String,
+        /// The user name of the front desk (or doctor) issuing it: a resident without a
+        /// card id gets one, which only they may give.
+        #[arg(long)]
+        staff: String,
         /// Also write the QR code as a PNG image.
         #[arg(long)]
         png: Option<PathBuf>,
@@ -318,25 +322,27 @@ fn cli_actor(settings: &Settings) -> Actor {
     }
 }
 
+/// The command line acts as the staff member named: the store checks their role.
+fn staff_actor(store: &Store, settings: &Settings, username: &str) -> anyhow::Result<Actor> {
+    let staff = store
+        .staff()?
+        .into_iter()
+        .find(|s| s.username == username)
+        .ok_or_else(|| anyhow::anyhow!("no staff member {username}"))?;
+    Ok(Actor {
+        staff: staff.username,
+        facility: settings.facility.clone(),
+        role: staff.role,
+    })
+}
+
 fn print_cmd(
     store: &Store,
     settings: &Settings,
     what: PrintCmd,
     out: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    // The command line prints as the staff member named: the store checks their role.
-    let staff = |username: &str| -> anyhow::Result<Actor> {
-        let staff = store
-            .staff()?
-            .into_iter()
-            .find(|s| s.username == username)
-            .ok_or_else(|| anyhow::anyhow!("no staff member {username}"))?;
-        Ok(Actor {
-            staff: staff.username,
-            facility: settings.facility.clone(),
-            role: staff.role,
-        })
-    };
+    let staff = |username: &str| staff_actor(store, settings, username);
     let (name, printed) = match what {
         PrintCmd::Card { resident, staff: s } => {
             let id = query::resolve(store, &resident)?;
@@ -497,13 +503,16 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Card {
-            what: CardCmd::Issue { resident, png },
-        } => card::issue(
-            &open_store(&data_dir)?,
-            &cli_actor(&settings),
-            &resident,
-            png.as_deref(),
-        ),
+            what: CardCmd::Issue {
+                resident,
+                staff,
+                png,
+            },
+        } => {
+            let store = open_store(&data_dir)?;
+            let actor = staff_actor(&store, &settings, &staff)?;
+            card::issue(&store, &actor, &resident, png.as_deref())
+        }
         Cmd::Print { what, out } => {
             let store = open_store(&data_dir)?;
             print_cmd(&store, &settings, what, out)
