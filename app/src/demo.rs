@@ -35,3 +35,14 @@ pub fn load_demo(
     }
     Ok(summary)
 }
+
+/// A demo installation pins the demo root of the card spec, so the demo's cards verify. Only
+/// the demo: the root's private key is published. A root already set is kept.
+pub fn pin_demo_root(data_dir: &std::path::Path, settings: &mut crate::settings::Settings) {
+    if settings.root_key.trim().is_empty() {
+        settings.root_key = crate::trust::DEMO_ROOT.to_string();
+        if let Err(e) = settings.save(data_dir) {
+            eprintln!("clinic: cannot save the settings: {e:#}");
+        }
+    }
+}

@@ -271,7 +271,7 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
     let printed = dir.path().join("printer.pdf");
     let settings = Settings {
         printer: format!("cat > '{}'", printed.display()),
-        ..Settings::default()
+        ..common::demo_settings()
     };
     let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
 
@@ -505,7 +505,7 @@ fn the_screen_locks_when_idle_and_unlocks_with_the_password() {
     let store = store(dir.path(), 30);
     let settings = Settings {
         idle_lock_minutes: 1,
-        ..Settings::default()
+        ..common::demo_settings()
     };
     settings.save(dir.path()).unwrap();
     let dir2 = dir.path().to_path_buf();

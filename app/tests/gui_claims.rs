@@ -102,7 +102,7 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
     let printed = dir.path().join("printer.pdf");
     let settings = app::settings::Settings {
         printer: format!("cat > '{}'", printed.display()),
-        ..Default::default()
+        ..common::demo_settings()
     };
     let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
     log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);

@@ -33,6 +33,7 @@ impl Window {
         app::gui::fonts::install(&ctx);
         let settings = app::settings::Settings {
             camera: "none".into(),
+            root_key: app::trust::DEMO_ROOT.into(),
             ..Default::default()
         };
         let app = ClinicApp::new(ctx.clone(), Arc::new(store), settings, dir.to_path_buf());

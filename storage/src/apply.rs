@@ -12,6 +12,10 @@ use crate::model::*;
 use crate::names::search_keys;
 use crate::tables::*;
 
+/// Meta keys of the newest trust list release held.
+pub(crate) const TRUST_LIST_VERSION: &str = "trust_list_version";
+pub(crate) const TRUST_LIST: &str = "trust_list";
+
 /// What applying a change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -23,32 +27,32 @@ pub enum Applied {
 
 /// All tables of a write transaction, opened once.
 pub(crate) struct Tables<'t> {
-    pub meta: Table<'t, &'static str, &'static [u8]>,
-    pub changes: Table<'t, u128, &'static [u8]>,
-    pub journal: Table<'t, u64, u128>,
-    pub outbox: Table<'t, u64, (u128, u32)>,
-    pub outbox_by_change: Table<'t, u128, u64>,
-    residents: Table<'t, u128, &'static [u8]>,
-    identifiers: Table<'t, &'static str, u128>,
-    names: Table<'t, (&'static str, u16, u128), ()>,
-    history: Table<'t, (u128, i64, u128), u8>,
-    household: Table<'t, (u128, u128), &'static [u8]>,
-    consents: Table<'t, (u128, u128), &'static [u8]>,
-    facilities: Table<'t, &'static str, &'static [u8]>,
-    tickets: Table<'t, u128, &'static [u8]>,
-    queue: Table<'t, (&'static str, u32, u128), ()>,
-    claims: Table<'t, u128, &'static [u8]>,
-    claims_by_status: Table<'t, (u8, u128), ()>,
-    claims_by_resident: Table<'t, (u128, u128), ()>,
-    claims_by_day: Table<'t, (&'static str, u32, u128), ()>,
-    policies: Table<'t, (&'static str, u32), &'static [u8]>,
-    payments: Table<'t, (u128, i64, u128), i64>,
-    payments_by_claim: Table<'t, (u128, u128), i64>,
-    payments_by_day: Table<'t, (&'static str, u32, u128), &'static [u8]>,
-    by_resident: Table<'t, (u128, u128), ()>,
-    audit_by_resident: Table<'t, (u128, i64, u128), ()>,
+    pub(crate) meta: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) changes: Table<'t, u128, &'static [u8]>,
+    pub(crate) journal: Table<'t, u64, u128>,
+    pub(crate) outbox: Table<'t, u64, (u128, u32)>,
+    pub(crate) outbox_by_change: Table<'t, u128, u64>,
+    pub(crate) residents: Table<'t, u128, &'static [u8]>,
+    pub(crate) identifiers: Table<'t, &'static str, u128>,
+    pub(crate) names: Table<'t, (&'static str, u16, u128), ()>,
+    pub(crate) history: Table<'t, (u128, i64, u128), u8>,
+    pub(crate) household: Table<'t, (u128, u128), &'static [u8]>,
+    pub(crate) consents: Table<'t, (u128, u128), &'static [u8]>,
+    pub(crate) facilities: Table<'t, &'static str, &'static [u8]>,
+    pub(crate) tickets: Table<'t, u128, &'static [u8]>,
+    pub(crate) queue: Table<'t, (&'static str, u32, u128), ()>,
+    pub(crate) claims: Table<'t, u128, &'static [u8]>,
+    pub(crate) claims_by_status: Table<'t, (u8, u128), ()>,
+    pub(crate) claims_by_resident: Table<'t, (u128, u128), ()>,
+    pub(crate) claims_by_day: Table<'t, (&'static str, u32, u128), ()>,
+    pub(crate) policies: Table<'t, (&'static str, u32), &'static [u8]>,
+    pub(crate) payments: Table<'t, (u128, i64, u128), i64>,
+    pub(crate) payments_by_claim: Table<'t, (u128, u128), i64>,
+    pub(crate) payments_by_day: Table<'t, (&'static str, u32, u128), &'static [u8]>,
+    pub(crate) by_resident: Table<'t, (u128, u128), ()>,
+    pub(crate) audit_by_resident: Table<'t, (u128, i64, u128), ()>,
     pub(crate) audit_chain: Table<'t, (&'static str, u64), ([u8; 32], u128)>,
-    audit_by_time: Table<'t, (i64, u128), ()>,
+    pub(crate) audit_by_time: Table<'t, (i64, u128), ()>,
 }
 
 impl<'t> Tables<'t> {
@@ -83,7 +87,7 @@ impl<'t> Tables<'t> {
         })
     }
 
-    fn resident(&self, id: Id) -> Result<Option<Resident>> {
+    pub(crate) fn resident(&self, id: Id) -> Result<Option<Resident>> {
         self.residents
             .get(id.0)?
             .map(|v| decode(v.value()))
@@ -307,6 +311,20 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
             t.require_resident(u.resident)?;
             Box::new(|_| Ok(()))
         }
+        Body::ConsentProof(p) => {
+            t.require_resident(p.resident)?;
+            Box::new(|_| Ok(()))
+        }
+        // The newest list wins whatever order releases arrive in.
+        Body::TrustList(list) => Box::new(move |t| {
+            let held = crate::store::meta_u64(&t.meta, TRUST_LIST_VERSION)?.unwrap_or(0);
+            if list.version > held {
+                t.meta
+                    .insert(TRUST_LIST_VERSION, list.version.to_le_bytes().as_slice())?;
+                t.meta.insert(TRUST_LIST, list.bytes.as_slice())?;
+            }
+            Ok(())
+        }),
     })
 }
 

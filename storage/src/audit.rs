@@ -7,7 +7,7 @@
 //! storing it. Entries that arrive from elsewhere out of chain (a resident fetched from the hub
 //! brings audit entries of other devices) are kept and searchable, but not linked.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use redb::ReadableTable;
 use sha2::{Digest, Sha256};
@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::apply::Tables;
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::{AuditEntry, Body, ChainHash, Change};
+use crate::model::{AuditAction, AuditEntry, Body, ChainHash, Change};
 use crate::store::Store;
 use crate::tables::{AUDIT_BY_RESIDENT, AUDIT_BY_TIME, AUDIT_CHAIN, CHANGES};
 
@@ -26,7 +26,39 @@ pub fn hash(bytes: &[u8]) -> ChainHash {
     Sha256::digest(bytes).into()
 }
 
-/// Appends an applied audit change to its device's chain when it follows the chain's head.
+/// The last entry of a device's chain: its position and hash.
+fn chain_head(t: &Tables, device: &str) -> Result<Option<(u64, ChainHash)>> {
+    Ok(t.audit_chain
+        .range((device, 0u64)..=(device, u64::MAX))?
+        .next_back()
+        .transpose()?
+        .map(|(k, v)| (k.value().1, v.value().0)))
+}
+
+/// Whether `hash` is that of an entry of the device's chain (a fork may continue from any).
+fn chain_holds(t: &Tables, device: &str, hash: &ChainHash) -> Result<bool> {
+    for row in t.audit_chain.range((device, 0u64)..=(device, u64::MAX))? {
+        if row?.1.value().0 == *hash {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Where an audit entry goes in its device's chain: next after the head when it follows the
+/// head (or, a declared fork, any entry of the chain); `None` when it follows neither.
+fn next_position(t: &Tables, device: &str, entry: &AuditEntry) -> Result<Option<u64>> {
+    Ok(match chain_head(t, device)? {
+        None => (entry.prev == GENESIS).then_some(0),
+        Some((n, head)) if head == entry.prev => Some(n + 1),
+        Some((n, _)) if entry.action == AuditAction::ChainFork => {
+            chain_holds(t, device, &entry.prev)?.then_some(n + 1)
+        }
+        Some(_) => None,
+    })
+}
+
+/// Appends an applied audit change to its device's chain when it follows the chain.
 pub(crate) fn link(
     t: &mut Tables,
     change: &Change,
@@ -34,20 +66,33 @@ pub(crate) fn link(
     entry: &AuditEntry,
 ) -> Result<()> {
     let device = change.origin.device.as_str();
-    let last = t
-        .audit_chain
-        .range((device, 0u64)..=(device, u64::MAX))?
-        .next_back()
-        .transpose()?
-        .map(|(k, v)| (k.value().1, v.value().0));
-    let position = match last {
-        None if entry.prev == GENESIS => 0,
-        Some((n, head)) if head == entry.prev => n + 1,
-        _ => return Ok(()),
+    let Some(position) = next_position(t, device, entry)? else {
+        return Ok(());
     };
     t.audit_chain
         .insert((device, position), (hash(bytes), change.id.0))?;
     Ok(())
+}
+
+/// Why a pushed audit entry does not extend its device's chain at the hub, if it does not:
+/// the reason, and whether it points at tampering (an entry that follows nothing the hub
+/// holds: the device's chain was cut short or rewritten) rather than a missing predecessor.
+pub(crate) fn push_verdict(
+    t: &Tables,
+    change: &Change,
+    entry: &AuditEntry,
+) -> Result<Option<String>> {
+    let device = change.origin.device.as_str();
+    if next_position(t, device, entry)?.is_some() {
+        return Ok(None);
+    }
+    let held = chain_head(t, device)?.map_or(0, |(n, _)| n + 1);
+    Ok(Some(format!(
+        "audit chain broken: entry {} of device {device} does not follow the {held} entries \
+         the hub holds; its chain was cut short or rewritten (a store restored from a backup \
+         declares a fork first)",
+        change.id
+    )))
 }
 
 /// What checking a device's chain found.
@@ -60,39 +105,29 @@ pub struct ChainReport {
     pub broken: Option<String>,
 }
 
-/// Checks pushed audit entries against each device's chain, batch by batch: an entry must
-/// follow the device's head (or the entry before it in the same batch).
-pub struct ChainCheck {
-    heads: HashMap<String, ChainHash>,
-}
-
-impl ChainCheck {
-    /// Accepts `change` if it is not an audit entry or extends its device's chain.
-    pub fn accept(
-        &mut self,
-        store: &Store,
-        change: &Change,
-    ) -> Result<std::result::Result<(), String>> {
-        let Body::Audit(entry) = &change.body else {
-            return Ok(Ok(()));
-        };
-        let device = &change.origin.device;
-        let head = match self.heads.get(device) {
-            Some(h) => *h,
-            None => store.audit_head(device)?.unwrap_or(GENESIS),
-        };
-        if entry.prev != head {
-            return Ok(Err(format!(
-                "audit chain broken: entry {} of device {device} does not follow the entry before it",
-                change.id
-            )));
-        }
-        self.heads.insert(device.clone(), hash(&change.encode()?));
-        Ok(Ok(()))
-    }
-}
-
 impl Store {
+    /// How many entries of a device's chain this store holds, and the hash of the last one.
+    pub fn audit_chain_end(&self, device: &str) -> Result<Option<(u64, ChainHash)>> {
+        let tx = self.read()?;
+        let t = tx.open_table(AUDIT_CHAIN)?;
+        Ok(t.range((device, 0u64)..=(device, u64::MAX))?
+            .next_back()
+            .transpose()?
+            .map(|(k, v)| (k.value().1 + 1, v.value().0)))
+    }
+
+    /// Whether an entry of a device's chain has this hash.
+    pub fn audit_chain_contains(&self, device: &str, hash: &ChainHash) -> Result<bool> {
+        let tx = self.read()?;
+        let t = tx.open_table(AUDIT_CHAIN)?;
+        for row in t.range((device, 0u64)..=(device, u64::MAX))? {
+            if row?.1.value().0 == *hash {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The hash of the last entry of a device's audit chain.
     pub fn audit_head(&self, device: &str) -> Result<Option<ChainHash>> {
         let tx = self.read()?;
@@ -103,15 +138,16 @@ impl Store {
             .map(|(_, v)| v.value().0))
     }
 
-    /// A checker for a batch of pushed changes (the hub's push).
-    pub fn audit_chain_check(&self) -> ChainCheck {
-        ChainCheck {
-            heads: HashMap::new(),
-        }
+    /// Declares that this store's chain continues from its current head after entries were
+    /// lost (a restore from a backup): the hub accepts the fork, records it on its own chain
+    /// and takes the entries after it. Without it, the hub reports those entries as tampering.
+    pub fn declare_fork(&self, actor: &crate::store::Actor, reason: &str) -> Result<Id> {
+        self.commit_one(
+            actor,
+            Body::Audit(AuditEntry::new(AuditAction::ChainFork, None, reason)),
+        )
     }
 
-    /// Walks a device's audit chain from its first entry: every entry must be stored as
-    /// hashed, and point at the one before it.
     /// Every device with an audit chain in this store.
     pub fn audit_devices(&self) -> Result<Vec<String>> {
         let tx = self.read()?;
@@ -129,6 +165,8 @@ impl Store {
         Ok(devices)
     }
 
+    /// Walks a device's audit chain from its first entry: every entry must be stored as
+    /// hashed, and point at the one before it (a declared fork, at an earlier one).
     pub fn verify_audit_chain(&self, device: &str) -> Result<ChainReport> {
         let tx = self.read()?;
         let chain = tx.open_table(AUDIT_CHAIN)?;
@@ -139,6 +177,7 @@ impl Store {
             broken: None,
         };
         let mut prev = GENESIS;
+        let mut earlier: HashSet<ChainHash> = HashSet::new();
         for row in chain.range((device, 0u64)..=(device, u64::MAX))? {
             let (key, value) = row?;
             let (position, (stored_hash, id)) = (key.value().1, value.value());
@@ -152,12 +191,18 @@ impl Store {
                 _ if position != report.entries => broken("a gap in the chain"),
                 _ if hash(bytes) != stored_hash => broken("altered after it was written"),
                 Ok(Body::Audit(e)) if e.prev == prev => None,
+                Ok(Body::Audit(e))
+                    if e.action == AuditAction::ChainFork && earlier.contains(&e.prev) =>
+                {
+                    None
+                }
                 Ok(Body::Audit(_)) => broken("does not follow the entry before it"),
                 _ => broken("not an audit entry"),
             };
             if report.broken.is_some() {
                 break;
             }
+            earlier.insert(stored_hash);
             prev = stored_hash;
             report.entries += 1;
         }

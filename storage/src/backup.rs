@@ -84,6 +84,8 @@ fn each_table(src: &ReadTransaction, visitor: &mut impl EachTable) -> Result<()>
         DEVICES,
         ENROLMENTS,
         FROM_UPSTREAM,
+        ENROLMENTS_USED,
+        DEVICES_SEEN,
     );
     for table in src.list_tables()? {
         if !known.contains(&table.name()) {

@@ -49,7 +49,7 @@ pub struct ClaimBalance {
 impl ClaimBalance {
     /// What the front desk must still collect (positive) or refund (negative).
     pub fn due_fen(&self) -> i64 {
-        self.claim.patient_fen - self.paid_fen
+        self.claim.patient_fen.saturating_sub(self.paid_fen)
     }
 }
 
@@ -75,10 +75,11 @@ pub struct Checkout {
 
 impl Checkout {
     pub fn total_fen(&self) -> i64 {
-        self.bill
-            .iter()
-            .map(|l| l.unit_price_fen * l.quantity as i64)
-            .sum()
+        crate::settlement::fen_sum(
+            self.bill
+                .iter()
+                .map(|l| l.unit_price_fen.saturating_mul(l.quantity as i64)),
+        )
     }
 
     pub fn patient_fen(&self) -> i64 {
@@ -118,10 +119,12 @@ pub struct DailyReport {
 
 impl DailyReport {
     pub fn claims(&self) -> u32 {
-        self.rows.iter().map(|r| r.count).sum()
+        self.rows
+            .iter()
+            .fold(0u32, |n, r| n.saturating_add(r.count))
     }
     pub fn takings_fen(&self) -> i64 {
-        self.cash_fen + self.mobile_fen + self.refunds_fen
+        crate::settlement::fen_sum([self.cash_fen, self.mobile_fen, self.refunds_fen])
     }
 }
 
@@ -228,9 +231,9 @@ impl Store {
     pub fn paid_for_claim(&self, claim: Id) -> Result<i64> {
         let tx = self.read()?;
         let t = tx.open_table(PAYMENTS_BY_CLAIM)?;
-        let mut total = 0;
+        let mut total: i64 = 0;
         for row in t.range((claim.0, 0u128)..=(claim.0, u128::MAX))? {
-            total += row?.1.value();
+            total = total.saturating_add(row?.1.value());
         }
         Ok(total)
     }
@@ -286,9 +289,9 @@ impl Store {
     pub fn payments_total(&self, resident: Id) -> Result<i64> {
         let tx = self.read()?;
         let t = tx.open_table(PAYMENTS)?;
-        let mut total = 0;
+        let mut total: i64 = 0;
         for row in t.range((resident.0, i64::MIN, 0u128)..=(resident.0, i64::MAX, u128::MAX))? {
-            total += row?.1.value();
+            total = total.saturating_add(row?.1.value());
         }
         Ok(total)
     }
@@ -380,6 +383,14 @@ impl Store {
         let person = self
             .resident(resident)?
             .ok_or_else(|| Error::NotFound(format!("resident {resident}")))?;
+        // The hub refuses a bill outside these bounds; refuse it here, before money moves.
+        if bill.len() > crate::authority::MAX_BILL_LINES {
+            return Err(Error::Invalid(format!("a bill of {} lines", bill.len())));
+        }
+        for l in &bill {
+            crate::authority::check_bill_line(&l.item_code, l.quantity, l.unit_price_fen)
+                .map_err(Error::Invalid)?;
+        }
         let at = self.clock().now_ms();
         let day = Date::of_instant(at);
         let mut checkout = Checkout {
@@ -581,10 +592,10 @@ impl Store {
                     status: Some(c.status()),
                     ..Default::default()
                 });
-            row.count += 1;
-            row.total_fen += c.total_fen;
-            row.insurance_fen += c.insurance_fen;
-            row.patient_fen += c.patient_fen;
+            row.count = row.count.saturating_add(1);
+            row.total_fen = row.total_fen.saturating_add(c.total_fen);
+            row.insurance_fen = row.insurance_fen.saturating_add(c.insurance_fen);
+            row.patient_fen = row.patient_fen.saturating_add(c.patient_fen);
         }
         let mut report = DailyReport {
             facility: facility.to_string(),
@@ -593,11 +604,15 @@ impl Store {
             ..Default::default()
         };
         for p in self.payments_of_day(facility, day)? {
-            report.payments += 1;
+            report.payments = report.payments.saturating_add(1);
             match (&p.method, p.amount_fen < 0) {
-                (_, true) => report.refunds_fen += p.amount_fen,
-                (PaymentMethod::Cash, false) => report.cash_fen += p.amount_fen,
-                (PaymentMethod::Mobile { .. }, false) => report.mobile_fen += p.amount_fen,
+                (_, true) => report.refunds_fen = report.refunds_fen.saturating_add(p.amount_fen),
+                (PaymentMethod::Cash, false) => {
+                    report.cash_fen = report.cash_fen.saturating_add(p.amount_fen)
+                }
+                (PaymentMethod::Mobile { .. }, false) => {
+                    report.mobile_fen = report.mobile_fen.saturating_add(p.amount_fen)
+                }
             }
         }
         Ok(report)

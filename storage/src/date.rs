@@ -33,9 +33,16 @@ impl Date {
             .ok_or_else(|| InvalidDate(format!("{year:04}-{month:02}-{day:02}")))
     }
 
+    /// The last date this type holds: every date read from elsewhere lies in
+    /// `Date::new(1800, 1, 1)..=MAX`.
+    pub const MAX: Date = Date(9999_12_31);
+
     /// From the number `YYYYMMDD`, as card codes carry it.
     pub fn from_ymd_number(n: u32) -> Result<Date, InvalidDate> {
         let (y, m, d) = (n / 10_000, n / 100 % 100, n % 100);
+        if y > 9999 {
+            return Err(InvalidDate(n.to_string()));
+        }
         Date::new(y as i16, m as i8, d as i8).map_err(|_| InvalidDate(n.to_string()))
     }
 
@@ -57,41 +64,74 @@ impl Date {
         jiff::civil::Date::constant(self.year(), self.month(), self.day())
     }
 
+    /// A civil date before 1800 gives 1800-01-01: the type holds no earlier date.
     pub fn from_civil(d: jiff::civil::Date) -> Date {
+        if d.year() < 1800 {
+            return Date(1800_01_01);
+        }
         Date(d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32)
     }
 
     /// The China Standard Time date of an instant (milliseconds since the Unix epoch).
+    ///
+    /// Instants come from other devices and may be absurd: one outside 1800–9999 gives the
+    /// nearest end of that range (never a panic, never a plausible-looking 1970).
     pub fn of_instant(unix_ms: i64) -> Date {
-        let days = (unix_ms + CST_OFFSET_MS).div_euclid(DAY_MS);
+        let min = Date(1800_01_01);
+        let days = unix_ms.saturating_add(CST_OFFSET_MS).div_euclid(DAY_MS);
         let epoch = jiff::civil::Date::constant(1970, 1, 1);
-        Date::from_civil(
-            epoch
-                .checked_add(jiff::Span::new().days(days))
-                .unwrap_or(epoch),
-        )
+        let (first, last) = (min.days_since_epoch(), Date::MAX.days_since_epoch());
+        let days = days.clamp(first, last);
+        jiff::Span::new()
+            .try_days(days)
+            .ok()
+            .and_then(|span| epoch.checked_add(span).ok())
+            .map_or(min, Date::from_civil)
+    }
+
+    /// Days from 1970-01-01 to this date.
+    fn days_since_epoch(self) -> i64 {
+        let epoch = jiff::civil::Date::constant(1970, 1, 1);
+        (self.civil() - epoch).get_days() as i64
     }
 
     /// Milliseconds since the Unix epoch of this date's midnight in China Standard Time.
     pub fn start_ms(self) -> i64 {
-        let epoch = jiff::civil::Date::constant(1970, 1, 1);
-        let days = (self.civil() - epoch).get_days() as i64;
-        days * DAY_MS - CST_OFFSET_MS
+        self.days_since_epoch() * DAY_MS - CST_OFFSET_MS
     }
 
     /// This date plus (or minus) a number of months, clamped to the month's last day.
+    /// Past the end of the range it stays at its end.
     pub fn add_months(self, months: i32) -> Date {
-        self.civil()
-            .checked_add(jiff::Span::new().months(months))
-            .map(Date::from_civil)
-            .unwrap_or(self)
+        let moved = jiff::Span::new()
+            .try_months(months)
+            .ok()
+            .and_then(|span| self.civil().checked_add(span).ok());
+        self.moved_or_clamped(moved, months >= 0)
     }
 
+    /// This date plus (or minus) a number of days; past the end of the range it stays at its
+    /// end.
     pub fn add_days(self, days: i32) -> Date {
-        self.civil()
-            .checked_add(jiff::Span::new().days(days))
-            .map(Date::from_civil)
-            .unwrap_or(self)
+        let moved = jiff::Span::new()
+            .try_days(days)
+            .ok()
+            .and_then(|span| self.civil().checked_add(span).ok());
+        self.moved_or_clamped(moved, days >= 0)
+    }
+
+    fn moved_or_clamped(self, moved: Option<jiff::civil::Date>, forward: bool) -> Date {
+        let min = Date(1800_01_01);
+        match moved.map(Date::from_civil_checked) {
+            Some(Some(d)) => d,
+            _ if forward => Date::MAX,
+            _ => min,
+        }
+    }
+
+    /// A civil date inside this type's range, or `None`.
+    fn from_civil_checked(d: jiff::civil::Date) -> Option<Date> {
+        (d.year() >= 1800).then(|| Date::from_civil(d))
     }
 
     /// Whole years from `self` (a birth date) to `on`.
@@ -213,5 +253,28 @@ mod tests {
                 .to_string(),
             "2024-02-29"
         );
+    }
+
+    /// Instants and offsets from other devices can be anything: no panic, and the answer is
+    /// the end of the range, never a date that looks real (1970 was shown before).
+    #[test]
+    fn absurd_instants_and_offsets_stay_in_range() {
+        for ms in [i64::MIN, -4_800_000 * DAY_MS, 4_800_000 * DAY_MS, i64::MAX] {
+            let d = Date::of_instant(ms);
+            assert!(
+                d == Date::MAX || d == Date::new(1800, 1, 1).unwrap(),
+                "{ms}: {d}"
+            );
+            let _ = d.start_ms();
+        }
+        assert_eq!(Date::of_instant(i64::MAX), Date::MAX);
+        let d: Date = "2024-03-15".parse().unwrap();
+        assert_eq!(d.add_days(i32::MAX), Date::MAX);
+        assert_eq!(d.add_days(i32::MIN).year(), 1800);
+        assert_eq!(d.add_months(i32::MAX), Date::MAX);
+        assert_eq!(Date::MAX.add_days(1), Date::MAX);
+        assert!(Date::from_ymd_number(u32::MAX).is_err());
+        // 67536 wrapped to the year 2000 before.
+        assert!(Date::from_ymd_number(675_360_101).is_err());
     }
 }

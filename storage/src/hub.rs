@@ -13,7 +13,9 @@ use crate::model::{
     Body, Change, ClinicalRecord, Consent, FacilityLevel, Grantee, QueueTicket, RecordBody,
 };
 use crate::store::Store;
-use crate::tables::{CLAIMS, DEVICES, ENROLMENTS, FROM_UPSTREAM, TICKETS};
+use crate::tables::{
+    CLAIMS, DEVICES, DEVICES_SEEN, ENROLMENTS, ENROLMENTS_USED, FROM_UPSTREAM, TICKETS,
+};
 
 /// A workstation enrolled at this hub.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +61,11 @@ impl Store {
     /// works once, only before it expires, and never for a device id already enrolled (active
     /// or revoked), which would let its holder push as another workstation. An unknown code
     /// costs a read, not a write.
+    ///
+    /// The answer to an enrolment can be lost on the way (the link drops after the hub
+    /// committed): the same device may then send the same code again, until the code expires
+    /// or the device is first seen ([`Store::mark_device_seen`]); it gets a new token, and the
+    /// lost one stops working.
     pub fn enrol_device(
         &self,
         code_hash: &str,
@@ -66,17 +73,31 @@ impl Store {
         device_id: &str,
         now_ms: i64,
     ) -> Result<EnrolOutcome> {
-        let valid = |t: &dyn Fn() -> Result<Option<Enrolment>>| -> Result<Option<Enrolment>> {
-            Ok(t()?.filter(|e| e.expires_at > now_ms))
-        };
-        let unread = valid(&|| {
+        let (unused, retry) = {
             let tx = self.read()?;
-            let t = tx.open_table(ENROLMENTS)?;
-            t.get(code_hash)?.map(|v| decode(v.value())).transpose()
-        })?;
-        if unread.is_none() {
-            return Ok(EnrolOutcome::NoSuchCode);
+            let codes = tx.open_table(ENROLMENTS)?;
+            let unused = codes
+                .get(code_hash)?
+                .map(|v| decode::<Enrolment>(v.value()))
+                .transpose()?
+                .filter(|e| e.expires_at > now_ms);
+            let used = tx.open_table(ENROLMENTS_USED)?;
+            let seen = tx.open_table(DEVICES_SEEN)?;
+            let retry = match used.get(code_hash)? {
+                Some(v) => {
+                    let (device, expires) = v.value();
+                    device == device_id && expires > now_ms && seen.get(device_id)?.is_none()
+                }
+                None => false,
+            };
+            (unused, retry)
+        };
+        if retry {
+            return self.reissue_token(device_id, token_hash);
         }
+        let Some(enrolment) = unused else {
+            return Ok(EnrolOutcome::NoSuchCode);
+        };
         let tx = self.begin_write_raw()?;
         let outcome = {
             let mut devices = tx.open_table(DEVICES)?;
@@ -85,27 +106,22 @@ impl Store {
                     .and_then(|(_, v)| decode::<Device>(v.value()).ok())
                     .is_some_and(|d| d.id == device_id)
             });
-            let mut codes = tx.open_table(ENROLMENTS)?;
-            let code = codes
-                .remove(code_hash)?
-                .map(|v| decode::<Enrolment>(v.value()))
-                .transpose()?
-                .filter(|e| e.expires_at > now_ms);
-            match code {
-                None => EnrolOutcome::NoSuchCode,
-                Some(_) if taken => EnrolOutcome::DeviceTaken,
-                Some(e) => {
-                    let device = Device {
-                        id: device_id.to_string(),
-                        facility: e.facility.clone(),
-                        name: e.name.clone(),
-                        active: true,
-                        enrolled_at: now_ms,
-                        relay: e.relay,
-                    };
-                    devices.insert(token_hash, encode(&device)?.as_slice())?;
-                    EnrolOutcome::Enrolled(device)
-                }
+            if taken {
+                EnrolOutcome::DeviceTaken
+            } else {
+                tx.open_table(ENROLMENTS)?.remove(code_hash)?;
+                tx.open_table(ENROLMENTS_USED)?
+                    .insert(code_hash, (device_id, enrolment.expires_at))?;
+                let device = Device {
+                    id: device_id.to_string(),
+                    facility: enrolment.facility.clone(),
+                    name: enrolment.name.clone(),
+                    active: true,
+                    enrolled_at: now_ms,
+                    relay: enrolment.relay,
+                };
+                devices.insert(token_hash, encode(&device)?.as_slice())?;
+                EnrolOutcome::Enrolled(device)
             }
         };
         match outcome {
@@ -114,6 +130,44 @@ impl Store {
             _ => tx.commit()?,
         }
         Ok(outcome)
+    }
+
+    /// Replaces an active device's token (its enrolment answer was lost).
+    fn reissue_token(&self, device_id: &str, token_hash: &str) -> Result<EnrolOutcome> {
+        let tx = self.begin_write_raw()?;
+        let found = {
+            let mut devices = tx.open_table(DEVICES)?;
+            let held = devices
+                .iter()?
+                .filter_map(|row| row.ok())
+                .map(|(k, v)| (k.value().to_string(), decode::<Device>(v.value())))
+                .find(|(_, d)| d.as_ref().is_ok_and(|d| d.id == device_id && d.active));
+            match held {
+                Some((old_hash, Ok(device))) => {
+                    devices.remove(old_hash.as_str())?;
+                    devices.insert(token_hash, encode(&device)?.as_slice())?;
+                    Some(device)
+                }
+                _ => None,
+            }
+        };
+        tx.commit()?;
+        Ok(found.map_or(EnrolOutcome::NoSuchCode, EnrolOutcome::Enrolled))
+    }
+
+    /// Notes a device's first authenticated request: from then on its enrolment code cannot
+    /// be used again. Costs a read on later requests.
+    pub fn mark_device_seen(&self, device_id: &str, now_ms: i64) -> Result<()> {
+        {
+            let tx = self.read()?;
+            if tx.open_table(DEVICES_SEEN)?.get(device_id)?.is_some() {
+                return Ok(());
+            }
+        }
+        let tx = self.begin_write_raw()?;
+        tx.open_table(DEVICES_SEEN)?.insert(device_id, now_ms)?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn put_device(&self, token_hash: &str, device: &Device) -> Result<()> {
@@ -168,7 +222,7 @@ impl Store {
     /// it (facilities, and changes whose place is unknown here).
     pub fn township_of(&self, change: &Change) -> Result<Option<String>> {
         let facility_code = match &change.body {
-            Body::Facility(_) => return Ok(None),
+            Body::Facility(_) | Body::TrustList(_) => return Ok(None),
             Body::QueueStatus { ticket, .. } => {
                 let tx = self.read()?;
                 let t = tx.open_table(TICKETS)?;
@@ -301,8 +355,13 @@ impl Store {
     ) -> Result<bool> {
         let record = match &change.body {
             Body::Record(record) => record,
-            // Card-use reports travel up only: where a resident was seen is nobody else's.
-            Body::CardUse(_) => return Ok(false),
+            // Card-use reports travel up only: where a resident was seen is nobody else's;
+            // a consent's proof is a card code, a credential.
+            Body::CardUse(_) | Body::ConsentProof(_) => return Ok(false),
+            // The hub's own audit of devices (refusals, misses, forks) is its administrator's.
+            Body::Audit(a) => {
+                return Ok(a.resident.is_some() || change.origin.device != self.device());
+            }
             _ => return Ok(true),
         };
         let consents = self.consents(record.resident)?;

@@ -92,14 +92,20 @@ impl Hlc {
         (self.0 >> 16) as i64
     }
 
-    /// The next timestamp after `self` given the wall clock.
+    /// The next timestamp after `self` given the wall clock (never overflows: at the top of
+    /// the range it stays there, which only a clock poisoned from elsewhere could reach).
     pub fn tick(self, now_ms: i64) -> Hlc {
-        let wall = (now_ms.max(0) as u64) << 16;
-        Hlc(wall.max(self.0 + 1))
+        let wall = ((now_ms.max(0) as u64) & (u64::MAX >> 16)) << 16;
+        Hlc(wall.max(self.0.saturating_add(1)))
     }
 
-    /// Advance past a timestamp seen from another device.
-    pub fn observe(self, remote: Hlc) -> Hlc {
+    /// Advance past a timestamp seen from another device, unless it is more than
+    /// `max_ahead_ms` ahead of the wall clock `now_ms`: a stamp from a device whose clock is
+    /// wrong (or lies) must not drag this clock, and every later write, into the future.
+    pub fn observe(self, remote: Hlc, now_ms: i64, max_ahead_ms: i64) -> Hlc {
+        if remote.unix_ms() > now_ms.saturating_add(max_ahead_ms) {
+            return self;
+        }
         Hlc(self.0.max(remote.0))
     }
 }
@@ -138,7 +144,17 @@ mod tests {
         let a = Hlc::default().tick(10_000);
         let b = a.tick(5_000);
         assert!(b > a);
-        let c = b.observe(Hlc(u64::MAX / 2)).tick(10_000);
-        assert!(c.0 > u64::MAX / 2);
+        let c = b.observe(Hlc(20_000 << 16), 10_000, 60_000).tick(10_000);
+        assert!(c.0 > 20_000 << 16);
+    }
+
+    /// A stamp from far ahead is not observed, and a clock at the top of the range does not
+    /// overflow (both reached the hub's clock from one rogue workstation before).
+    #[test]
+    fn a_poisoned_stamp_is_ignored_and_the_top_does_not_overflow() {
+        let a = Hlc::default().tick(10_000);
+        assert_eq!(a.observe(Hlc(u64::MAX), 10_000, 3_600_000), a);
+        assert_eq!(Hlc(u64::MAX).tick(10_000), Hlc(u64::MAX));
+        assert!(Hlc::default().tick(i64::MAX).0 > 0);
     }
 }

@@ -9,6 +9,7 @@
 mod adjudication;
 mod apply;
 pub mod audit;
+pub mod authority;
 pub mod backup;
 mod card_uses;
 pub mod catalogue;

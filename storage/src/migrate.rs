@@ -80,6 +80,8 @@ pub(crate) fn prepare(db: &Database) -> Result<(String, Hlc)> {
     let _ = tx.open_table(tables::DEVICES)?;
     let _ = tx.open_table(tables::ENROLMENTS)?;
     let _ = tx.open_table(tables::FROM_UPSTREAM)?;
+    let _ = tx.open_table(tables::ENROLMENTS_USED)?;
+    let _ = tx.open_table(tables::DEVICES_SEEN)?;
     tx.commit()?;
     Ok(result)
 }

@@ -12,9 +12,9 @@ use crate::model::{Body, Role};
 pub fn may_write(role: Role, body: &Body) -> bool {
     match body {
         Body::Audit(_) => true,
-        Body::CardUse(_) => matches!(role, Role::FrontDesk | Role::Doctor),
+        Body::CardUse(_) | Body::ConsentProof(_) => matches!(role, Role::FrontDesk | Role::Doctor),
         Body::Record(_) => role == Role::Doctor,
-        Body::Facility(_) | Body::Policy(_) => role == Role::Admin,
+        Body::Facility(_) | Body::Policy(_) | Body::TrustList(_) => role == Role::Admin,
         Body::ClaimStatus { .. } => role == Role::Settlement,
         Body::Resident(_)
         | Body::Household(_)

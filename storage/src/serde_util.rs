@@ -36,3 +36,28 @@ where
         Ok(make(array))
     }
 }
+
+/// Amendments nest (`Amendment.replacement` is a record body, which may be an amendment):
+/// deeper than this is refused while decoding. A change from another device could otherwise
+/// nest millions deep in a few megabytes and overflow the stack of whoever decodes it.
+pub(crate) const MAX_NESTING: u32 = 8;
+
+thread_local! {
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Deserializes a boxed value one nesting level deeper, refusing past [`MAX_NESTING`].
+pub(crate) fn bounded_box<'de, D, T>(d: D) -> Result<Box<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let depth = NESTING.with(|n| n.get());
+    if depth >= MAX_NESTING {
+        return Err(D::Error::custom("amendments nested too deep"));
+    }
+    NESTING.with(|n| n.set(depth + 1));
+    let value = T::deserialize(d);
+    NESTING.with(|n| n.set(depth));
+    value.map(Box::new)
+}

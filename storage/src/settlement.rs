@@ -50,17 +50,25 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    /// Adds the lines of a settled claim.
+    /// Adds the lines of a settled claim (saturating: the lines may come from elsewhere).
     pub fn add(&mut self, lines: &[ClaimLine]) {
         for l in lines {
             if l.chronic {
-                self.chronic_reimbursed_fen += l.insurance_fen;
+                self.chronic_reimbursed_fen =
+                    self.chronic_reimbursed_fen.saturating_add(l.insurance_fen);
             } else {
-                self.reimbursed_fen += l.insurance_fen;
-                self.deductible_used_fen += l.deductible_fen;
+                self.reimbursed_fen = self.reimbursed_fen.saturating_add(l.insurance_fen);
+                self.deductible_used_fen =
+                    self.deductible_used_fen.saturating_add(l.deductible_fen);
             }
         }
     }
+}
+
+/// The sum of amounts of money, saturating: amounts read from other devices must not be able
+/// to overflow a total (they are bounded at the hub; this keeps any reader from panicking).
+pub fn fen_sum(amounts: impl IntoIterator<Item = i64>) -> i64 {
+    amounts.into_iter().fold(0, i64::saturating_add)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,9 +88,11 @@ impl Settlement {
     }
 }
 
-/// `value × bp / 10000`, rounded half up (values are never negative here).
+/// `value × bp / 10000`, rounded half up (values are never negative here). Worked in 128
+/// bits, so no value and ratio can overflow; the result saturates at the `i64` range.
 pub fn apply_bp(value: i64, bp: u32) -> i64 {
-    (value * bp as i64 + 5_000) / 10_000
+    let exact = (value as i128 * bp as i128 + 5_000) / 10_000;
+    exact.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
 /// The policy of `scheme` in force on `day`: the latest version effective on or before it.
@@ -102,29 +112,37 @@ pub fn settle(
 ) -> Settlement {
     let mut acc = before;
     let mut lines = Vec::with_capacity(bill.len());
+    // Bills are checked against the money bounds where they are made (the workstation's
+    // checkout) and where they arrive (the hub's push), so no step below can overflow; the
+    // saturating operations keep even an unchecked bill from panicking.
     for item in bill {
-        let amount = item.unit_price_fen * item.quantity as i64;
+        let amount = item.unit_price_fen.saturating_mul(item.quantity as i64);
         let self_pay = match item.class {
             InsuranceClass::A => 0,
             InsuranceClass::B => apply_bp(amount, policy.class_b_self_pay_bp),
             InsuranceClass::C => amount,
         };
-        let eligible = amount - self_pay;
+        let eligible = amount.saturating_sub(self_pay);
         let (deductible, ratio_bp, room) = if item.chronic {
             (
                 0,
                 policy.chronic_ratio_bp,
-                policy.chronic_annual_cap_fen - acc.chronic_reimbursed_fen,
+                policy
+                    .chronic_annual_cap_fen
+                    .saturating_sub(acc.chronic_reimbursed_fen),
             )
         } else {
-            let left = (policy.deductible_fen - acc.deductible_used_fen).max(0);
+            let left = (policy
+                .deductible_fen
+                .saturating_sub(acc.deductible_used_fen))
+            .max(0);
             (
                 eligible.min(left),
                 policy.ratio_bp(level),
-                policy.annual_cap_fen - acc.reimbursed_fen,
+                policy.annual_cap_fen.saturating_sub(acc.reimbursed_fen),
             )
         };
-        let before_cap = apply_bp(eligible - deductible, ratio_bp);
+        let before_cap = apply_bp(eligible.saturating_sub(deductible), ratio_bp);
         let line = ClaimLine {
             item_code: item.item_code.clone(),
             name: item.name.clone(),
@@ -143,14 +161,14 @@ pub fn settle(
         acc.add(std::slice::from_ref(&line));
         lines.push(line);
     }
-    let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
-    let insurance: i64 = lines.iter().map(|l| l.insurance_fen).sum();
+    let total = fen_sum(lines.iter().map(|l| l.amount_fen));
+    let insurance = fen_sum(lines.iter().map(|l| l.insurance_fen));
     Settlement {
         policy_version: policy.version,
         lines,
         total_fen: total,
         insurance_fen: insurance,
-        patient_fen: total - insurance,
+        patient_fen: total.saturating_sub(insurance),
         after: acc,
     }
 }
@@ -229,6 +247,14 @@ pub fn adjudicate(
                     line.chronic = false;
                 }
                 Some(item) => {
+                    if item.price_fen != l.unit_price_fen {
+                        reasons.push(AdjudicationReason::PriceChanged {
+                            item: l.item_code.clone(),
+                            claimed_fen: l.unit_price_fen,
+                            applied_fen: item.price_fen,
+                        });
+                        line.unit_price_fen = item.price_fen;
+                    }
                     if item.class != l.class {
                         reasons.push(AdjudicationReason::ClassChanged {
                             item: l.item_code.clone(),
@@ -265,7 +291,7 @@ pub fn adjudicate(
             applied: s.policy_version,
         });
     }
-    let sum = |lines: &[ClaimLine], f: fn(&ClaimLine) -> i64| lines.iter().map(f).sum::<i64>();
+    let sum = |lines: &[ClaimLine], f: fn(&ClaimLine) -> i64| fen_sum(lines.iter().map(f));
     let capped = |lines: &[ClaimLine], chronic: bool| {
         lines.iter().any(|l| l.chronic == chronic && l.capped())
     };

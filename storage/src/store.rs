@@ -9,6 +9,7 @@ use redb::{
 };
 
 use crate::apply::{Applied, Tables, apply};
+use crate::authority::{MAX_CLOCK_AHEAD_MS, Pushed, Pusher, Verdict};
 use crate::clock::Clock;
 use crate::crypto::{KdfCost, Secret};
 use crate::encrypted_file;
@@ -278,6 +279,57 @@ impl Store {
         durable: bool,
         cursor: Option<(&str, u64)>,
     ) -> Result<Vec<Result<Applied>>> {
+        self.apply_batch(changes, durable, cursor, |t, change| {
+            match apply(t, change) {
+                Ok(a) => Ok((Ok(a), true)),
+                // Dropping the transaction aborts everything it wrote.
+                Err(e) if e.is_storage_failure() => Err(e),
+                Err(e) => Ok((Err(e), false)),
+            }
+        })
+    }
+
+    /// The hub's push: applies changes a device sent, each checked first against that device
+    /// and the domain's invariants ([`crate::authority`]) and, for audit entries, against the
+    /// device's chain, in one durable transaction. Checks see the changes before them in the
+    /// batch, and nothing another push commits meanwhile (redb has one writer).
+    pub fn apply_pushed(&self, pusher: &Pusher, changes: &[Change]) -> Result<Vec<Pushed>> {
+        self.apply_batch(changes, true, None, |t, change| {
+            if t.changes.get(change.id.0)?.is_some() {
+                return Ok((Pushed::Duplicate, false));
+            }
+            let refused = |reason: String, tampering: bool| {
+                Ok((Pushed::Rejected { reason, tampering }, false))
+            };
+            match crate::authority::check(t, pusher, change)? {
+                Verdict::Take => {}
+                Verdict::Later(reason) => return Ok((Pushed::Later(reason), false)),
+                Verdict::Refuse(reason) => return refused(reason, false),
+            }
+            if let Body::Audit(entry) = &change.body
+                && let Some(reason) = crate::audit::push_verdict(t, change, entry)?
+            {
+                return refused(reason, true);
+            }
+            match apply(t, change) {
+                Ok(Applied::New(seq)) => Ok((Pushed::Stored(seq), true)),
+                Ok(Applied::Duplicate) => Ok((Pushed::Duplicate, false)),
+                Err(e) if e.is_storage_failure() => Err(e),
+                Err(e) => refused(e.to_string(), false),
+            }
+        })
+    }
+
+    /// Applies `changes` in one write transaction through `one`, which says what became of
+    /// each and whether it was applied (its clock is then observed). An error from `one` is a
+    /// storage failure: the whole batch is abandoned.
+    fn apply_batch<T>(
+        &self,
+        changes: &[Change],
+        durable: bool,
+        cursor: Option<(&str, u64)>,
+        mut one: impl FnMut(&mut Tables, &Change) -> Result<(T, bool)>,
+    ) -> Result<Vec<T>> {
         let mut w = self.writer();
         let mut tx = self.db.begin_write()?;
         // Shared with readers in other processes, every commit must reach the disk.
@@ -285,19 +337,15 @@ impl Store {
             tx.set_durability(Durability::None)
                 .map_err(|e| Error::Invalid(format!("durability: {e}")))?;
         }
+        let now = self.clock.now_ms();
         let mut hlc = w.hlc;
         let mut outcomes = Vec::with_capacity(changes.len());
         {
             let mut t = Tables::open(&tx)?;
             for change in changes {
-                let outcome = apply(&mut t, change);
-                match &outcome {
-                    Ok(_) => hlc = hlc.observe(change.hlc),
-                    Err(e) if e.is_storage_failure() => {
-                        // Dropping the transaction aborts everything it wrote.
-                        return Err(outcome.err().unwrap_or(Error::DiskFull));
-                    }
-                    Err(_) => {}
+                let (outcome, applied) = one(&mut t, change)?;
+                if applied {
+                    hlc = hlc.observe(change.hlc, now, MAX_CLOCK_AHEAD_MS);
                 }
                 outcomes.push(outcome);
             }
@@ -341,6 +389,18 @@ impl Store {
             .insert(format!("local/{key}").as_str(), value)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The newest trust list a hub administrator published that this store holds.
+    pub fn trust_list_release(&self) -> Result<Option<crate::model::TrustListRelease>> {
+        let tx = self.read()?;
+        let t = tx.open_table(crate::tables::META)?;
+        let version = meta_u64(&t, crate::apply::TRUST_LIST_VERSION)?;
+        let bytes = t.get(crate::apply::TRUST_LIST)?.map(|v| v.value().to_vec());
+        Ok(match (version, bytes) {
+            (Some(version), Some(bytes)) => Some(crate::model::TrustListRelease { version, bytes }),
+            _ => None,
+        })
     }
 
     /// The encoded change with this id, exactly as stored.

@@ -79,3 +79,9 @@ pub const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices"
 pub const ENROLMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("enrolments");
 /// Relay hub: ids of changes that came from the upstream hub (not to be pushed back up).
 pub const FROM_UPSTREAM: TableDefinition<u128, ()> = TableDefinition::new("from_upstream");
+/// Hub: SHA-256 of a used enrolment code → (device id, the code's expiry): lets a device whose
+/// enrolment answer was lost enrol again with the same code, until it is first seen.
+pub const ENROLMENTS_USED: TableDefinition<&str, (&str, i64)> =
+    TableDefinition::new("enrolments_used");
+/// Hub: device id → when it first made an authenticated request.
+pub const DEVICES_SEEN: TableDefinition<&str, i64> = TableDefinition::new("devices_seen");

@@ -127,47 +127,106 @@ fn a_removed_entry_is_missing_from_the_chain() {
     assert!(report.broken.unwrap().contains("missing"));
 }
 
+/// A hub that knows the test actor's facility, and the workstation `ws` enrolled at it.
+fn hub_for(dir: &std::path::Path, ws: &Store) -> (Store, Device) {
+    let hub = open(&dir.join("hub.redb"));
+    let admin = Actor {
+        staff: "admin".into(),
+        facility: "hub".into(),
+        role: Role::Admin,
+    };
+    let facility = Facility {
+        code: "H42092100101".into(),
+        name: "花园村卫生室".into(),
+        level: FacilityLevel::Village,
+        county: "420921".into(),
+        township: "420921100000".into(),
+    };
+    hub.commit_one(&admin, Body::Facility(facility)).unwrap();
+    let device = Device {
+        id: ws.device().into(),
+        facility: "H42092100101".into(),
+        name: "ws".into(),
+        active: true,
+        enrolled_at: T0,
+        relay: false,
+    };
+    (hub, device)
+}
+
+/// Pushes `changes` as `device`: the reasons of the refused ones, `None` for the taken.
+fn push(hub: &Store, device: &Device, changes: &[Change]) -> Vec<Option<String>> {
+    let no_cards = |_: &str, _: u64| Err("no trust list".to_string());
+    let pusher = authority::Pusher {
+        device,
+        now_ms: hub.clock().now_ms() + 3_600_000,
+        presence: &no_cards,
+    };
+    hub.apply_pushed(&pusher, changes)
+        .unwrap()
+        .into_iter()
+        .map(|p| match p {
+            authority::Pushed::Stored(_) | authority::Pushed::Duplicate => None,
+            authority::Pushed::Later(r) => Some(r),
+            authority::Pushed::Rejected { reason, .. } => Some(reason),
+        })
+        .collect()
+}
+
 #[test]
 fn the_hub_takes_a_chain_in_order_and_refuses_gaps_and_forgeries() {
     let dir = tempfile::tempdir().unwrap();
     let ws = open(&dir.path().join("ws.redb"));
-    let hub = open(&dir.path().join("hub.redb"));
+    let (hub, device) = hub_for(dir.path(), &ws);
     let ids = five_entries(&ws);
     let changes: Vec<Change> = ids
         .iter()
         .map(|id| ws.change(*id).unwrap().unwrap())
         .collect();
 
-    // A gap: the third entry is withheld.
-    let mut check = hub.audit_chain_check();
-    assert!(check.accept(&hub, &changes[0]).unwrap().is_ok());
-    assert!(check.accept(&hub, &changes[1]).unwrap().is_ok());
-    let refused = check.accept(&hub, &changes[3]).unwrap().unwrap_err();
+    // A gap: the third entry is withheld; the fourth follows nothing the hub holds.
+    let got = push(
+        &hub,
+        &device,
+        &[changes[0].clone(), changes[1].clone(), changes[3].clone()],
+    );
+    assert_eq!(&got[..2], &[None, None]);
+    let refused = got[2].clone().expect("refused");
     assert!(refused.contains("audit chain broken"), "{refused}");
 
     // A forgery: an entry rewritten after it was made no longer leads to the next one.
     let mut forged = changes[2].clone();
+    forged.id = ws.new_id();
     if let Body::Audit(e) = &mut forged.body {
         e.reason = "forged".into();
     }
-    let mut check = hub.audit_chain_check();
-    for c in &changes[..2] {
-        check.accept(&hub, c).unwrap().unwrap();
-    }
-    check.accept(&hub, &forged).unwrap().unwrap();
-    assert!(check.accept(&hub, &changes[3]).unwrap().is_err());
+    let got = push(&hub, &device, &[forged, changes[3].clone()]);
+    assert_eq!(got[0], None, "the forged entry itself follows the chain");
+    assert!(
+        got[1]
+            .as_ref()
+            .is_some_and(|r| r.contains("audit chain broken"))
+    );
 
-    // In order, all of it is taken and stored; the hub holds the device's whole chain.
-    let mut check = hub.audit_chain_check();
-    for c in &changes {
-        check.accept(&hub, c).unwrap().unwrap();
-    }
-    for r in hub.apply_remote(&changes, true).unwrap() {
-        r.unwrap();
-    }
+    // The honest rest is refused too: the hub's copy went the forged way. The chain the
+    // hub holds stays whole.
+    let report = hub.verify_audit_chain(ws.device()).unwrap();
+    assert_eq!((report.entries, report.broken), (3, None));
+}
+
+#[test]
+fn the_hub_takes_the_whole_chain_and_the_next_batch_continues_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = open(&dir.path().join("ws.redb"));
+    let (hub, device) = hub_for(dir.path(), &ws);
+    let changes: Vec<Change> = five_entries(&ws)
+        .iter()
+        .map(|id| ws.change(*id).unwrap().unwrap())
+        .collect();
+    assert!(push(&hub, &device, &changes).iter().all(Option::is_none));
     let report = hub.verify_audit_chain(ws.device()).unwrap();
     assert_eq!((report.entries, report.broken), (5, None));
-    // The next batch continues from what the hub holds.
+    // A resend of what the hub holds is a duplicate; the next entry extends the chain.
     let next = ws
         .commit_one(
             &actor("lin"),
@@ -175,14 +234,70 @@ fn the_hub_takes_a_chain_in_order_and_refuses_gaps_and_forgeries() {
         )
         .unwrap();
     let next = ws.change(next).unwrap().unwrap();
-    assert!(hub.audit_chain_check().accept(&hub, &next).unwrap().is_ok());
+    let mut batch = changes[3..].to_vec();
+    batch.push(next);
+    assert!(push(&hub, &device, &batch).iter().all(Option::is_none));
+    assert_eq!(hub.verify_audit_chain(ws.device()).unwrap().entries, 6);
+}
+
+#[test]
+fn a_fork_declared_after_a_restore_continues_the_chain_at_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.redb");
+    let ws = open(&path);
+    let (hub, device) = hub_for(dir.path(), &ws);
+    let first = five_entries(&ws);
+    let backup = dir.path().join("ws.backup");
+    std::fs::copy(&path, &backup).unwrap();
+    // After the backup: more entries, pushed; then the disk dies and the backup comes back.
+    let mut pushed: Vec<Change> = first
+        .iter()
+        .chain(&five_entries(&ws))
+        .map(|id| ws.change(*id).unwrap().unwrap())
+        .collect();
+    assert!(push(&hub, &device, &pushed).iter().all(Option::is_none));
+    drop(ws);
+    std::fs::copy(&backup, &path).unwrap();
+    let restored = open(&path);
+    restored.clock().set(T0 + 3_600_000);
+    // Without a declared fork, the next entry follows an old head: tampering.
+    let undeclared = restored
+        .commit_one(
+            &actor("lin"),
+            Body::Audit(AuditEntry::new(AuditAction::Login, None, "")),
+        )
+        .unwrap();
+    let undeclared = restored.change(undeclared).unwrap().unwrap();
+    let got = push(&hub, &device, std::slice::from_ref(&undeclared));
     assert!(
-        hub.audit_chain_check()
-            .accept(&hub, &changes[4])
-            .unwrap()
-            .is_err(),
-        "a replayed entry does not extend the chain"
+        got[0]
+            .as_ref()
+            .is_some_and(|r| r.contains("cut short or rewritten"))
     );
+    drop(restored);
+    std::fs::copy(&backup, &path).unwrap();
+    let restored = open(&path);
+    restored.clock().set(T0 + 3_600_000);
+    let fork = restored
+        .declare_fork(&actor("admin"), "restored from the backup")
+        .unwrap();
+    let after = restored
+        .commit_one(
+            &actor("lin"),
+            Body::Audit(AuditEntry::new(AuditAction::Login, None, "")),
+        )
+        .unwrap();
+    let batch: Vec<Change> = [fork, after]
+        .iter()
+        .map(|id| restored.change(*id).unwrap().unwrap())
+        .collect();
+    assert!(push(&hub, &device, &batch).iter().all(Option::is_none));
+    // Both chains verify: the workstation's short one, the hub's with the fork in it.
+    let local = restored.verify_audit_chain(restored.device()).unwrap();
+    assert_eq!((local.entries, local.broken), (7, None));
+    let at_hub = hub.verify_audit_chain(restored.device()).unwrap();
+    assert_eq!((at_hub.entries, at_hub.broken), (12, None));
+    pushed.clear();
 }
 
 #[test]

@@ -69,6 +69,13 @@ impl HubClient {
         fingerprint: &str,
         timeout: Duration,
     ) -> Result<HubClient, SyncError> {
+        // Plain HTTP would skip the pinned certificate, and with it everything TLS promises.
+        if !base.trim().to_ascii_lowercase().starts_with("https://") {
+            return Err(SyncError::Refused {
+                status: 400,
+                message: format!("the hub address must start with https:// (not “{base}”)"),
+            });
+        }
         let tls = crate::tls::client_config(fingerprint)
             .map_err(|e| SyncError::Offline(e.to_string()))?;
         let http = reqwest::blocking::Client::builder()
@@ -90,6 +97,12 @@ impl HubClient {
         route: &str,
         req: &Req,
     ) -> Result<Resp, SyncError> {
+        let bytes = self.post_raw(route, req)?;
+        decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    /// Sends a request; the answer's body when it is `200`.
+    fn post_raw<Req: Serialize>(&self, route: &str, req: &Req) -> Result<Vec<u8>, SyncError> {
         let body = encode(req);
         let sent = body.len();
         let response = self
@@ -111,7 +124,7 @@ impl HubClient {
             w.1 += bytes.len();
         }
         match status.as_u16() {
-            200 => decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string())),
+            200 => Ok(bytes.to_vec()),
             401 => Err(SyncError::Unauthorised),
             code => Err(SyncError::Refused {
                 status: code,
@@ -136,7 +149,8 @@ impl HubClient {
     }
 
     pub fn push(&self, entries: Vec<PushEntry>) -> Result<PushResponse, SyncError> {
-        self.post(route::PUSH, &PushRequest { entries })
+        let bytes = self.post_raw(route::PUSH, &PushRequest { entries })?;
+        PushResponse::decode_any(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
     }
 
     pub fn pull(&self, cursor: u64, limit: u32, epoch: u64) -> Result<PullResponse, SyncError> {
@@ -173,6 +187,8 @@ pub struct Summary {
     pub pushed: usize,
     pub duplicates: usize,
     pub rejected: usize,
+    /// Entries the hub deferred (this PC's clock is ahead of the hub's): sent again later.
+    pub later: usize,
     pub pulled: usize,
     /// Pulled changes this store could not apply (kept out; counted, not fatal).
     pub pull_failures: usize,
@@ -235,9 +251,14 @@ pub fn round(
                     s.rejected += 1;
                     store.mark_rejected(id, &reason)?;
                 }
+                // Stays pending: the next round sends it again.
+                EntryResult::Later(_) => s.later += 1,
             }
         }
         store.acknowledge(&acked)?;
+        if let Some(receipt) = response.receipt {
+            keep_receipt(store, &receipt)?;
+        }
         progress(Progress::Pushing {
             done: s.pushed + s.duplicates + s.rejected,
             total,
@@ -274,6 +295,57 @@ pub fn round(
     s.bytes_sent = wire.0 - wire_before.0;
     s.bytes_received = wire.1 - wire_before.1;
     Ok(s)
+}
+
+/// Store keys of the hub's latest audit receipt and of the key that signs receipts.
+const RECEIPT_KEY: &str = "audit_receipt";
+const RECEIPT_SIGNER_KEY: &str = "hub_receipt_key";
+
+/// Keeps the hub's receipt of this device's audit chain: signed by the key this workstation
+/// learnt with the first receipt (over the pinned TLS connection), for this device.
+fn keep_receipt(store: &Store, receipt: &Receipt) -> Result<(), SyncError> {
+    let signer = match store.local_value(RECEIPT_SIGNER_KEY)? {
+        Some(key) => key,
+        None => {
+            store.set_local_value(RECEIPT_SIGNER_KEY, &receipt.hub_key)?;
+            receipt.hub_key.clone()
+        }
+    };
+    if receipt.device != store.device() || !receipt.verify(&signer) {
+        return Err(SyncError::Protocol(
+            "the hub's audit receipt does not verify: not kept".into(),
+        ));
+    }
+    let bytes = postcard::to_stdvec(receipt).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    store.set_local_value(RECEIPT_KEY, &bytes)?;
+    Ok(())
+}
+
+/// The hub's latest receipt of this device's audit chain, if it sent one.
+pub fn last_receipt(store: &Store) -> Result<Option<Receipt>, SyncError> {
+    match store.local_value(RECEIPT_KEY)? {
+        Some(bytes) => postcard::from_bytes(&bytes)
+            .map(Some)
+            .map_err(|e| SyncError::Protocol(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+/// Does this store's audit chain still hold what the hub countersigned last? `Some(why)`
+/// when it does not: entries the hub holds were cut from this file or rewritten. (A store
+/// restored from a backup holds the backup's own receipt, which its chain matches.)
+pub fn audit_receipt_problem(store: &Store) -> Result<Option<String>, SyncError> {
+    let Some(receipt) = last_receipt(store)? else {
+        return Ok(None);
+    };
+    if store.audit_chain_contains(store.device(), &receipt.head)? {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "the hub confirmed {} audit entries of this workstation, the last of which is no \
+         longer in this file: entries were removed or rewritten",
+        receipt.entries
+    )))
 }
 
 /// Fetches a resident unknown locally from the hub and keeps them (with the records their

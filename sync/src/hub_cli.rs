@@ -71,6 +71,32 @@ enum Cmd {
     },
     /// Print the fingerprint of the hub's certificate (give it out with enrolment codes).
     Fingerprint,
+    /// The trust list of card issuers that the hub checks consent proofs against and
+    /// delivers to every workstation.
+    Trust {
+        #[command(subcommand)]
+        what: TrustCmd,
+    },
+    /// The changes the hub refused, the audit chains found cut short and the forks declared,
+    /// for the days given: one JSON object per line.
+    Rejections {
+        #[arg(long)]
+        from: storage::Date,
+        /// The last day, included.
+        #[arg(long)]
+        to: storage::Date,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TrustCmd {
+    /// Publish a root-signed trust list (`.ehtl`): it must be newer than the one published.
+    Import {
+        file: PathBuf,
+        /// The root key to pin (SEC1 hex), the first time.
+        #[arg(long)]
+        root: Option<String>,
+    },
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -84,7 +110,7 @@ pub fn main() -> anyhow::Result<()> {
             if settled > 0 {
                 println!("settled {settled} claims that were waiting");
             }
-            let upstream = load_upstream(&cli.data)?;
+            let upstream = crate::relay::upstream_config(&hub.store, &cli.data)?;
             let (cert, key) = crate::tls::hub_identity(&cli.data)?;
             let tls = crate::tls::server_config(cert, key)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -129,10 +155,8 @@ pub fn main() -> anyhow::Result<()> {
                 facility: answer.facility,
                 fingerprint,
             };
-            std::fs::write(
-                cli.data.join(crate::relay::UPSTREAM_FILE),
-                serde_json::to_vec_pretty(&config)?,
-            )?;
+            // Inside the encrypted store: the token lets its holder push as this relay.
+            crate::relay::save_upstream(&store, &config)?;
             println!("relaying to {hub} for {}", config.facility);
             Ok(())
         }
@@ -144,6 +168,7 @@ pub fn main() -> anyhow::Result<()> {
                 ..fixtures::Params::demo(today)
             };
             let s = fixtures::load(&store, params, &mut |_| {})?;
+            install_demo_trust(&store, &cli.data)?;
             println!(
                 "demo township loaded: {} residents, {} records",
                 s.residents, s.records
@@ -200,6 +225,61 @@ pub fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }
+        Cmd::Trust {
+            what: TrustCmd::Import { file, root },
+        } => {
+            let list =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let version = match Store::open(store_path(&cli.data), OpenOptions::from_env()?) {
+                Ok(store) => {
+                    server::trust::HubTrust::load(&cli.data)?
+                        .publish(&store, &cli.data, &list, root.as_deref())?
+                        .version
+                }
+                Err(storage::Error::InUse) => {
+                    admin_request::<_, AdminTrustResponse>(
+                        &cli.data,
+                        route::ADMIN_TRUST,
+                        &AdminTrustRequest { list, root },
+                    )?
+                    .version
+                }
+                Err(e) => return Err(e.into()),
+            };
+            println!("trust list version {version} published");
+            Ok(())
+        }
+        Cmd::Rejections { from, to } => {
+            use storage::model::AuditAction::{ChainFork, Rejected, Tampering};
+            let store = open(&cli.data)?;
+            let hub_device = store.device().to_string();
+            for (change, entry) in store.search_audit(
+                from.start_ms(),
+                to.add_days(1).start_ms(),
+                None,
+                None,
+                usize::MAX,
+            )? {
+                let kind = match entry.action {
+                    Rejected => "rejected",
+                    Tampering => "tampering",
+                    ChainFork => "fork",
+                    _ => continue,
+                };
+                if change.origin.device != hub_device {
+                    continue;
+                }
+                let line = serde_json::json!({
+                    "at": change.hlc.unix_ms(),
+                    "kind": kind,
+                    "change": entry.target.map(|t| t.to_string()),
+                    "resident": entry.resident.map(|r| r.to_string()),
+                    "reason": entry.reason,
+                });
+                println!("{line}");
+            }
+            Ok(())
+        }
         Cmd::CardUses { from, to } => {
             let store = open(&cli.data)?;
             for (change, u) in store.card_uses(from.start_ms(), to.add_days(1).start_ms())? {
@@ -222,14 +302,21 @@ pub fn main() -> anyhow::Result<()> {
     }
 }
 
-fn load_upstream(data: &Path) -> anyhow::Result<Option<crate::relay::UpstreamConfig>> {
-    match std::fs::read(data.join(crate::relay::UPSTREAM_FILE)) {
-        Ok(bytes) => Ok(Some(
-            serde_json::from_slice(&bytes).context("upstream.json is not valid")?,
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
+/// The demo hub pins the demo root of the card spec and publishes its demo list: consent
+/// proofs from the demo's cards verify. Demo data only.
+fn install_demo_trust(store: &Store, data: &Path) -> anyhow::Result<()> {
+    use scanner::card::keys;
+    if server::trust::root_path(data).exists() {
+        return Ok(());
     }
+    let list = keys::demo::trust_list().sign(&keys::demo::root());
+    server::trust::HubTrust::load(data)?.publish(
+        store,
+        data,
+        &list,
+        Some(keys::demo::ROOT_PUBLIC),
+    )?;
+    Ok(())
 }
 
 /// Relays forever: a round every two seconds while the link works, backing off (with jitter)

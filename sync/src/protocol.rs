@@ -17,7 +17,10 @@ use storage::model::Identifier;
 ///
 /// - 1: the first version.
 /// - 2: [`FetchRequest`] gained `break_glass`.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// - 3: [`EntryResult::Later`] (sent only to clients of version 3), [`PushResponse`] gained
+///   the hub's [`Receipt`], and changes of kinds older clients cannot decode (consent proofs,
+///   trust lists) travel by pull.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The oldest version the hub still serves, so workstations not yet updated keep syncing
 /// (update the hub first).
 pub const OLDEST_PROTOCOL_VERSION: u32 = 1;
@@ -35,6 +38,7 @@ pub mod route {
     pub const TRUST_LIST: &str = "/v1/trust-list";
     pub const ADMIN_ENROL: &str = "/v1/admin/enrol";
     pub const ADMIN_REVOKE: &str = "/v1/admin/revoke";
+    pub const ADMIN_TRUST: &str = "/v1/admin/trust";
 }
 
 /// A workstation asks to join with the one-time code the hub admin gave.
@@ -75,12 +79,78 @@ pub enum EntryResult {
     Duplicate,
     /// Refused, with a reason staff can act on; the client keeps the entry.
     Rejected(String),
+    /// Protocol 3: not yet (the change's clock is ahead of the hub's); the client keeps the
+    /// entry pending and sends it again in a later round.
+    Later(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PushResponse {
     /// One per entry, in request order, echoing id and version.
     pub results: Vec<(Id, u32, EntryResult)>,
+    /// Protocol 3 (older clients ignore it): how much of the pushing device's audit chain the
+    /// hub holds, signed by the hub.
+    pub receipt: Option<Receipt>,
+}
+
+/// The push answer of a hub of protocol 2, without the receipt.
+#[derive(Deserialize)]
+struct PushResponseV2 {
+    results: Vec<(Id, u32, EntryResult)>,
+}
+
+impl PushResponse {
+    /// Decodes a push answer from a hub of protocol 3, or of 2 (no receipt).
+    pub fn decode_any(body: &[u8]) -> Result<PushResponse, WireError> {
+        decode::<PushResponse>(body).or_else(|_| {
+            let v2: PushResponseV2 = decode(body)?;
+            Ok(PushResponse {
+                results: v2.results,
+                receipt: None,
+            })
+        })
+    }
+}
+
+/// **Wire format, frozen.** The hub's countersignature of a device's audit chain: it holds
+/// `entries` entries, the last with hash `head`. The workstation keeps the latest; a chain
+/// that no longer contains that entry was cut short or rewritten, and says so at start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub device: String,
+    pub entries: u64,
+    pub head: [u8; 32],
+    pub at_ms: i64,
+    /// The hub's receipt key (SEC1 P-256), learnt at the first receipt over the pinned TLS
+    /// connection and required to be the same afterwards.
+    pub hub_key: Vec<u8>,
+    /// ES256 over [`Receipt::message`].
+    pub signature: Vec<u8>,
+}
+
+impl Receipt {
+    /// The signed bytes: a label, then every field but the key and the signature.
+    pub fn message(&self) -> Vec<u8> {
+        let mut m = b"clinic-hub audit receipt 1".to_vec();
+        m.extend_from_slice(&(self.device.len() as u32).to_be_bytes());
+        m.extend_from_slice(self.device.as_bytes());
+        m.extend_from_slice(&self.entries.to_be_bytes());
+        m.extend_from_slice(&self.head);
+        m.extend_from_slice(&self.at_ms.to_be_bytes());
+        m
+    }
+
+    /// Whether the signature verifies under `key` (SEC1).
+    pub fn verify(&self, key: &[u8]) -> bool {
+        use p256::ecdsa::signature::Verifier;
+        let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(key) else {
+            return false;
+        };
+        let Ok(sig) = p256::ecdsa::Signature::from_slice(&self.signature) else {
+            return false;
+        };
+        key.verify(&self.message(), &sig).is_ok()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -166,6 +236,20 @@ pub struct AdminEnrolResponse {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdminRevokeRequest {
     pub device: String,
+}
+
+/// Admin: publish a trust list (and pin its root, the first time).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminTrustRequest {
+    /// The `.ehtl` file.
+    pub list: Vec<u8>,
+    /// The root key (SEC1 hex) to pin, if the hub pins none yet.
+    pub root: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminTrustResponse {
+    pub version: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -14,16 +14,49 @@ pub const FORWARD_KEY: &str = "relay_forwarded";
 pub const CURSOR_KEY: &str = "relay_cursor";
 pub const EPOCH_KEY: &str = "relay_epoch";
 
-/// The file of a relay hub's upstream settings, in its data directory.
+/// Where older versions kept a relay's upstream settings, in the clear in its data directory;
+/// moved into the encrypted store on sight.
 pub const UPSTREAM_FILE: &str = "upstream.json";
+/// The store's local key of the upstream settings (they hold the relay's device token).
+const UPSTREAM_KEY: &str = "upstream_config";
 
-/// Upstream settings of a relay hub, kept as `upstream.json` in its data directory.
+/// Upstream settings of a relay hub, kept inside its encrypted store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UpstreamConfig {
     pub hub_url: String,
     pub token: String,
     pub facility: String,
     pub fingerprint: String,
+}
+
+/// The relay's upstream settings, if it has an upstream; an `upstream.json` left by an older
+/// version is moved into the store and removed.
+pub fn upstream_config(
+    store: &Store,
+    data_dir: &std::path::Path,
+) -> Result<Option<UpstreamConfig>, SyncError> {
+    let bad = |e: serde_json::Error| SyncError::Protocol(format!("upstream settings: {e}"));
+    if let Some(bytes) = store.local_value(UPSTREAM_KEY)? {
+        return serde_json::from_slice(&bytes).map(Some).map_err(bad);
+    }
+    let legacy = data_dir.join(UPSTREAM_FILE);
+    match std::fs::read(&legacy) {
+        Ok(bytes) => {
+            let config: UpstreamConfig = serde_json::from_slice(&bytes).map_err(bad)?;
+            save_upstream(store, &config)?;
+            std::fs::remove_file(&legacy)
+                .map_err(|e| SyncError::Storage(storage::Error::from(e)))?;
+            Ok(Some(config))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(SyncError::Storage(storage::Error::from(e))),
+    }
+}
+
+pub fn save_upstream(store: &Store, config: &UpstreamConfig) -> Result<(), SyncError> {
+    let bytes = serde_json::to_vec(config).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    store.set_local_value(UPSTREAM_KEY, &bytes)?;
+    Ok(())
 }
 
 /// One relay round: forward up, then pull down.
@@ -35,8 +68,10 @@ pub fn relay_round(store: &Store, upstream: &HubClient) -> Result<Summary, SyncE
         let Some((last, _)) = page.last() else { break };
         let last = *last;
         let mut entries = Vec::new();
-        for (_, change) in &page {
+        let mut seqs = Vec::new();
+        for (seq, change) in &page {
             if !store.is_from_upstream(change.id)? {
+                seqs.push(*seq);
                 entries.push(PushEntry {
                     id: change.id,
                     version: 1,
@@ -44,17 +79,24 @@ pub fn relay_round(store: &Store, upstream: &HubClient) -> Result<Summary, SyncE
                 });
             }
         }
+        // Forwarded up to here; an entry the upstream defers holds the cursor before it.
+        let mut forwarded = last;
         if !entries.is_empty() {
-            for (_, _, result) in upstream.push(entries)?.results {
+            let results = upstream.push(entries)?.results;
+            for ((_, _, result), seq) in results.into_iter().zip(seqs) {
                 match result {
                     EntryResult::Stored => s.pushed += 1,
                     EntryResult::Duplicate => s.duplicates += 1,
-                    // Kept here; the upstream's reason is in its own log.
+                    // Kept here; the upstream audits the reason.
                     EntryResult::Rejected(_) => s.rejected += 1,
+                    EntryResult::Later(_) => forwarded = forwarded.min(seq - 1),
                 }
             }
         }
-        store.set_meta_u64(FORWARD_KEY, last)?;
+        store.set_meta_u64(FORWARD_KEY, forwarded)?;
+        if forwarded < last {
+            break;
+        }
     }
     loop {
         let cursor = store.meta_u64(CURSOR_KEY)?;

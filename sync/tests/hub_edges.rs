@@ -669,6 +669,7 @@ fn a_malformed_change_in_a_push_is_rejected_alone() {
                 assert!(!stored, "entry {i} must be stored: {reason}")
             }
             EntryResult::Duplicate => panic!("entry {i}: nothing was held before"),
+            EntryResult::Later(reason) => panic!("entry {i} deferred: {reason}"),
         }
     }
     // The good ones are held; the bad ones left nothing behind.

@@ -25,9 +25,14 @@ pub fn issue(store: &Store, actor: &Actor, who: &str, png: Option<&Path>) -> any
     Ok(())
 }
 
-pub fn trust_import(data_dir: &Path, root_hex: &str, file: &PathBuf) -> anyhow::Result<()> {
+pub fn trust_import(
+    data_dir: &Path,
+    store: &Store,
+    root_hex: &str,
+    file: &PathBuf,
+) -> anyhow::Result<()> {
     let root = crate::trust::root_key(root_hex)?;
-    let list = crate::trust::import(data_dir, &root, file)?;
+    let list = crate::trust::import(data_dir, root.as_ref(), store, file)?;
     println!(
         "trust list version {} installed: {} issuer keys, {} revocations",
         list.version,
@@ -37,9 +42,12 @@ pub fn trust_import(data_dir: &Path, root_hex: &str, file: &PathBuf) -> anyhow::
     Ok(())
 }
 
-pub fn trust_show(data_dir: &Path, root_hex: &str) -> anyhow::Result<()> {
+pub fn trust_show(data_dir: &Path, store: &Store, root_hex: &str) -> anyhow::Result<()> {
     let root = crate::trust::root_key(root_hex)?;
-    let Some(list) = crate::trust::load_or_install(data_dir, &root)? else {
+    if root.is_none() {
+        bail!("{}", crate::trust::NO_ROOT.1);
+    }
+    let Some(list) = crate::trust::load(data_dir, root.as_ref(), store)? else {
         bail!("no trust list installed: import one with `clinic trust import FILE`");
     };
     let keys: Vec<serde_json::Value> = list

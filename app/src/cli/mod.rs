@@ -408,7 +408,9 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             let today = store.clock().today();
             let s =
                 crate::demo::load_demo(&store, &settings.facility, today, residents, &mut |_| {})?;
+            let mut settings = settings;
             settings.save(&data_dir)?;
+            crate::demo::pin_demo_root(&data_dir, &mut settings);
             println!(
                 "demo township loaded into {}: {} residents, {} records ({} already present)",
                 store.path().display(),
@@ -491,9 +493,13 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Scan { trust_list, files } => {
             let store = open_store(&data_dir)?;
             let root = crate::trust::root_key(&settings.root_key)?;
-            let list = match trust_list {
-                Some(file) => Some(crate::trust::read(&file, &root)?),
-                None => crate::trust::load_or_install(&data_dir, &root)?,
+            if root.is_none() {
+                eprintln!("clinic: {}", crate::trust::NO_ROOT.1);
+            }
+            let list = match (trust_list, &root) {
+                (Some(file), Some(root)) => Some(crate::trust::read(&file, root)?),
+                (Some(_), None) => anyhow::bail!("{}", crate::trust::NO_ROOT.1),
+                (None, root) => crate::trust::load(&data_dir, root.as_ref(), &store)?,
             };
             let mut verifier = scanner::card::Verifier::new(list);
             anyhow::ensure!(
@@ -503,11 +509,12 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Card {
-            what: CardCmd::Issue {
-                resident,
-                staff,
-                png,
-            },
+            what:
+                CardCmd::Issue {
+                    resident,
+                    staff,
+                    png,
+                },
         } => {
             let store = open_store(&data_dir)?;
             let actor = staff_actor(&store, &settings, &staff)?;
@@ -519,10 +526,15 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         }
         Cmd::Trust {
             what: TrustCmd::Import { file },
-        } => card::trust_import(&data_dir, &settings.root_key, &file),
+        } => card::trust_import(
+            &data_dir,
+            &open_store(&data_dir)?,
+            &settings.root_key,
+            &file,
+        ),
         Cmd::Trust {
             what: TrustCmd::Show,
-        } => card::trust_show(&data_dir, &settings.root_key),
+        } => card::trust_show(&data_dir, &open_store(&data_dir)?, &settings.root_key),
         Cmd::Report {
             what:
                 ReportCmd::Daily {

@@ -365,6 +365,12 @@ pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
         AuditAction::Login => lang.t("登录", "logged in"),
         AuditAction::LoginFailed => lang.t("登录失败", "login failed"),
         AuditAction::Backup => lang.t("备份", "backed up"),
+        AuditAction::Rejected => lang.t("中心拒收", "refused by the hub"),
+        AuditAction::Tampering => lang.t("审计链被截断或改写", "audit chain cut or rewritten"),
+        AuditAction::ChainFork => lang.t(
+            "从备份恢复后续接审计链",
+            "audit chain forked after a restore",
+        ),
     }
 }
 
@@ -493,6 +499,16 @@ pub fn adjudication_reason(lang: Lang, r: &AdjudicationReason) -> String {
             )
         }
         R::Recomputed => lang.t("中心重新核算", "recomputed by the hub").into(),
+        R::PriceChanged {
+            item,
+            claimed_fen,
+            applied_fen,
+        } => format!(
+            "{item}: {} {} → {}",
+            lang.t("按目录价格结算", "priced from the catalogue:"),
+            money(*claimed_fen),
+            money(*applied_fen)
+        ),
     }
 }
 

@@ -145,6 +145,10 @@ pub fn start(
 ) -> ClinicApp {
     let store = Arc::new(store);
     let empty = store.resident_count().unwrap_or(0) == 0;
+    let mut settings = settings;
+    if demo {
+        crate::demo::pin_demo_root(&data_dir, &mut settings);
+    }
     let mut app = ClinicApp::new(ctx.clone(), store, settings, data_dir);
     if demo && empty {
         app.start_demo_load();

@@ -54,7 +54,15 @@ pub fn harness_at(
     dir: &std::path::Path,
     step_dt: f32,
 ) -> Harness<'static, ClinicApp> {
-    harness_with(store, dir, step_dt, Settings::default())
+    harness_with(store, dir, step_dt, demo_settings())
+}
+
+/// The settings of a demo installation: the demo root is pinned, so the demo's cards verify.
+pub fn demo_settings() -> Settings {
+    Settings {
+        root_key: app::trust::DEMO_ROOT.into(),
+        ..Settings::default()
+    }
 }
 
 pub fn harness_with(

@@ -58,6 +58,27 @@ pub mod demo {
     pub fn issuer() -> SigningKey {
         signing_key(ISSUER_PRIVATE)
     }
+
+    /// Unix seconds of 2026-01-01 (UTC+8): the demo list's issue date.
+    const ISSUED: u64 = 1_767_196_800;
+    const YEAR: u64 = 365 * 86_400;
+
+    /// The demo trust list: the demo issuer `CN-510000`, valid 2020–2035, signed by the demo
+    /// root. Demo data only.
+    pub fn trust_list() -> crate::card::TrustList {
+        crate::card::TrustList {
+            version: 1,
+            issued_at: ISSUED,
+            next_update: ISSUED + 2 * YEAR,
+            keys: vec![crate::card::trusted(
+                issuer().verifying_key(),
+                ISSUER,
+                ISSUED - 6 * YEAR,
+                ISSUED + 9 * YEAR,
+            )],
+            revocations: vec![],
+        }
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,14 @@ pub enum AuditAction {
     LoginFailed,
     /// Took a backup of the whole store (appended: older variants keep their positions).
     Backup,
+    /// The hub refused a pushed change (the reason says why and from which device).
+    Rejected,
+    /// The hub found a device's audit chain cut short or rewritten.
+    Tampering,
+    /// The chain continues from an earlier entry: the store was restored from a backup and
+    /// the entries after it were lost. `prev` is the restored head; the hub accepts it as a
+    /// declared fork and records it.
+    ChainFork,
 }
 
 /// A SHA-256 hash linking an audit entry to the one before it.

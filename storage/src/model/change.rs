@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Hlc, Id};
 
 use super::{
-    AuditEntry, CardUse, Claim, ClaimStatusChange, ClinicalRecord, Consent, Facility,
-    HouseholdLink, Payment, Policy, QueueStatus, QueueTicket, ResidentChange,
+    AuditEntry, CardUse, Claim, ClaimStatusChange, ClinicalRecord, Consent, ConsentProof, Facility,
+    HouseholdLink, Payment, Policy, QueueStatus, QueueTicket, ResidentChange, TrustListRelease,
 };
 
 /// Where a change was made.
@@ -44,6 +44,12 @@ pub enum Body {
     Policy(Policy),
     /// A use of a resident's card, reported upstream.
     CardUse(CardUse),
+    /// The card scanned when a consent was recorded away from the resident's home facility;
+    /// checked by the hub, never sent down to other workstations.
+    ConsentProof(ConsentProof),
+    /// A root-signed trust list (issuer keys and revocations), published by a hub
+    /// administrator and delivered to every workstation by pull.
+    TrustList(TrustListRelease),
 }
 
 impl Body {
@@ -59,7 +65,9 @@ impl Body {
             Body::Payment(p) => Some(p.resident),
             Body::Audit(a) => a.resident,
             Body::CardUse(u) => Some(u.resident),
-            Body::Facility(_)
+            Body::ConsentProof(p) => Some(p.resident),
+            Body::TrustList(_)
+            | Body::Facility(_)
             | Body::QueueStatus { .. }
             | Body::ClaimStatus { .. }
             | Body::Policy(_) => None,
@@ -81,6 +89,8 @@ impl Body {
             Body::Audit(_) => "audit",
             Body::Policy(_) => "policy",
             Body::CardUse(_) => "card_use",
+            Body::ConsentProof(_) => "consent_proof",
+            Body::TrustList(_) => "trust_list",
         }
     }
 }

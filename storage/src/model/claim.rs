@@ -103,6 +103,12 @@ pub enum AdjudicationReason {
     FacilityNotCovered { facility: String },
     /// The hub's computation differs for no reason above (e.g. an outdated program).
     Recomputed,
+    /// The catalogue prices the item differently (fen per unit): the hub's price applies.
+    PriceChanged {
+        item: String,
+        claimed_fen: i64,
+        applied_fen: i64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

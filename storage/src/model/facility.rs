@@ -23,3 +23,13 @@ pub struct Facility {
     /// NBS township code; the township hub serves the facilities sharing it.
     pub township: String,
 }
+
+/// **Wire format, frozen.** A trust list file (`.ehtl`, signed by the root key every
+/// installation pins) as a hub administrator published it. `version` is the list's own,
+/// repeated so a store keeps the newest without parsing the file; workstations verify the
+/// bytes against their pinned root before installing them, and never go back a version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustListRelease {
+    pub version: u64,
+    pub bytes: Vec<u8>,
+}

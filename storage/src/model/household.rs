@@ -91,3 +91,15 @@ impl Consent {
             && self.valid_until.is_none_or(|u| day <= u)
     }
 }
+
+/// **Wire format, frozen.** Proof that the resident was present when consent `consent` was
+/// recorded: the text of the card code scanned at that visit (`EHP1:` live code or `EHC1:`
+/// printed card). Committed with the consent, before it; the hub verifies it against its
+/// trust list and keeps it, and never hands it to another workstation (a card code is a
+/// credential).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentProof {
+    pub consent: Id,
+    pub resident: Id,
+    pub code: String,
+}

@@ -24,8 +24,8 @@ pub use claim::{
     AdjudicationReason, Claim, ClaimLine, ClaimStatus, ClaimStatusChange, InsuranceClass, Payment,
     PaymentMethod,
 };
-pub use facility::{Facility, FacilityLevel};
-pub use household::{Consent, Grantee, HouseholdLink, Relation};
+pub use facility::{Facility, FacilityLevel, TrustListRelease};
+pub use household::{Consent, ConsentProof, Grantee, HouseholdLink, Relation};
 pub use policy::{LevelRule, Policy};
 pub use queue::{QueueStatus, QueueTicket, VisitType};
 pub use record::{

@@ -333,12 +333,52 @@ pub struct Allergy {
 pub struct Amendment {
     pub target: Id,
     pub reason: String,
+    #[serde(deserialize_with = "crate::serde_util::bounded_box")]
     pub replacement: Box<RecordBody>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hostile change nesting amendments deeply is refused when decoded, not a stack
+    /// overflow of the hub that decodes it.
+    #[test]
+    fn deeply_nested_amendments_are_refused() {
+        let mut body = RecordBody::Allergy(Allergy {
+            substance: "x".into(),
+            reaction: String::new(),
+        });
+        for depth in 0..100_000 {
+            body = RecordBody::Amendment(Amendment {
+                target: Id(depth),
+                reason: String::new(),
+                replacement: Box::new(body),
+            });
+        }
+        // Encoding recursion is ours (a test), decoding is the hub's: it must stop early.
+        let bytes = std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn(move || {
+                let bytes = postcard::to_stdvec(&body).unwrap();
+                std::mem::forget(body);
+                bytes
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(postcard::from_bytes::<RecordBody>(&bytes).is_err());
+        let shallow = RecordBody::Amendment(Amendment {
+            target: Id(1),
+            reason: "typo".into(),
+            replacement: Box::new(RecordBody::Allergy(Allergy {
+                substance: "青霉素".into(),
+                reaction: String::new(),
+            })),
+        });
+        let bytes = postcard::to_stdvec(&shallow).unwrap();
+        assert_eq!(postcard::from_bytes::<RecordBody>(&bytes).unwrap(), shallow);
+    }
 
     #[test]
     fn category_codes_round_trip() {

@@ -59,10 +59,17 @@ pub fn device(hub: &Hub, headers: &HeaderMap) -> Result<Device, (StatusCode, Str
         )
     };
     let token = bearer(headers, "Bearer").ok_or_else(unauthorised)?;
-    hub.store
+    let unavailable = |e: storage::Error| (StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+    let device = hub
+        .store
         .device_by_token(&hash_secret(token))
-        .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
-        .ok_or_else(unauthorised)
+        .map_err(unavailable)?
+        .ok_or_else(unauthorised)?;
+    // From its first request on, the device's enrolment code cannot be used again.
+    hub.store
+        .mark_device_seen(&device.id, hub.store.clock().now_ms())
+        .map_err(unavailable)?;
+    Ok(device)
 }
 
 /// Admin requests carry the admin token and come from this machine.

@@ -1,9 +1,15 @@
 //! The hub server: enrolment, push, pull, fetch on demand, trust list, admin. One store, many
 //! workstations; per-entry results; every request authenticated with a device token.
 
+mod admin;
 mod auth;
+mod common;
+mod enrol;
+mod fetch;
 mod local;
-mod routes;
+mod pull;
+mod push;
+pub mod trust;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,10 +21,11 @@ use storage::Store;
 
 use crate::protocol::{MAX_BODY, route};
 
+pub use admin::issue_enrolment as issue_enrolment_code;
+use admin::issue_enrolment as issue_enrolment_code_for;
 pub use auth::{hash_secret, random_secret};
+pub use enrol::normalise_code;
 pub use local::LocalHub;
-pub use routes::issue_enrolment as issue_enrolment_code;
-use routes::issue_enrolment as issue_enrolment_code_for;
 
 /// Everything a request handler needs.
 pub struct Hub {
@@ -26,16 +33,22 @@ pub struct Hub {
     pub data_dir: PathBuf,
     /// SHA-256 of the admin token (admin routes, from this machine only).
     pub admin_hash: String,
-    /// The trust list file served to workstations, if any.
-    pub trust_list: Option<Vec<u8>>,
-    /// Fetches per device in the current minute, for rate limiting.
-    fetches: Mutex<std::collections::HashMap<String, (i64, u32)>>,
+    /// The pinned trust root and the list it signed: consent proofs are checked against it,
+    /// and workstations receive it through sync.
+    pub trust: trust::HubTrust,
+    /// Fetches per device in the current minute and day, for rate limiting.
+    fetches: Mutex<std::collections::HashMap<String, fetch::Counts>>,
+    /// The key that signs audit receipts: the hub's TLS key, whose certificate workstations
+    /// pin.
+    receipt_key: p256::ecdsa::SigningKey,
     /// The resync token: changing it makes every workstation pull from scratch.
     pub epoch: u64,
     /// How long a workstation may keep a fetched resident outside its catchment.
     pub keep_days: u32,
     /// Fetches allowed per device per minute.
     pub fetch_per_minute: u32,
+    /// Fetches allowed per device per day (the clinic's day, Beijing time).
+    pub fetch_per_day: u32,
     /// Prices and insurance classes the settlement service checks claims against.
     pub catalogue: storage::catalogue::Catalogue,
     /// This hub adjudicates claims: it is the top of the chain (no upstream hub). A relay
@@ -49,6 +62,16 @@ pub fn settlement_actor() -> storage::Actor {
         staff: "settlement".into(),
         facility: "hub".into(),
         role: storage::model::Role::Settlement,
+    }
+}
+
+/// The account the hub writes its own changes as: its audit of fetches and refusals, the
+/// trust lists it publishes.
+pub fn hub_actor() -> storage::Actor {
+    storage::Actor {
+        staff: "hub".into(),
+        facility: "hub".into(),
+        role: storage::model::Role::Admin,
     }
 }
 
@@ -74,19 +97,54 @@ impl Hub {
             epoch = u64::from_le_bytes(rand::random::<[u8; 8]>()) | 1;
             store.set_meta_u64("hub_epoch", epoch)?;
         }
-        let trust_list = std::fs::read(data_dir.join("trust-list.ehtl")).ok();
+        let trust = trust::HubTrust::load(data_dir)?;
+        trust.publish_if_newer(&store)?;
+        let (_, key) = crate::tls::hub_identity(data_dir)?;
+        let receipt_key = {
+            use p256::pkcs8::DecodePrivateKey;
+            p256::ecdsa::SigningKey::from_pkcs8_der(&key)
+                .map_err(|e| anyhow::anyhow!("the hub's key cannot sign receipts: {e}"))?
+        };
+        let settles_claims = crate::relay::upstream_config(&store, data_dir)?.is_none();
         Ok(Hub {
             store,
             data_dir: data_dir.to_path_buf(),
             admin_hash: hash_secret(&token),
-            trust_list,
+            trust,
             fetches: Mutex::new(Default::default()),
+            receipt_key,
             epoch,
             keep_days: 30,
             fetch_per_minute: 60,
+            fetch_per_day: 600,
             catalogue: fixtures::catalogue::catalogue_in(data_dir).map_err(anyhow::Error::msg)?,
-            settles_claims: !data_dir.join(crate::relay::UPSTREAM_FILE).exists(),
+            settles_claims,
         })
+    }
+
+    /// The hub's signed receipt of how much of `device`'s audit chain it holds (none when it
+    /// holds none).
+    pub fn receipt(&self, device: &str) -> storage::Result<Option<crate::protocol::Receipt>> {
+        use p256::ecdsa::signature::Signer;
+        let Some((entries, head)) = self.store.audit_chain_end(device)? else {
+            return Ok(None);
+        };
+        let mut receipt = crate::protocol::Receipt {
+            device: device.to_string(),
+            entries,
+            head,
+            at_ms: self.store.clock().now_ms(),
+            hub_key: self
+                .receipt_key
+                .verifying_key()
+                .to_encoded_point(false)
+                .as_bytes()
+                .to_vec(),
+            signature: Vec::new(),
+        };
+        let signature: p256::ecdsa::Signature = self.receipt_key.sign(&receipt.message());
+        receipt.signature = signature.to_bytes().to_vec();
+        Ok(Some(receipt))
     }
 
     /// Adjudicates the claims waiting at this hub, if it settles claims. Called after every
@@ -120,13 +178,14 @@ pub fn write_private_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// The hub's routes.
 pub fn router(hub: Arc<Hub>) -> Router {
     Router::new()
-        .route(route::ENROL, post(routes::enrol))
-        .route(route::PUSH, post(routes::push))
-        .route(route::PULL, post(routes::pull))
-        .route(route::FETCH, post(routes::fetch))
-        .route(route::TRUST_LIST, get(routes::trust_list))
-        .route(route::ADMIN_ENROL, post(routes::admin_enrol))
-        .route(route::ADMIN_REVOKE, post(routes::admin_revoke))
+        .route(route::ENROL, post(enrol::enrol))
+        .route(route::PUSH, post(push::push))
+        .route(route::PULL, post(pull::pull))
+        .route(route::FETCH, post(fetch::fetch))
+        .route(route::TRUST_LIST, get(trust::trust_list))
+        .route(route::ADMIN_ENROL, post(admin::admin_enrol))
+        .route(route::ADMIN_REVOKE, post(admin::admin_revoke))
+        .route(route::ADMIN_TRUST, post(trust::admin_publish))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(hub)
 }

@@ -72,8 +72,17 @@ impl ClinicApp {
     ) -> ClinicApp {
         super::style::apply(&ctx);
         let mut notice = None;
+        let lang = super::i18n::Lang::from_code(&settings.language);
         let trust = crate::trust::root_key(&settings.root_key)
-            .and_then(|root| crate::trust::load_or_install(&data_dir, &root))
+            .and_then(|root| {
+                if root.is_none() {
+                    notice = Some(Notice::Error(
+                        lang.t(crate::trust::NO_ROOT.0, crate::trust::NO_ROOT.1)
+                            .into(),
+                    ));
+                }
+                crate::trust::load(&data_dir, root.as_ref(), &store)
+            })
             .unwrap_or_else(|e| {
                 notice = Some(Notice::Error(format!("{e:#}")));
                 None
