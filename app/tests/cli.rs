@@ -198,6 +198,13 @@ fn issue_a_card_then_scan_its_picture() {
     );
 }
 
+/// Pins the demo root in the settings, as a demo installation does.
+fn pin_demo_root(data: &std::path::Path) {
+    let mut settings = app::settings::Settings::load(data).unwrap();
+    settings.root_key = app::trust::DEMO_ROOT.into();
+    settings.save(data).unwrap();
+}
+
 #[test]
 fn a_forged_or_expired_card_is_refused_in_the_spec_words() {
     use scanner::card::*;
@@ -238,6 +245,13 @@ fn a_forged_or_expired_card_is_refused_in_the_spec_words() {
         &unknown,
         &issue_card(&token(now - 100, now + 86_400), &stranger),
     );
+    // Without a pinned root nothing verifies, and the program says why.
+    let out = clinic(&data, &["scan", expired.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No trust root is configured"));
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(line["codes"][0]["outcome"], "unknown_key");
+    pin_demo_root(&data);
     let lines = scan(&data, &[&expired, &unknown], &[]);
     assert_eq!(lines[0]["codes"][0]["outcome"], "expired");
     assert_eq!(lines[0]["codes"][0]["resolution"]["resolution"], "refused");
@@ -260,9 +274,15 @@ fn trust_lists_only_move_forward_and_must_be_signed_by_the_root() {
     use scanner::card::*;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let out = clinic(&data, &["trust", "show"]);
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("No trust root"),
+        "nothing is trusted before a root is pinned (the demo root's private key is public)"
+    );
+    pin_demo_root(&data);
     assert!(
         clinic(&data, &["trust", "show"]).status.success(),
-        "the demo list is installed"
+        "the demo list is installed with the demo root"
     );
     let demo = TrustList::verify(
         &std::fs::read(data.join("trust-list.ehtl")).unwrap(),

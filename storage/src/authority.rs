@@ -25,6 +25,9 @@ use crate::model::*;
 /// further ahead gets "later" for its changes (they are sent again once the hub's clock has
 /// caught up), so a wrong clock delays, never loses, and no stamp can win every merge forever.
 pub const MAX_CLOCK_AHEAD_MS: i64 = 3_600_000;
+/// Further ahead than this a stamp is no wrong clock but a forgery (or a clock so wrong that
+/// every date it wrote is too): refused, not deferred.
+const MAX_DEFER_MS: i64 = 7 * 86_400_000;
 
 /// The earliest instant a pushed change or record may carry.
 const EARLIEST_MS: i64 = -2_208_988_800_000; // 1900-01-01T00:00:00Z
@@ -251,6 +254,9 @@ pub(crate) fn check(t: &Tables, p: &Pusher, change: &Change) -> Result<Verdict> 
         ("clock stamp", change.hlc.unix_ms()),
         ("change id", change.id.unix_ms() as i64),
     ] {
+        if ms > p.now_ms.saturating_add(MAX_DEFER_MS) {
+            refuse!("its {what} is more than a week ahead of the hub's clock");
+        }
         if ms > limit {
             let ahead_min = (ms - p.now_ms) / 60_000;
             return Ok(Verdict::Later(format!(

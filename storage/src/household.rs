@@ -73,4 +73,31 @@ impl Store {
             .facility(code)?
             .map_or(FacilityLevel::Village, |f| f.level))
     }
+
+    /// Records a resident's consent. Away from the resident's home facility the hub takes a
+    /// grant only with proof that the resident was there: `shown_card`, the text of the card
+    /// code scanned at this visit, travels with it (see `storage::authority`). A withdrawal
+    /// needs none.
+    pub fn record_consent(
+        &self,
+        actor: &crate::store::Actor,
+        consent: Consent,
+        shown_card: Option<&str>,
+    ) -> Result<Id> {
+        let mut bodies = Vec::new();
+        if let Some(code) = shown_card.map(str::trim).filter(|c| !c.is_empty()) {
+            bodies.push((
+                self.new_id(),
+                crate::model::Body::ConsentProof(crate::model::ConsentProof {
+                    consent: consent.id,
+                    resident: consent.resident,
+                    code: code.to_string(),
+                }),
+            ));
+        }
+        let id = self.new_id();
+        bodies.push((id, crate::model::Body::Consent(consent)));
+        self.commit_with_ids(actor, bodies)?;
+        Ok(id)
+    }
 }

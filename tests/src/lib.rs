@@ -75,6 +75,36 @@ pub fn journal_ids(store: &Store) -> Vec<Id> {
 
 pub mod proxy;
 
+/// An `EHC1:` printed card for `resident` (who must hold a card id), signed by the demo
+/// issuer: what the front desk scans as proof that the resident is there.
+pub fn card_code(resident: &Resident) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let card = resident.card_id().expect("the resident has a card").0;
+    let token = app::scan::token_for(
+        resident,
+        card,
+        scanner::card::keys::demo::ISSUER,
+        now - 60,
+        now + 365 * 86_400,
+    );
+    scanner::card::issue_card(&token, &scanner::card::keys::demo::issuer())
+}
+
+/// Pins the demo root and installs the demo trust list in a hub's data directory, as
+/// `clinic-hub demo` does: the hub then verifies the demo's cards.
+pub fn pin_demo_trust(hub_dir: &std::path::Path) {
+    use scanner::card::keys;
+    std::fs::create_dir_all(hub_dir).unwrap();
+    std::fs::write(hub_dir.join("trust-root.hex"), keys::demo::ROOT_PUBLIC).unwrap();
+    std::fs::write(
+        hub_dir.join("trust-list.ehtl"),
+        keys::demo::trust_list().sign(&keys::demo::root()),
+    )
+    .unwrap();
+}
+
 /// Every acknowledged change is there; every change decodes; outbox, journal and change
 /// table hold exactly the same ids; every record is in its resident's history.
 pub fn check_store(store: &Store, acknowledged: &std::collections::BTreeSet<Id>, round: u64) {

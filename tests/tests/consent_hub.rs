@@ -106,6 +106,7 @@ impl World {
                 .commit_one(&admin, Body::Facility(facility))
                 .unwrap();
         }
+        tests::pin_demo_trust(&dir.path().join("hub"));
         let hub = LocalHub::start(&dir.path().join("hub"), hub_store).unwrap();
         let a = World::station_at(&dir, &hub, "a", A);
         let b = World::station_at(&dir, &hub, "b", B);
@@ -116,6 +117,7 @@ impl World {
             name: "张秀英".into(),
             birth_date: Some(Date::new(1958, 3, 9).unwrap()),
             hospital_cards: vec![(A.into(), CARD.into())],
+            card_id: Some("77".repeat(32)),
             ..Default::default()
         };
         let resident = a.store.register(&actor(A, Role::FrontDesk), form).unwrap();
@@ -149,16 +151,27 @@ impl World {
         World::station_at(&self.dir, &self.hub, name, facility)
     }
 
-    /// Records a consent of the resident at `station` and pushes it.
+    /// Records a consent of the resident at `station` and pushes it. Away from the
+    /// resident's home clinic (A) the resident shows their card, as the hub requires.
     fn consent(&self, station: &Station, consent: Consent) -> Consent {
+        let shown = (station.config.facility != A).then(|| {
+            let resident = self.hub.store.resident(self.resident).unwrap().unwrap();
+            tests::card_code(&resident)
+        });
         station
             .store
-            .commit_one(
+            .record_consent(
                 &actor(&station.config.facility, Role::FrontDesk),
-                Body::Consent(consent.clone()),
+                consent.clone(),
+                shown.as_deref(),
             )
             .unwrap();
         station.sync();
+        assert_eq!(
+            station.store.rejected().unwrap(),
+            vec![],
+            "the hub took the consent"
+        );
         consent
     }
 

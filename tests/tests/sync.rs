@@ -187,7 +187,21 @@ fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the
     sync(&village);
     sync(&hospital);
 
-    let who = open(&village).search("王", None).unwrap()[0].resident.id;
+    // A resident of the village: their consent is recorded where they live.
+    let who = {
+        let store = open(&village);
+        ids(&store)
+            .into_iter()
+            .find_map(|id| match store.change(id).unwrap()?.body {
+                Body::Resident(r) => store
+                    .resident(r.resident)
+                    .unwrap()
+                    .filter(|r| r.home_facility == VILLAGE)
+                    .map(|r| r.id),
+                _ => None,
+            })
+            .expect("a resident of the village")
+    };
     // The hubs hand each facility the other's records only by the resident's consent.
     {
         let store = open(&village);
@@ -211,7 +225,12 @@ fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the
     let encounter = open(&village)
         .add_record(
             &actor("doc", VILLAGE, Role::Doctor),
-            tests::encounter(who, 1_790_000_000_000, 7),
+            ClinicalRecord {
+                facility: VILLAGE.into(),
+                // Today's visit: the claim below bills it (the hub refuses a claim for a
+                // visit long past).
+                ..tests::encounter(who, storage::Clock::system().now_ms() - 60_000, 7)
+            },
         )
         .unwrap();
     let claim = {

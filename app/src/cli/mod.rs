@@ -142,6 +142,9 @@ pub enum SyncCmd {
     },
     /// Outbox depth, rejected entries, cursor, last sync.
     Status,
+    /// Send entries the hub rejected again, after the cause was fixed (all of them, or the
+    /// change ids given); the next `clinic sync` pushes them.
+    Retry { ids: Vec<storage::Id> },
 }
 
 #[derive(Subcommand, Debug)]
@@ -552,6 +555,9 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Sync {
             what: Some(SyncCmd::Status),
         } => sync::status(&data_dir, &open_store(&data_dir)?),
+        Cmd::Sync {
+            what: Some(SyncCmd::Retry { ids }),
+        } => sync::retry(&open_store(&data_dir)?, &ids),
         Cmd::Sync {
             what:
                 Some(SyncCmd::Enrol {

@@ -107,3 +107,21 @@ pub fn status(data_dir: &Path, store: &Store) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
+
+/// Marks rejected entries to be sent again: those named, or every rejected one.
+pub fn retry(store: &Store, ids: &[storage::Id]) -> anyhow::Result<()> {
+    let rejected: Vec<storage::Id> = store
+        .rejected()?
+        .into_iter()
+        .map(|(e, _)| e.change.id)
+        .filter(|id| ids.is_empty() || ids.contains(id))
+        .collect();
+    for id in ids {
+        anyhow::ensure!(rejected.contains(id), "{id} is not a rejected entry");
+    }
+    for id in &rejected {
+        store.retry_rejected(*id)?;
+    }
+    println!("{}", json!({ "retried": rejected.len() }));
+    Ok(())
+}
