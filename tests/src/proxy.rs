@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// What happens to one connection.
@@ -22,9 +22,14 @@ enum Fault {
     SwallowAnswer,
 }
 
+/// What the proxy does to new connections.
+const RANDOM: u8 = 0;
+const PASS: u8 = 1;
+const SWALLOW: u8 = 2;
+
 pub struct FaultyProxy {
     pub addr: String,
-    faults: Arc<AtomicBool>,
+    mode: Arc<AtomicU8>,
     pub connections: Arc<AtomicU64>,
 }
 
@@ -33,9 +38,9 @@ impl FaultyProxy {
     pub fn start(target: String, seed: u64) -> FaultyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let addr = listener.local_addr().unwrap().to_string();
-        let faults = Arc::new(AtomicBool::new(true));
+        let mode = Arc::new(AtomicU8::new(RANDOM));
         let connections = Arc::new(AtomicU64::new(0));
-        let (on, count) = (faults.clone(), connections.clone());
+        let (on, count) = (mode.clone(), connections.clone());
         std::thread::spawn(move || {
             let mut rng = seed | 1;
             for client in listener.incoming().flatten() {
@@ -43,16 +48,16 @@ impl FaultyProxy {
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
                 count.fetch_add(1, Ordering::Relaxed);
-                let fault = if !on.load(Ordering::Relaxed) {
-                    Fault::Pass
-                } else {
-                    match rng % 10 {
+                let fault = match on.load(Ordering::Relaxed) {
+                    PASS => Fault::Pass,
+                    SWALLOW => Fault::SwallowAnswer,
+                    _ => match rng % 10 {
                         0 | 1 => Fault::Refuse,
                         2 | 3 => Fault::CutAnswer(200 + (rng >> 8) as usize % 3000),
                         4 => Fault::Slow(5 + (rng >> 8) % 40),
                         5 | 6 => Fault::SwallowAnswer,
                         _ => Fault::Pass,
-                    }
+                    },
                 };
                 let target = target.clone();
                 std::thread::spawn(move || connect(client, &target, fault));
@@ -60,13 +65,20 @@ impl FaultyProxy {
         });
         FaultyProxy {
             addr,
-            faults,
+            mode,
             connections,
         }
     }
 
+    /// Random faults on new connections (`true`, the start), or none.
     pub fn set_faults(&self, on: bool) {
-        self.faults.store(on, Ordering::Relaxed);
+        self.mode
+            .store(if on { RANDOM } else { PASS }, Ordering::Relaxed);
+    }
+
+    /// Every new connection reaches the hub, and its answer never comes back.
+    pub fn swallow_answers(&self) {
+        self.mode.store(SWALLOW, Ordering::Relaxed);
     }
 }
 

@@ -35,6 +35,24 @@ pub fn restore(data_dir: &Path, from: &Path, check_only: bool) -> anyhow::Result
         }
         e => anyhow::anyhow!("the backup was not restored, nothing was replaced: {e}"),
     })?;
+    // The audit entries made after the backup are gone from this file (the hub holds those it
+    // received): the chain continues from the backup's last entry, and says so, so the hub
+    // takes what follows as a declared fork rather than as tampering.
+    let settings = crate::settings::Settings::load(data_dir)?;
+    let store = storage::Store::open(store_path(data_dir), options)?;
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let actor = storage::Actor {
+        staff: format!("cli:{user}"),
+        facility: settings.facility,
+        role: storage::model::Role::Admin,
+    };
+    let reason = format!(
+        "restored from {} ({} changes); later entries of this workstation were lost here",
+        from.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        report.check.changes
+    );
+    store.declare_fork(&actor, &reason)?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
@@ -79,6 +97,9 @@ pub fn audit_verify(store: &Store) -> anyhow::Result<()> {
         broken == 0,
         "{broken} audit chain(s) broken: the log was altered"
     );
+    if let Some(problem) = sync::client::audit_receipt_problem(store)? {
+        anyhow::bail!("{problem}");
+    }
     Ok(())
 }
 
