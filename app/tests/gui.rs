@@ -721,10 +721,38 @@ fn a_tampered_audit_log_is_reported_at_start_and_on_the_audit_screen() {
         tx.commit().unwrap();
     }
     let store = std::sync::Arc::new(Store::open(&path, options()).unwrap());
-    let mut h = harness(store, dir.path());
+    let mut h = harness(store.clone(), dir.path());
     h.run();
-    h.get_all_by_label_contains("审计链断裂").next().unwrap();
-    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    // The check fails closed: the reason is shown, the login screen is not.
+    h.get_all_by_label_contains("审计日志未通过校验")
+        .next()
+        .unwrap();
+    h.get_all_by_label_contains("altered").next().unwrap();
+    assert!(h.query_by_role_and_label(Role::Button, "登录").is_none());
+    // A doctor may not decide; an administrator may, with a reason, which is audited.
+    let decide =
+        |h: &mut egui_kittest::Harness<'_, app::gui::app::ClinicApp>, user: &str, why: &str| {
+            type_into(h, "管理员用户名", user);
+            type_into(h, "密码", app::demo::DEMO_PASSWORD);
+            type_into(h, "继续使用的原因", why);
+            h.get_by_label("记录并继续").click();
+            h.run();
+        };
+    decide(&mut h, "doctor", "复核后继续");
+    h.get_all_by_label_contains("只有管理员可以决定")
+        .next()
+        .unwrap();
+    assert!(h.state().integrity.is_some());
+    decide(&mut h, "admin", "已报告县卫健局，继续接诊");
+    assert!(h.state().integrity.is_none());
+    let decided = store
+        .search_audit(0, i64::MAX, Some("admin"), None, 100)
+        .unwrap()
+        .into_iter()
+        .any(|(_, e)| {
+            e.action == storage::model::AuditAction::Tampering && e.reason.contains("县卫健局")
+        });
+    assert!(decided, "the decision is in the audit log");
     click(&mut h, "审计");
     h.get_all_by_label_contains("altered").next().unwrap();
 }
@@ -898,4 +926,53 @@ fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
         summary.immunisations.iter().any(|(d, _, s)| *d == dose
             && *s == storage::schedule::DoseState::Given(store.clock().today()))
     );
+}
+
+#[test]
+fn entries_the_hub_refused_are_shown_with_their_reasons_and_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 20);
+    let desk = storage::Actor {
+        staff: "frontdesk".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: storage::model::Role::FrontDesk,
+    };
+    let who = store.search("王", None).unwrap().remove(0).resident.id;
+    let id = store
+        .commit_one(
+            &desk,
+            storage::model::Body::Audit(storage::model::AuditEntry::new(
+                AuditAction::Search,
+                Some(who),
+                "",
+            )),
+        )
+        .unwrap();
+    store
+        .mark_rejected(
+            id,
+            "its clock stamp is before 2000: this PC's clock is wrong",
+        )
+        .unwrap();
+    let mut h = harness(store.clone(), dir.path());
+    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    h.get_all_by_label_contains("中心拒收 1").next().unwrap();
+    // The administrator starts on the settings, where the refusals are listed.
+    assert_eq!(h.state().state.screen, app::gui::state::Screen::Settings);
+    h.get_all_by_label_contains("this PC's clock is wrong")
+        .next()
+        .unwrap();
+    click(&mut h, "原因已处理，全部重新发送");
+    assert!(store.rejected().unwrap().is_empty(), "queued again");
+    assert_eq!(
+        store
+            .pending(0, 10)
+            .unwrap()
+            .iter()
+            .filter(|e| e.change.id == id)
+            .count(),
+        1,
+        "the next push sends it"
+    );
+    assert!(h.query_by_label_contains("中心拒收 1").is_none());
 }

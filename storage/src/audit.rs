@@ -148,6 +148,27 @@ impl Store {
         )
     }
 
+    /// An administrator's decision to go on using a store whose audit log failed its check:
+    /// audited as tampering, with the problem and the reason (at least a few words).
+    pub fn acknowledge_tampering(
+        &self,
+        actor: &crate::store::Actor,
+        problem: &str,
+        reason: &str,
+    ) -> Result<Id> {
+        if reason.trim().chars().count() < crate::roles::MIN_REASON_CHARS {
+            return Err(Error::Invalid(
+                "give the reason for going on (a few words)".into(),
+            ));
+        }
+        let text = format!("went on after: {problem}; because: {}", reason.trim());
+        let text: String = text.chars().take(900).collect();
+        self.commit_one(
+            actor,
+            Body::Audit(AuditEntry::new(AuditAction::Tampering, None, text)),
+        )
+    }
+
     /// Every device with an audit chain in this store.
     pub fn audit_devices(&self) -> Result<Vec<String>> {
         let tx = self.read()?;

@@ -38,6 +38,9 @@ pub enum Error {
     Invalid(String),
     #[error("wrong user name or password")]
     AuthFailed,
+    /// Too many failed logins of this user name: the next attempt must wait.
+    #[error("too many failed attempts: try again in {wait_s} s")]
+    TooManyAttempts { wait_s: u64 },
     #[error("not allowed: {0}")]
     Forbidden(String),
     #[error("stored data could not be decoded: {0}")]

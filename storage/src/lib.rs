@@ -54,5 +54,5 @@ pub use ids::{Hlc, Id};
 pub use outbox::OutboxEntry;
 pub use records::HistoryEntry;
 pub use residents::{MatchRank, NewResident, SEARCH_LIMIT, SearchHit};
-pub use staff::MIN_PASSWORD_LEN;
+pub use staff::{FREE_ATTEMPTS, MIN_PASSWORD_LEN};
 pub use store::{Actor, OpenOptions, SCHEMA_VERSION, Store};

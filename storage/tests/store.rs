@@ -716,3 +716,84 @@ fn a_card_use_is_reported_through_the_outbox_and_never_sent_down() {
             .unwrap()
     );
 }
+
+/// Every login is audited, failed ones too, and a guesser is slowed: after five failures each
+/// attempt waits (30 s, then twice as long), even across a restart of the program.
+#[test]
+fn failed_logins_are_audited_and_throttled_across_restarts() {
+    let (dir, store) = open_store();
+    store
+        .put_staff(
+            "lin",
+            "林医生",
+            Role::Doctor,
+            "H42092100101",
+            "correct horse",
+        )
+        .unwrap();
+    let facility = "H42092100101";
+    for _ in 0..FREE_ATTEMPTS {
+        store.clock().advance(1_000);
+        assert!(matches!(
+            store.log_in("lin", "guess", facility),
+            Err(Error::AuthFailed)
+        ));
+    }
+    // The sixth attempt is refused unchecked, the right password included.
+    let refused = store.log_in("lin", "correct horse", facility);
+    let Err(Error::TooManyAttempts { wait_s }) = refused else {
+        panic!("not throttled: {refused:?}");
+    };
+    assert!((29..=31).contains(&wait_s), "{wait_s}");
+    // A restart does not reset it: the failures are in the audit log.
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = Store::open(&path, test_options().with_clock(Clock::fixed(T0 + 6_000))).unwrap();
+    assert!(matches!(
+        store.log_in("lin", "correct horse", facility),
+        Err(Error::TooManyAttempts { .. })
+    ));
+    store.clock().advance(31_000);
+    // One more failure doubles the wait.
+    assert!(matches!(
+        store.log_in("lin", "guess", facility),
+        Err(Error::AuthFailed)
+    ));
+    store.clock().advance(31_000);
+    assert!(matches!(
+        store.log_in("lin", "correct horse", facility),
+        Err(Error::TooManyAttempts { .. })
+    ));
+    store.clock().advance(30_000);
+    assert_eq!(
+        store
+            .log_in("lin", "correct horse", facility)
+            .unwrap()
+            .username,
+        "lin"
+    );
+    let actions: Vec<AuditAction> = store
+        .search_audit(0, i64::MAX, Some("lin"), None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            vec![AuditAction::LoginFailed; FREE_ATTEMPTS + 1],
+            vec![AuditAction::Login]
+        ]
+        .concat()
+    );
+    // After a success the count starts again.
+    assert!(matches!(
+        store.log_in("lin", "guess", facility),
+        Err(Error::AuthFailed)
+    ));
+    assert!(matches!(
+        store.log_in("lin", "guess", facility),
+        Err(Error::AuthFailed)
+    ));
+    drop(dir);
+}

@@ -38,7 +38,7 @@ pub fn run(store_path: &Path, samples: usize) -> anyhow::Result<()> {
     );
     let cold = Instant::now();
     let store = Arc::new(Store::open(store_path, super::bench_options())?);
-    let staff = match store.login("bench-doctor", "bench-doctor-pw") {
+    let staff = match store.log_in("bench-doctor", "bench-doctor-pw", "bench") {
         Ok(s) => s,
         Err(_) => store.put_staff(
             "bench-doctor",

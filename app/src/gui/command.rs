@@ -10,6 +10,8 @@ use crate::settings::Settings;
 #[derive(Debug, Clone)]
 pub enum Command {
     LoggedIn(Staff),
+    /// An administrator decided to go on after the start-up check failed (audited).
+    IntegrityAcknowledged(Staff),
     Logout,
     Unlock,
     SetLanguage(Lang),
@@ -48,6 +50,8 @@ pub enum Command {
     SaveSettings(Settings),
     /// This workstation just joined a hub: start syncing.
     Enrolled,
+    /// Send entries the hub refused again (the cause was fixed), and sync.
+    RetryRejected(Vec<Id>),
     StartDemoLoad,
     /// Print a document on a worker thread; the outcome becomes a notice.
     Print(PrintRequest),

@@ -117,6 +117,10 @@ impl AppState {
     pub fn today(&self) -> storage::Date {
         self.store.clock().today()
     }
+
+    pub fn now_ms(&self) -> i64 {
+        self.store.clock().now_ms()
+    }
 }
 
 fn facility_of(store: &Store, code: &str) -> Facility {

@@ -1,6 +1,6 @@
 //! Carrying out the commands screens pushed during a frame.
 
-use storage::model::{AuditAction, AuditEntry, Body, QueueStatus};
+use storage::model::QueueStatus;
 
 use super::ClinicApp;
 use crate::gui::command::Command;
@@ -20,12 +20,15 @@ impl ClinicApp {
                         facility: self.state.settings.facility.clone(),
                         role: staff.role,
                     };
+                    // The store audited the login (`Store::log_in`).
                     self.state.screen = Screen::for_role(staff.role)[0];
-                    let login = Body::Audit(AuditEntry::new(AuditAction::Login, None, ""));
-                    self.state.store.commit_one(&actor, login)?;
                     self.state.session = Some(Session { staff, actor });
                     self.state.notice = None;
                     self.locked = false;
+                }
+                Command::IntegrityAcknowledged(staff) => {
+                    self.integrity = None;
+                    self.apply(Command::LoggedIn(staff));
                 }
                 Command::Logout => {
                     self.state.session = None;
@@ -180,6 +183,25 @@ impl ClinicApp {
                     }
                     self.state.notice =
                         Some(Notice::Info(lang.t("设置已保存", "Settings saved").into()));
+                }
+                Command::RetryRejected(ids) => {
+                    let lang = self.state.lang;
+                    let retried = ids
+                        .iter()
+                        .try_for_each(|id| self.state.store.retry_rejected(*id));
+                    match retried {
+                        Ok(()) => {
+                            if let Some(worker) = &self.sync {
+                                worker.sync_now();
+                            }
+                            self.state.notice = Some(Notice::Info(format!(
+                                "{} {}",
+                                ids.len(),
+                                lang.t("条记录将重新发送", "entries will be sent again")
+                            )));
+                        }
+                        Err(e) => self.state.error(e),
+                    }
                 }
                 Command::Enrolled => {
                     if let Ok(settings) = crate::settings::Settings::load(&self.state.data_dir) {

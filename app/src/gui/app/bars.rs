@@ -74,18 +74,30 @@ impl ClinicApp {
     pub(super) fn status_bar_ui(&mut self, ui: &mut Ui) {
         let lang = self.state.lang;
         let outbox = self.state.store.outbox_len().unwrap_or(0);
+        let refused = self.state.store.rejected().map_or(0, |r| r.len());
         ui.horizontal(|ui| {
-            let hub = if self.state.settings.hub_url.is_empty() {
-                lang.t("离线：未配置中心", "Offline: no hub configured")
-            } else {
-                lang.t("离线", "Offline")
-            };
-            ui.label(RichText::new(hub).color(MUTED));
+            let (text, color, detail) = sync_state(lang, &self.sync_status, self.state.now_ms());
+            ui.label(RichText::new(text).color(color))
+                .on_hover_text(detail);
             ui.separator();
             ui.label(format!(
                 "{} {outbox}",
                 lang.t("待上传", "Waiting to upload:")
             ));
+            if refused > 0 {
+                ui.label(
+                    RichText::new(format!(
+                        "{} {refused}",
+                        lang.t("中心拒收", "Refused by the hub:")
+                    ))
+                    .color(DANGER)
+                    .strong(),
+                )
+                .on_hover_text(lang.t(
+                    "原因见“设置”，修正后可重新发送",
+                    "See Settings for the reasons; send them again once fixed",
+                ));
+            }
             ui.separator();
             for source in [
                 scanner::source::Source::Camera,
@@ -119,5 +131,54 @@ impl ClinicApp {
                 );
             }
         });
+    }
+}
+
+/// What the status bar says about sync: the words, their colour, and the detail on hover.
+fn sync_state(lang: Lang, s: &super::SyncStatus, now_ms: i64) -> (String, egui::Color32, String) {
+    use crate::gui::format::time;
+    use crate::gui::style::{OK, WARN};
+    if !s.enrolled {
+        let text = lang.t("离线：未加入中心", "Offline: not joined to a hub");
+        return (text.into(), MUTED, String::new());
+    }
+    if s.syncing {
+        let text = match s.progress {
+            Some(sync::client::Progress::Pushing { done, total }) => {
+                format!("{} {done}/{total}", lang.t("正在上传", "Uploading"))
+            }
+            Some(sync::client::Progress::Pulling { done }) => {
+                format!("{} {done}", lang.t("正在下载", "Downloading"))
+            }
+            None => lang.t("正在同步…", "Syncing…").into(),
+        };
+        return (text, MUTED, String::new());
+    }
+    let last = s
+        .last_ok_ms
+        .map(|t| format!("{} {}", lang.t("上次同步", "last synced"), time(t)));
+    if let Some(error) = &s.error {
+        let text = format!(
+            "{}{}",
+            lang.t("离线：连不上中心", "Offline: the hub cannot be reached"),
+            last.map(|l| format!(" · {l}")).unwrap_or_default()
+        );
+        return (text, DANGER, error.clone());
+    }
+    match s.last_ok_ms {
+        // Older than the settlement's 10 minutes: claims computed now are provisional.
+        Some(t) if now_ms.saturating_sub(t) > 10 * 60_000 => {
+            (last.unwrap_or_default(), WARN, String::new())
+        }
+        Some(t) => (
+            format!("{} {}", lang.t("已同步", "Synced"), time(t)),
+            OK,
+            String::new(),
+        ),
+        None => (
+            lang.t("尚未同步", "Not synced yet").into(),
+            MUTED,
+            String::new(),
+        ),
     }
 }

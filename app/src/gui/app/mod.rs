@@ -22,6 +22,7 @@ use super::screens::audit::{AuditScreen, audit_ui};
 use super::screens::claims::{ClaimsScreen, claims_ui};
 use super::screens::doctor::{DoctorScreen, doctor_ui};
 use super::screens::front_desk::{FrontDesk, front_desk_ui};
+use super::screens::integrity::{IntegrityGate, integrity_ui};
 use super::screens::login::{Login, login_ui};
 use super::screens::records::{Records, records_ui};
 use super::screens::settings::{SettingsScreen, settings_ui};
@@ -61,6 +62,8 @@ pub struct ClinicApp {
     raw_input_hooked: bool,
     commands: Vec<Command>,
     ctx: egui::Context,
+    /// The start-up tamper check failed: nothing else is shown until an administrator decides.
+    pub integrity: Option<IntegrityGate>,
 }
 
 impl ClinicApp {
@@ -89,17 +92,8 @@ impl ClinicApp {
             });
         let scanners = Scanners::start(&ctx, &settings, scanner::card::Verifier::new(trust));
         let (sync, sync_status) = sync_status::start(&ctx, &store, &data_dir);
-        // The audit chain is checked on every start: tampering is shown, not hidden.
-        if let Ok(report) = store.verify_audit_chain(store.device())
-            && let Some(broken) = report.broken
-        {
-            let lang = super::i18n::Lang::from_code(&settings.language);
-            let what = lang.t(
-                "审计链断裂，记录可能被篡改：",
-                "Audit chain broken, entries may have been tampered with:",
-            );
-            notice = Some(Notice::Error(format!("{what} {broken}")));
-        }
+        // The audit log is checked on every start, and the check fails closed.
+        let integrity = super::screens::integrity::problem(&store).map(IntegrityGate::new);
         let mut state = AppState::new(store, settings, data_dir);
         state.notice = notice.or(state.notice);
         ClinicApp {
@@ -126,6 +120,7 @@ impl ClinicApp {
             raw_input_hooked: false,
             commands: Vec::new(),
             ctx,
+            integrity,
         }
     }
 
@@ -167,7 +162,9 @@ impl ClinicApp {
         let preview = self.preview.as_ref().map(|(_, t)| (t, outline.as_slice()));
         let commands = &mut self.commands;
         let state = &self.state;
-        if state.session.is_none() && (no_staff || self.demo.is_some()) {
+        if let Some(gate) = &mut self.integrity {
+            egui::CentralPanel::default().show(ui, |ui| integrity_ui(ui, state, gate, commands));
+        } else if state.session.is_none() && (no_staff || self.demo.is_some()) {
             egui::CentralPanel::default().show(ui, |ui| {
                 welcome_ui(ui, state, self.demo.as_ref(), &mut self.welcome, commands)
             });
@@ -313,8 +310,19 @@ fn lock_ui(ui: &mut Ui, state: &AppState, password: &mut String, commands: &mut 
             .labelled_by(label.id);
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button(lang.t("解锁", "Unlock")).clicked() || enter {
-            match state.store.login(&session.staff.username, password) {
+            let facility = &state.settings.facility;
+            match state
+                .store
+                .log_in(&session.staff.username, password, facility)
+            {
                 Ok(_) => commands.push(Command::Unlock),
+                Err(storage::Error::TooManyAttempts { wait_s }) => {
+                    commands.push(Command::Error(format!(
+                        "{} {wait_s} {}",
+                        lang.t("失败次数过多，请等待", "Too many failed attempts: wait"),
+                        lang.t("秒后再试", "s before trying again")
+                    )))
+                }
                 Err(_) => {
                     commands.push(Command::Error(lang.t("密码错误", "Wrong password").into()))
                 }

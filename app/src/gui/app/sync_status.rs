@@ -62,16 +62,18 @@ impl ClinicApp {
         }
         self.sync_status.outbox = outbox;
         let mut fetched = Vec::new();
+        let mut trust_may_have_changed = false;
         while let Ok(event) = worker.events.try_recv() {
             let s = &mut self.sync_status;
             match event {
                 SyncEvent::Started => s.syncing = true,
                 SyncEvent::Progress(p) => s.progress = Some(p),
-                SyncEvent::Completed { at_ms, .. } => {
+                SyncEvent::Completed { at_ms, summary } => {
                     s.syncing = false;
                     s.progress = None;
                     s.last_ok_ms = Some(at_ms);
                     s.error = None;
+                    trust_may_have_changed |= summary.pulled > 0;
                 }
                 SyncEvent::Failed { error, .. } => {
                     s.syncing = false;
@@ -83,6 +85,40 @@ impl ClinicApp {
         }
         for (identifier, result) in fetched {
             self.fetched(identifier, result);
+        }
+        if trust_may_have_changed {
+            self.install_pulled_trust_list();
+        }
+    }
+
+    /// Installs a newer trust list the hub delivered (new issuers, revocations): scans are
+    /// verified against it from the next one on. A list the pinned root did not sign, or an
+    /// older one, changes nothing.
+    fn install_pulled_trust_list(&mut self) {
+        let Ok(Some(release)) = self.state.store.trust_list_release() else {
+            return;
+        };
+        let installed = self.scanners.verifier.trust_list().map_or(0, |l| l.version);
+        if release.version <= installed {
+            return;
+        }
+        let root = crate::trust::root_key(&self.state.settings.root_key);
+        let loaded = root.and_then(|root| {
+            crate::trust::load(&self.state.data_dir, root.as_ref(), &self.state.store)
+        });
+        match loaded {
+            Ok(Some(list)) if list.version > installed => {
+                let version = list.version;
+                if self.scanners.verifier.update_trust(list).is_ok() {
+                    let lang = self.state.lang;
+                    self.state.notice = Some(crate::gui::state::Notice::Info(format!(
+                        "{} {version}",
+                        lang.t("已更新信任列表：版本", "Trust list updated: version")
+                    )));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => self.state.error(format!("{e:#}")),
         }
     }
 }

@@ -42,7 +42,10 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
         ui.add_space(8.0);
         submit |= ui.button(lang.t("登录", "Log in")).clicked();
         if submit {
-            match state.store.login(&l.username, &l.password) {
+            match state
+                .store
+                .log_in(&l.username, &l.password, &state.settings.facility)
+            {
                 Ok(staff) => {
                     l.password.clear();
                     l.error = None;
@@ -54,6 +57,14 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
                         lang.t("用户名或密码错误", "Wrong user name or password")
                             .into(),
                     );
+                }
+                Err(storage::Error::TooManyAttempts { wait_s }) => {
+                    l.password.clear();
+                    l.error = Some(format!(
+                        "{} {wait_s} {}",
+                        lang.t("失败次数过多，请等待", "Too many failed attempts: wait"),
+                        lang.t("秒后再试", "s before trying again")
+                    ));
                 }
                 Err(e) => l.error = Some(e.to_string()),
             }

@@ -6,6 +6,7 @@ pub mod billing;
 pub mod claims;
 pub mod doctor;
 pub mod front_desk;
+pub mod integrity;
 pub mod login;
 pub mod records;
 pub mod register;

@@ -224,8 +224,48 @@ pub fn settings_ui(
             }));
         }
         outcome_label(ui, &s.message, lang.t("已加入中心", "Joined"));
+        rejected_ui(ui, state, commands);
         backup_ui(ui, state, &mut s.backup);
     });
+}
+
+/// What the hub refused, with its reasons: fix the cause (the PC's clock, a record made in
+/// another facility's name), then send them again.
+fn rejected_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let lang = state.lang;
+    let rejected = match state.store.rejected() {
+        Ok(r) => r,
+        Err(e) => {
+            ui.colored_label(crate::gui::style::DANGER, e.to_string());
+            return;
+        }
+    };
+    if rejected.is_empty() {
+        return;
+    }
+    ui.add_space(16.0);
+    ui.heading(lang.t("中心拒收的记录", "Refused by the hub"));
+    egui::Grid::new("rejected")
+        .num_columns(3)
+        .striped(true)
+        .show(ui, |ui| {
+            for (entry, reason) in &rejected {
+                ui.label(crate::gui::format::time(entry.change.hlc.unix_ms()));
+                ui.label(entry.change.body.kind());
+                ui.label(reason);
+                ui.end_row();
+            }
+        });
+    if ui
+        .button(lang.t(
+            "原因已处理，全部重新发送",
+            "Cause fixed: send them all again",
+        ))
+        .clicked()
+    {
+        let ids = rejected.iter().map(|(e, _)| e.change.id).collect();
+        commands.push(Command::RetryRejected(ids));
+    }
 }
 
 #[derive(Default)]

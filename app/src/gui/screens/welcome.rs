@@ -88,13 +88,18 @@ pub fn welcome_ui(
                 );
                 return;
             }
-            match state.store.put_staff(
-                &w.username,
-                &w.display_name,
-                Role::Admin,
-                &state.settings.facility,
-                &w.password,
-            ) {
+            let facility = &state.settings.facility;
+            let created = state
+                .store
+                .put_staff(
+                    &w.username,
+                    &w.display_name,
+                    Role::Admin,
+                    facility,
+                    &w.password,
+                )
+                .and_then(|_| state.store.log_in(&w.username, &w.password, facility));
+            match created {
                 Ok(staff) => commands.push(Command::LoggedIn(staff)),
                 Err(e) => w.error = Some(e.to_string()),
             }
