@@ -407,3 +407,61 @@ fn trust_list_rules() {
     assert_eq!(scan.outcome, Some(Outcome::Valid));
     assert!(scan.warnings.iter().any(|w| w.contains("update")));
 }
+
+/// Only the protected header counts: a key id or algorithm placed in the unprotected header,
+/// which the signature does not cover, is not used.
+#[test]
+fn a_key_id_or_algorithm_only_in_the_unprotected_header_is_not_trusted() {
+    let issuer = keys::demo::issuer();
+    let genuine = sign_card(&printed(), &issuer);
+    let sign1 = parse_sign1(&genuine).unwrap().cose;
+    let payload = sign1.payload.clone().unwrap();
+    let kid = keys::kid(issuer.verifying_key()).to_vec();
+    let make = |protected: coset::Header, unprotected: coset::Header| {
+        let cose = coset::CoseSign1Builder::new()
+            .protected(protected)
+            .unprotected(unprotected)
+            .payload(payload.clone())
+            .create_signature(b"", |data| {
+                use p256::ecdsa::signature::Signer;
+                let sig: p256::ecdsa::Signature = issuer.sign(data);
+                sig.to_bytes().to_vec()
+            })
+            .build();
+        let bytes = coset::TaggedCborSerializable::to_tagged_vec(cose).unwrap();
+        format!("EHC1:{}", wrap(&bytes))
+    };
+    let es256 = || coset::HeaderBuilder::new().algorithm(coset::iana::Algorithm::ES256);
+    let kid_unprotected = make(
+        es256().build(),
+        coset::HeaderBuilder::new().key_id(kid.clone()).build(),
+    );
+    assert!(matches!(
+        outcome(&mut verifier(), &kid_unprotected),
+        Outcome::UnknownKey { .. }
+    ));
+    let alg_unprotected = make(
+        coset::HeaderBuilder::new().key_id(kid.clone()).build(),
+        es256().build(),
+    );
+    assert_eq!(
+        outcome(&mut verifier(), &alg_unprotected),
+        Outcome::SignatureInvalid
+    );
+    // Both protected, as the spec writes them: valid.
+    let proper = make(
+        es256().key_id(kid).build(),
+        coset::HeaderBuilder::new().build(),
+    );
+    assert_eq!(outcome(&mut verifier(), &proper), Outcome::Valid);
+}
+
+/// A key signs for the issuer the trust list names: a genuine signature on a card that claims
+/// another issuer is refused.
+#[test]
+fn a_card_claiming_another_issuer_than_its_key_s_is_refused() {
+    let mut token = printed();
+    token.iss = "CN-440000".into();
+    let text = issue_card(&token, &keys::demo::issuer());
+    assert_eq!(outcome(&mut verifier(), &text), Outcome::SignatureInvalid);
+}

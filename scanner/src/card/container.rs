@@ -17,10 +17,13 @@ const MAX_INFLATED: u64 = 64 * 1024;
 #[derive(Clone, Debug)]
 pub struct Sign1 {
     pub cose: CoseSign1,
-    /// The algorithm from the protected header (or unprotected, if only there).
+    /// The algorithm from the protected header: only what the signature covers counts.
     pub alg: Option<i64>,
-    /// The key id from the protected header (or unprotected, if only there).
+    /// The key id from the protected header (empty when it has none).
     pub kid: Vec<u8>,
+    /// A key id in the unprotected header. Not signed, so never used to verify our codes;
+    /// kept for the EU vectors, whose issuers may put it there.
+    pub unprotected_kid: Vec<u8>,
 }
 
 impl Sign1 {
@@ -96,13 +99,15 @@ pub fn parse_sign1(bytes: &[u8]) -> Result<Sign1, Outcome> {
         Some(coset::Algorithm::PrivateUse(n)) => Some(*n),
         _ => None,
     };
-    let alg = alg_of(&cose.protected.header).or_else(|| alg_of(&cose.unprotected));
-    let kid = if cose.protected.header.key_id.is_empty() {
-        cose.unprotected.key_id.clone()
-    } else {
-        cose.protected.header.key_id.clone()
-    };
-    Ok(Sign1 { cose, alg, kid })
+    let alg = alg_of(&cose.protected.header);
+    let kid = cose.protected.header.key_id.clone();
+    let unprotected_kid = cose.unprotected.key_id.clone();
+    Ok(Sign1 {
+        cose,
+        alg,
+        kid,
+        unprotected_kid,
+    })
 }
 
 /// The whole container of an `EHC1:` body: Base45 → (zlib) → COSE_Sign1.

@@ -136,6 +136,11 @@ impl Verifier {
         let verifying = key.verifying_key().ok_or(Outcome::SignatureInvalid)?;
         sign1.verify_es256(&verifying)?;
         let token = claims::parse(sign1.payload())?;
+        // A key signs for the issuer the trust list names: a card claiming another issuer
+        // was not signed by its issuer.
+        if token.iss != key.issuer {
+            return Err(Outcome::SignatureInvalid);
+        }
         let outcome = if token.iat < key.not_before || token.iat > key.not_after {
             Outcome::KeyNotValidAtIat
         } else if trust.revoked(&token.card.card_id, token.iat) {
