@@ -128,8 +128,12 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
     let expected = {
         let bill = store
             .visits_to_bill(
+                &storage::Actor {
+                    staff: "frontdesk".into(),
+                    facility: CENTRE.into(),
+                    role: storage::model::Role::FrontDesk,
+                },
                 who.id,
-                CENTRE,
                 store.clock().today(),
                 &h.state().state.catalogue,
             )

@@ -155,12 +155,13 @@ fn build(input: &mut Input, f: &Fixture, held: &[Id]) -> Change {
     };
     let at = input.i64();
     let facility = input.pick(&[VILLAGE, CENTRE, FAR, ""]).to_string();
-    let record = |input: &mut Input, body| {
+    let clinician = input.text();
+    let record = |body| {
         Body::Record(ClinicalRecord {
             resident,
             at,
             facility: facility.clone(),
-            clinician: input.text(),
+            clinician: clinician.clone(),
             body,
         })
     };
@@ -195,7 +196,6 @@ fn build(input: &mut Input, f: &Fixture, held: &[Id]) -> Change {
             remove_identifiers: vec![],
         }),
         1 => record(
-            input,
             RecordBody::Encounter(Encounter {
                 visit_type: VisitType::General,
                 chief_complaint: "咳嗽".into(),
@@ -227,7 +227,6 @@ fn build(input: &mut Input, f: &Fixture, held: &[Id]) -> Change {
                 spo2: Some(input.u8()),
             };
             record(
-                input,
                 RecordBody::ChronicFollowUp(ChronicFollowUp {
                     condition: ChronicCondition::Hypertension,
                     method: FollowUpMethod::Clinic,
@@ -245,7 +244,6 @@ fn build(input: &mut Input, f: &Fixture, held: &[Id]) -> Change {
             )
         }
         3 => record(
-            input,
             RecordBody::Immunisation(Immunisation {
                 vaccine: "HepB".into(),
                 vaccine_name: "乙肝疫苗".into(),
@@ -256,7 +254,6 @@ fn build(input: &mut Input, f: &Fixture, held: &[Id]) -> Change {
             }),
         ),
         4 => record(
-            input,
             RecordBody::Amendment(Amendment {
                 target: some_id(input),
                 reason: input.text(),

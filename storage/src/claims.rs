@@ -29,13 +29,13 @@ pub const CONSULTATION_FEE: &str = "S110200001";
 /// settled claims for the resident that this workstation has not heard of.
 pub const FRESH_SYNC_MS: i64 = 10 * 60 * 1000;
 
-/// A visit at this facility that has not been settled, with its bill.
+/// A visit at this facility that has not been settled, with its bill: what the till needs
+/// and nothing clinical beyond the items charged (no diagnosis, no notes).
 #[derive(Clone, Debug, PartialEq)]
 pub struct VisitToBill {
     pub encounter: Id,
     pub at: i64,
     pub clinician: String,
-    pub diagnoses: Vec<String>,
     pub bill: Vec<BillLine>,
 }
 
@@ -309,11 +309,17 @@ impl Store {
     /// catalogue (a drug missing from it is billed at the prescribed price, not covered).
     pub fn visits_to_bill(
         &self,
+        actor: &Actor,
         resident: Id,
-        facility: &str,
         day: Date,
         catalogue: &Catalogue,
     ) -> Result<Vec<VisitToBill>> {
+        if !matches!(actor.role, Role::FrontDesk | Role::Doctor) {
+            return Err(Error::Forbidden(
+                "only the front desk and doctors bill visits".into(),
+            ));
+        }
+        let facility = actor.facility.as_str();
         let history = self.history_unaudited(resident)?;
         let records: Vec<ClinicalRecord> = history.iter().map(|h| h.record.clone()).collect();
         let filed = filed_for_chronic_disease(&records);
@@ -325,7 +331,7 @@ impl Store {
             .collect();
         let mut visits = Vec::new();
         for h in &history {
-            let RecordBody::Encounter(e) = &h.record.body else {
+            let RecordBody::Encounter(_) = &h.record.body else {
                 continue;
             };
             if h.record.facility != facility
@@ -364,7 +370,6 @@ impl Store {
                 encounter: h.id,
                 at: h.record.at,
                 clinician: h.record.clinician.clone(),
-                diagnoses: e.diagnoses.iter().map(|d| d.name.clone()).collect(),
                 bill,
             });
         }

@@ -183,7 +183,9 @@ fn a_visit_is_billed_settled_once_and_reported() {
     let enc = visit(&ws, who);
     let today = Date::of_instant(T0);
 
-    let visits = ws.visits_to_bill(who, CENTRE, today, &catalogue).unwrap();
+    let visits = ws
+        .visits_to_bill(&actor(Role::FrontDesk, CENTRE), who, today, &catalogue)
+        .unwrap();
     assert_eq!(visits.len(), 1);
     let bill = &visits[0].bill;
     // The consultation fee, then the prescription; amlodipine under the "两病" rule because
@@ -222,7 +224,7 @@ fn a_visit_is_billed_settled_once_and_reported() {
         .unwrap_err();
     assert!(again.to_string().contains("already settled"), "{again}");
     assert!(
-        ws.visits_to_bill(who, CENTRE, today, &catalogue)
+        ws.visits_to_bill(&actor(Role::FrontDesk, CENTRE), who, today, &catalogue)
             .unwrap()
             .is_empty()
     );
@@ -381,7 +383,12 @@ fn the_hub_voids_a_second_claim_for_the_same_visit_and_refunds_it() {
     ws2.clock().advance(60_000); // the second one a minute later
     for ws in [&ws1, &ws2] {
         let bill = ws
-            .visits_to_bill(who, CENTRE, Date::of_instant(T0), &catalogue)
+            .visits_to_bill(
+                &actor(Role::FrontDesk, CENTRE),
+                who,
+                Date::of_instant(T0),
+                &catalogue,
+            )
             .unwrap()
             .remove(0)
             .bill;

@@ -107,7 +107,16 @@ fn backups_taken_while_the_app_writes_restore_to_a_consistent_store() {
         json(&clinic(&scratch, &["restore", "--from", file]));
         let store = Store::open(scratch.join("clinic.redb"), tests::test_options()).unwrap();
         tests::check_store(&store, acknowledged_before, 0);
-        assert_eq!(store.change_count().unwrap(), *changes);
+        // Everything in the snapshot, and the fork the restore declares on the audit chain
+        // (the hub must learn that entries after the snapshot's head were lost).
+        assert_eq!(store.change_count().unwrap(), *changes + 1);
+        let audit = store
+            .search_audit(i64::MIN, i64::MAX, None, None, usize::MAX)
+            .unwrap();
+        assert_eq!(
+            audit.last().unwrap().1.action,
+            storage::model::AuditAction::ChainFork
+        );
     }
 
     // A damaged backup (one page in seven altered, as a failing USB stick would) is refused and

@@ -305,10 +305,13 @@ fn bills_ui(ui: &mut Ui, state: &AppState, f: &mut FrontDesk, id: Id) {
             .strong()
             .color(ACCENT),
     );
-    let visits = state
-        .store
-        .visits_to_bill(id, &state.facility.code, state.today(), &state.catalogue)
-        .unwrap_or_default();
+    let visits = match state.actor() {
+        Some(actor) => state
+            .store
+            .visits_to_bill(actor, id, state.today(), &state.catalogue)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     if visits.is_empty() {
         ui.label(
             RichText::new(lang.t("今日没有待结算的就诊", "No visit to settle today")).color(MUTED),
@@ -316,12 +319,7 @@ fn bills_ui(ui: &mut Ui, state: &AppState, f: &mut FrontDesk, id: Id) {
     }
     for v in visits {
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!(
-                "{} · {} · {}",
-                format::time(v.at),
-                v.clinician,
-                v.diagnoses.join("、")
-            ));
+            ui.label(format!("{} · {}", format::time(v.at), v.clinician));
             if ui.button(lang.t("结算", "Settle")).clicked() {
                 f.billing = Some(Billing::new(id, Some(v.encounter), v.bill.clone()));
             }
