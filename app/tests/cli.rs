@@ -513,6 +513,39 @@ fn the_secret_can_be_changed_and_the_audit_log_verified_and_searched() {
         .output()
         .unwrap();
     assert_eq!(json(&out), found);
+
+    // Re-keyed as well: a third secret opens the same data, the second no longer does.
+    let newest = dir.path().join("newest-secret");
+    std::fs::write(&newest, "第三个机构密钥\n").unwrap();
+    let with_secret = |secret: &std::path::Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_clinic"))
+            .env_remove("CLINIC_SECRET")
+            .env("CLINIC_SECRET_FILE", secret)
+            .arg("--data")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = with_secret(
+        &new_secret,
+        &[
+            "secret",
+            "change",
+            "--rekey",
+            "--new-secret-file",
+            newest.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("new data key"));
+    assert!(!with_secret(&new_secret, &["find", "王"]).status.success());
+    assert_eq!(json(&with_secret(&newest, &["find", "王"])), found);
+    assert!(with_secret(&newest, &["audit", "verify"]).status.success());
 }
 
 /// `pdftotext` of a PDF file.

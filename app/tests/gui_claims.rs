@@ -117,7 +117,13 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
     let id_number = who.id_number().unwrap().as_str().to_string();
     scan(&mut h, id_number, scanner::source::Source::Serial);
     assert_eq!(h.state().front_desk.selected, Some(who.id));
-    h.get_all_by_label_contains("原发性高血压").next().unwrap();
+    // The visit waiting to be settled names its time and doctor, never its diagnoses.
+    h.get_all_by_label_contains("陈志强").next().unwrap();
+    assert!(
+        h.query_all_by_label_contains("原发性高血压")
+            .next()
+            .is_none()
+    );
     h.get_by_role_and_label(Role::Button, "结算").click();
     h.run();
 

@@ -258,16 +258,17 @@ pub struct BackupCheck {
 }
 
 /// Checks a store file end to end: the secret opens it, the schema is one this program reads,
-/// every row of every table reads (so every page in use decrypts and authenticates), every
+/// every page matches its parent's checksum, every row of every table reads (so every page in use decrypts and authenticates), every
 /// change decodes under its own id, and every device's audit chain is whole.
 fn check_store_file(path: &Path, options: &OpenOptions) -> Result<BackupCheck> {
-    let store = Store::open(
+    let mut store = Store::open(
         path,
         OpenOptions {
             exclusive: true,
             ..options.clone()
         },
     )?;
+    store.check_integrity()?;
     let tx = store.read()?;
     let mut rows = ReadAll(0);
     each_table(&tx, &mut rows)?;
@@ -356,6 +357,43 @@ pub fn restore(backup: &Path, target: &Path, options: &OpenOptions) -> Result<Re
     std::fs::rename(&incoming, target)?;
     sync_dir(target)?;
     Ok(RestoreReport { check, previous })
+}
+
+/// Re-keys the (closed) store at `path`: every table is copied into a new file under a new
+/// random data key, locked by the secret of `new`; the copy is checked end to end and then
+/// replaces the file. Rewrapping the key (`Store::change_secret`) is enough when a secret was
+/// only seen; re-keying is for a data key that may have leaked (read from the memory of a
+/// running workstation), after which even the old file with the old secret no longer opens
+/// the new one's pages.
+pub fn rekey(path: &Path, old: &OpenOptions, new: &OpenOptions) -> Result<BackupCheck> {
+    if new.secret.is_empty() {
+        return Err(Error::Invalid(
+            "the facility secret may not be empty".into(),
+        ));
+    }
+    if crate::encrypted_file::in_use(path)? {
+        return Err(Error::InUse);
+    }
+    let next = path.with_extension("rekeying");
+    {
+        let store = Store::open(
+            path,
+            OpenOptions {
+                exclusive: true,
+                ..old.clone()
+            },
+        )?;
+        write_copy(&store.read()?, &next, new)?;
+    }
+    let check = check_store_file(&next, new);
+    if check.is_err() {
+        let _ = std::fs::remove_file(&next);
+    }
+    let check = check?;
+    std::fs::File::open(&next).and_then(|f| f.sync_all())?;
+    std::fs::rename(&next, path)?;
+    sync_dir(path)?;
+    Ok(check)
 }
 
 /// Converts a store made before encryption at rest into an encrypted one, in place. The plain

@@ -90,6 +90,10 @@ impl OpenOptions {
     }
 }
 
+/// What a page that authenticates but does not fit its place means.
+const ROLLED_BACK: &str = "a page of the data file was replaced by an older copy or damaged: \
+    restore the latest backup (clinic restore)";
+
 struct WriterState {
     hlc: Hlc,
     ids: IdGen,
@@ -121,8 +125,15 @@ impl Store {
         let unlocked = encrypted_file::unlock(&path, &options.secret, options.kdf, true)?;
         crate::migrate::check_existing(&path, &options, &unlocked)?;
         let file = encrypted_file::backend(&path, &unlocked, true)?;
-        let db = options.builder().create_with_backend(file)?;
-        let (device, hlc) = crate::migrate::prepare(&db)?;
+        // Every page authenticates, but a page replaced by an older authentic copy of itself
+        // can trip an assertion inside redb (a plain open does not check the pages'
+        // checksums): that is a damaged file, told as one, not a crash.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let db = options.builder().create_with_backend(file)?;
+            let prepared = crate::migrate::prepare(&db)?;
+            Ok::<_, Error>((db, prepared))
+        }));
+        let (db, (device, hlc)) = opened.map_err(|_| Error::Corrupt(ROLLED_BACK.into()))??;
         let store = Store {
             db,
             path,
@@ -153,6 +164,23 @@ impl Store {
     /// key changes; the old secret stops working at once.
     pub fn change_secret(path: impl AsRef<Path>, old: &Secret, new: &Secret) -> Result<()> {
         encrypted_file::change_secret(path.as_ref(), old, new, KdfCost::STANDARD)
+    }
+
+    /// Checks every page in use against the checksum redb keeps of it in its parent page, up
+    /// to the root's in the header (two slots, each with a commit counter). Every page already
+    /// authenticates on its own; this is what catches one replaced by an *older* authentic copy
+    /// of itself (a rolled-back page). A whole file rolled back to an older copy passes here and
+    /// is caught by the hub instead: its next audit entry does not extend the chain the hub
+    /// holds. Reads the whole file: `clinic audit verify` and every restore run it.
+    pub fn check_integrity(&mut self) -> Result<()> {
+        let db = &mut self.db;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db.check_integrity())) {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) | Err(_) => Err(Error::Corrupt(ROLLED_BACK.into())),
+            Ok(Err(e)) => Err(Error::Corrupt(format!(
+                "the data file failed its integrity check: {e}"
+            ))),
+        }
     }
 
     /// Options to make another file locked by the same secret (a backup).

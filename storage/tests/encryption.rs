@@ -242,6 +242,122 @@ fn changing_the_secret_rewraps_the_key_and_keeps_the_data() {
     assert_eq!(observe(&path, who).unwrap(), truth);
 }
 
+/// A page replaced by an older copy of itself decrypts (it is authentic), so the page's own
+/// seal cannot tell; the checksums redb keeps of every page in its parent, up to the header,
+/// can: every page rolled back in turn is either caught by the integrity check (which every
+/// restore and `clinic audit verify` run) or was one no longer in use, and changes nothing.
+#[test]
+fn a_page_rolled_back_to_an_older_copy_is_caught_by_the_integrity_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.redb");
+    let who = fill(&path);
+    let older = std::fs::read(&path).unwrap();
+    {
+        let store = Store::open(&path, options("花园镇卫生院")).unwrap();
+        for i in 0..40 {
+            let form = NewResident {
+                name: format!("后来的居民{i}"),
+                birth_date: Some(Date::new(1990, 1, 1 + i % 28).unwrap()),
+                ..Default::default()
+            };
+            store.register(&doctor(), form).unwrap();
+        }
+    }
+    let newer = std::fs::read(&path).unwrap();
+    // What the store holds: the resident's views and every change (the source of the views).
+    let everything = |path: &Path| -> Result<String> {
+        let changes = Store::open(path, options("花园镇卫生院"))?.journal_after(0, usize::MAX)?;
+        Ok(format!("{} {changes:?}", observe(path, who)?))
+    };
+    let truth = everything(&path).unwrap();
+    let slot = |bytes: &[u8], n: usize| {
+        bytes
+            .get(HEADER + n * SLOT..HEADER + (n + 1) * SLOT)
+            .map(<[u8]>::to_vec)
+    };
+    let (mut caught, mut harmless) = (0, 0);
+    // Slots 0 and 1 are the header page's two copies; pages start at slot 2.
+    for n in 2..(newer.len() - HEADER) / SLOT {
+        let Some(old) = slot(&older, n).filter(|old| Some(old) != slot(&newer, n).as_ref()) else {
+            continue;
+        };
+        if old.iter().all(|b| *b == 0) {
+            continue; // never written then: not an older copy of anything
+        }
+        let mut rolled = newer.clone();
+        rolled[HEADER + n * SLOT..HEADER + (n + 1) * SLOT].copy_from_slice(&old);
+        let probe = dir.path().join("probe.redb");
+        std::fs::write(&probe, &rolled).unwrap();
+        let checked =
+            Store::open(&probe, options("花园镇卫生院")).and_then(|mut s| s.check_integrity());
+        match checked {
+            Err(_) => caught += 1,
+            Ok(()) => {
+                assert_eq!(
+                    everything(&probe).unwrap(),
+                    truth,
+                    "page {} rolled back unnoticed",
+                    n - 1
+                );
+                harmless += 1;
+            }
+        }
+    }
+    eprintln!("pages rolled back: {caught} caught, {harmless} no longer in use");
+    assert!(caught >= 3, "caught {caught}, harmless {harmless}");
+    let mut store = Store::open(&path, options("花园镇卫生院")).unwrap();
+    store.check_integrity().unwrap();
+}
+
+/// Re-keying is what protects against a leaked data key: the old key header (the old data key
+/// under the old secret) no longer opens the file, whereas after a mere rewrap it still does.
+#[test]
+fn re_keying_replaces_the_data_key_and_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.redb");
+    let who = fill(&path);
+    let truth = observe(&path, who).unwrap();
+    let old_header = std::fs::read(&path).unwrap()[..HEADER].to_vec();
+    let transplanted = |path: &Path| {
+        let mut raw = std::fs::read(path).unwrap();
+        raw[..HEADER].copy_from_slice(&old_header);
+        let probe = dir.path().join("probe.redb");
+        std::fs::write(&probe, raw).unwrap();
+        Store::open(&probe, options("花园镇卫生院")).and_then(|s| s.resident(who))
+    };
+
+    // A rewrap keeps the data key: the old header still opens the file with the old secret.
+    Store::change_secret(&path, &"花园镇卫生院".into(), &"新的机构密钥".into()).unwrap();
+    assert!(transplanted(&path).is_ok());
+
+    // A wrong current secret re-keys nothing.
+    let before = std::fs::read(&path).unwrap();
+    let err = backup::rekey(&path, &options("猜的"), &options("再新的密钥")).unwrap_err();
+    assert!(matches!(err, Error::WrongSecret), "{err:?}");
+    assert!(std::fs::read(&path).unwrap() == before);
+
+    let check = backup::rekey(&path, &options("新的机构密钥"), &options("再新的密钥")).unwrap();
+    assert!(check.changes > 0);
+    assert!(matches!(
+        Store::open(&path, options("新的机构密钥")).err(),
+        Some(Error::WrongSecret)
+    ));
+    let err = transplanted(&path)
+        .err()
+        .expect("the old data key still opens the file");
+    assert!(!matches!(err, Error::WrongSecret), "{err:?}");
+    let store = Store::open(&path, options("再新的密钥")).unwrap();
+    assert_eq!(store.resident(who).unwrap().unwrap().name, NAME);
+    assert_eq!(
+        store.verify_audit_chain(store.device()).unwrap().broken,
+        None
+    );
+    drop(store);
+    assert!(!path.with_extension("rekeying").exists());
+    Store::change_secret(&path, &"再新的密钥".into(), &"花园镇卫生院".into()).unwrap();
+    assert_eq!(observe(&path, who).unwrap(), truth);
+}
+
 #[test]
 fn an_unencrypted_or_foreign_file_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();

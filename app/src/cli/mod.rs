@@ -154,6 +154,9 @@ pub enum SecretCmd {
         /// A file whose first line is the new secret.
         #[arg(long)]
         new_secret_file: PathBuf,
+        /// Also replace the data key (a new copy of the file): for a key that may have leaked.
+        #[arg(long)]
+        rekey: bool,
     },
 }
 
@@ -427,11 +430,15 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Restore { from, check_only } => security::restore(&data_dir, &from, check_only),
         Cmd::Encrypt => security::encrypt(&data_dir),
         Cmd::Secret {
-            what: SecretCmd::Change { new_secret_file },
-        } => security::change_secret(&data_dir, &new_secret_file),
+            what:
+                SecretCmd::Change {
+                    new_secret_file,
+                    rekey,
+                },
+        } => security::change_secret(&data_dir, &new_secret_file, rekey),
         Cmd::Audit {
             what: AuditCmd::Verify,
-        } => security::audit_verify(&open_store(&data_dir)?),
+        } => security::audit_verify(open_store(&data_dir)?),
         Cmd::Audit {
             what:
                 AuditCmd::Search {

@@ -72,18 +72,32 @@ pub fn encrypt(data_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `clinic secret change --new-secret-file F`: rewraps the data key under a new secret.
-pub fn change_secret(data_dir: &Path, new_secret_file: &Path) -> anyhow::Result<()> {
+/// `clinic secret change --new-secret-file F [--rekey]`: rewraps the data key under a new
+/// secret, or with `--rekey` copies the store under a new data key as well.
+pub fn change_secret(data_dir: &Path, new_secret_file: &Path, rekey: bool) -> anyhow::Result<()> {
     let old = Secret::from_env()?
         .ok_or_else(|| anyhow::anyhow!("give the current secret in CLINIC_SECRET_FILE"))?;
     let new = Secret::from_file(new_secret_file)?;
-    Store::change_secret(store_path(data_dir), &old, &new)?;
-    println!("the facility secret is changed; the old one no longer opens this file");
+    let path = store_path(data_dir);
+    if rekey {
+        let check = backup::rekey(&path, &OpenOptions::new(old), &OpenOptions::new(new))?;
+        println!(
+            "the store has a new data key and secret: {} changes, {} audit chains verified",
+            check.changes, check.audit_chains
+        );
+        eprintln!("note: backups made before are still locked by the old key and secret");
+    } else {
+        Store::change_secret(path, &old, &new)?;
+        println!("the facility secret is changed; the old one no longer opens this file");
+    }
     Ok(())
 }
 
-/// `clinic audit verify`: checks every device's hash chain; fails if one is broken.
-pub fn audit_verify(store: &Store) -> anyhow::Result<()> {
+/// `clinic audit verify`: checks every page of the file against redb's checksums (a page
+/// rolled back to an older copy) and every device's hash chain, and the hub's last receipt;
+/// fails if any does not hold.
+pub fn audit_verify(mut store: Store) -> anyhow::Result<()> {
+    store.check_integrity()?;
     let mut broken = 0;
     for device in store.audit_devices()? {
         let report = store.verify_audit_chain(&device)?;
@@ -97,7 +111,7 @@ pub fn audit_verify(store: &Store) -> anyhow::Result<()> {
         broken == 0,
         "{broken} audit chain(s) broken: the log was altered"
     );
-    if let Some(problem) = sync::client::audit_receipt_problem(store)? {
+    if let Some(problem) = sync::client::audit_receipt_problem(&store)? {
         anyhow::bail!("{problem}");
     }
     Ok(())
