@@ -21,9 +21,13 @@ pub struct Settings {
     pub hub_url: String,
     pub serial_port: String,
     pub serial_baud: u32,
+    /// A keyboard-wedge scanner's keys come at most this many milliseconds apart (on average,
+    /// over a code); a person types slower. Scanners type every 1–20 ms.
+    pub wedge_gap_ms: u32,
     /// `auto` (first camera), `none`, or a camera index.
     pub camera: String,
-    /// The pinned root key of the trust list (hex SEC1); empty means the card spec's demo root.
+    /// The pinned root key of the trust list (hex SEC1); empty: no root, so no card verifies
+    /// (demo mode pins the card spec's demo root).
     pub root_key: String,
     /// Where printed documents go: a command that prints a PDF from its standard input
     /// (`lp`, `lp -d NAME`), or `folder:/path` to save unencrypted PDFs there.
@@ -40,6 +44,7 @@ impl Default for Settings {
             hub_url: String::new(),
             serial_port: String::new(),
             serial_baud: 9600,
+            wedge_gap_ms: 35,
             camera: "auto".into(),
             root_key: String::new(),
             printer: "lp".into(),

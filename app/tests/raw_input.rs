@@ -143,3 +143,152 @@ fn a_burst_through_the_raw_hook_is_a_scan() {
         matches!(&w.app.state.notice, Some(app::gui::state::Notice::Error(m)) if m.contains("登录"))
     );
 }
+
+/// What egui-winit sends for one key typed on a real keyboard, or by a keyboard-wedge scanner
+/// (which is one): the key press, its text, the release. Tests that send only the text missed
+/// that a press used to release a held burst.
+fn keystroke(c: char) -> Vec<Event> {
+    if c == '\n' {
+        return vec![Window::key(Key::Enter, true), Window::key(Key::Enter, false)];
+    }
+    let shift = c.is_ascii_uppercase() || ":*%$".contains(c);
+    let modifiers = egui::Modifiers {
+        shift,
+        ..Default::default()
+    };
+    let key = Key::from_name(&c.to_ascii_uppercase().to_string());
+    let press = |pressed| {
+        key.map(|key| Event::Key {
+            key,
+            physical_key: Some(key),
+            pressed,
+            repeat: false,
+            modifiers,
+        })
+    };
+    press(true)
+        .into_iter()
+        .chain([Event::Text(c.to_string())])
+        .chain(press(false))
+        .collect()
+}
+
+impl Window {
+    /// Types `text` (`\n` is Enter), a key every `key_gap` seconds, into frames drawn every
+    /// `frame_gap` seconds (each frame gets the keys that came since the last), then lets the
+    /// window settle.
+    fn type_keys(&mut self, text: &str, key_gap: f64, frame_gap: f64) {
+        let keys: Vec<Vec<Event>> = text.chars().map(keystroke).collect();
+        let (mut elapsed, mut next) = (0.0, 0);
+        while next < keys.len() {
+            elapsed += frame_gap;
+            let mut events = Vec::new();
+            while next < keys.len() && next as f64 * key_gap <= elapsed {
+                events.extend(keys[next].clone());
+                next += 1;
+            }
+            self.frame(frame_gap, events);
+        }
+        for _ in 0..4 {
+            self.frame(0.05, vec![]);
+        }
+    }
+}
+
+/// The keyboard wedge as the real window receives it: a card code and an ID number typed at
+/// 3 ms and at 20 ms a key, into a window drawing every 16 ms or (slow PC) every 60 ms, with
+/// the search box focused and with nothing focused, each opens the resident and leaves nothing
+/// in the search box; a person typing slowly into the box gets every character.
+#[test]
+fn a_wedge_typing_keys_opens_the_resident_whatever_has_focus() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Window::new(dir.path());
+    let clerk = storage::Actor {
+        staff: "frontdesk".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: storage::model::Role::FrontDesk,
+    };
+    let who = w
+        .app
+        .state
+        .store
+        .register(
+            &clerk,
+            storage::NewResident {
+                name: "欧阳晓燕".into(),
+                id_number: Some("420921198503150023".into()),
+                card_id: Some("07".repeat(32)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let resident = w.app.state.store.resident(who).unwrap().unwrap();
+    let now = (w.app.state.store.clock().now_ms() / 1000) as u64;
+    let token = app::scan::token_for(
+        &resident,
+        resident.card_id().unwrap().0,
+        "CN-510000",
+        now - 60,
+        now + 86_400,
+    );
+    let card = scanner::card::issue_card(&token, &scanner::card::keys::demo::issuer());
+    for _ in 0..3 {
+        w.frame(0.02, vec![]);
+    }
+    w.type_keys("frontdesk", 0.12, 0.016);
+    w.frame(
+        0.02,
+        vec![Window::key(Key::Tab, true), Window::key(Key::Tab, false)],
+    );
+    w.type_keys(&format!("{}\n", app::demo::DEMO_PASSWORD), 0.12, 0.016);
+    assert!(w.app.state.session.is_some(), "{:?}", w.app.state.notice);
+
+    for code in [card.as_str(), "420921198503150023"] {
+        for (key_gap, frame_gap) in [(0.003, 0.016), (0.020, 0.016), (0.020, 0.060)] {
+            for focused in [true, false] {
+                let case = format!(
+                    "{code:.12}… every {key_gap} s, frames {frame_gap} s, search box focused: {focused}"
+                );
+                w.app.front_desk.selected = None;
+                w.app.front_desk.search.query.clear();
+                // Ctrl+F focuses the search box; Escape leaves nothing focused.
+                let (key, modifiers) = match focused {
+                    true => (Key::F, egui::Modifiers::COMMAND),
+                    false => (Key::Escape, egui::Modifiers::NONE),
+                };
+                let press = |pressed| Event::Key {
+                    key,
+                    physical_key: Some(key),
+                    pressed,
+                    repeat: false,
+                    modifiers,
+                };
+                w.frame(0.02, vec![press(true), press(false)]);
+                w.frame(0.02, vec![]);
+                let focus = w.ctx.memory(|m| m.focused());
+                assert_eq!(focus.is_some(), focused, "{case}");
+                w.type_keys(&format!("{code}\n"), key_gap, frame_gap);
+                assert_eq!(
+                    w.app.front_desk.selected,
+                    Some(who),
+                    "{case}: {:?}",
+                    w.app.state.notice
+                );
+                assert_eq!(w.app.front_desk.search.query, "", "{case}");
+            }
+        }
+    }
+
+    // A person typing into the search box, 150 ms a key, gets every character.
+    w.app.front_desk.search.query.clear();
+    let ctrl_f = |pressed| Event::Key {
+        key: Key::F,
+        physical_key: Some(Key::F),
+        pressed,
+        repeat: false,
+        modifiers: egui::Modifiers::COMMAND,
+    };
+    w.frame(0.02, vec![ctrl_f(true), ctrl_f(false)]);
+    w.type_keys("oyxy", 0.15, 0.016);
+    assert_eq!(w.app.front_desk.search.query, "oyxy");
+}

@@ -34,13 +34,25 @@ pub enum WedgeOutput {
     Enter,
 }
 
+/// A pause between two typed characters that no slow frame explains: what came before it was
+/// typed by a person, as many multiples of `max_gap`.
+const PAUSE_GAPS: f64 = 4.0;
+
+/// Holds typed characters while they may be a scanner's burst.
+///
+/// Times are those of the frames the characters arrived in, not of the keys: a window that
+/// draws slowly (an old PC, a virtual display) delivers a burst a few characters per frame,
+/// and frames 60 ms apart must not break a burst of keys 20 ms apart. So a burst continues as
+/// long as every frame brings more of it (an empty frame more than `max_gap` after the last
+/// character ends it, see [`WedgeDetector::tick`]), and at Enter it is a scan when its *average*
+/// pace, first character to last, is a scanner's.
 #[derive(Debug, Default)]
 pub struct WedgeDetector {
     config: WedgeConfig,
     held: String,
+    /// When the first and the last held character arrived.
+    first: f64,
     last: f64,
-    /// The held characters arrived as a burst so far.
-    fast: bool,
 }
 
 impl WedgeDetector {
@@ -56,19 +68,17 @@ impl WedgeDetector {
         !self.held.is_empty()
     }
 
-    /// A typed character (or several, delivered together) at time `t` (seconds).
+    /// Typed characters (one or several, delivered in one frame) at time `t` (seconds).
     pub fn text(&mut self, text: &str, t: f64) -> Vec<WedgeOutput> {
-        let mut out = self.expire(t);
-        for c in text.chars() {
-            let fast = self.held.is_empty() || t - self.last <= self.config.max_gap;
-            if !fast {
-                out.push(WedgeOutput::Typed(std::mem::take(&mut self.held)));
-                self.fast = true;
-            }
+        let mut out = Vec::new();
+        if self.holding() && t - self.last > self.config.max_gap * PAUSE_GAPS {
+            out.extend(self.flush());
+        }
+        if !text.is_empty() {
             if self.held.is_empty() {
-                self.fast = true;
+                self.first = t;
             }
-            self.held.push(c);
+            self.held.push_str(text);
             self.last = t;
         }
         out
@@ -76,16 +86,14 @@ impl WedgeDetector {
 
     /// Enter at time `t`: ends a burst as a scan, or is a person's Enter.
     pub fn enter(&mut self, t: f64) -> Vec<WedgeOutput> {
-        let mut out = self.expire(t);
-        let burst = self.fast
-            && self.held.chars().count() >= self.config.min_len
-            && t - self.last <= self.config.max_gap;
-        if burst {
+        let mut out = self.text("", t);
+        // The gaps between the characters; Enter often comes in the last one's frame.
+        let n = self.held.chars().count();
+        let pace = (t - self.first) / n.saturating_sub(1).max(1) as f64;
+        if n >= self.config.min_len && pace <= self.config.max_gap {
             out.push(WedgeOutput::Scan(std::mem::take(&mut self.held)));
         } else {
-            if !self.held.is_empty() {
-                out.push(WedgeOutput::Typed(std::mem::take(&mut self.held)));
-            }
+            out.extend(self.flush());
             out.push(WedgeOutput::Enter);
         }
         out
@@ -101,14 +109,11 @@ impl WedgeDetector {
         }
     }
 
-    /// Call every frame: releases held characters once no burst can follow.
+    /// Call at the end of every frame: releases held characters once no burst can follow
+    /// (a frame came without more of them, later than a scanner's gap).
     pub fn tick(&mut self, t: f64) -> Vec<WedgeOutput> {
-        self.expire(t)
-    }
-
-    fn expire(&mut self, t: f64) -> Vec<WedgeOutput> {
-        if !self.held.is_empty() && t - self.last > self.config.max_gap {
-            vec![WedgeOutput::Typed(std::mem::take(&mut self.held))]
+        if self.holding() && t - self.last > self.config.max_gap {
+            self.flush()
         } else {
             Vec::new()
         }
@@ -162,6 +167,7 @@ mod tests {
     fn a_person_pausing_then_a_scan() {
         let mut d = WedgeDetector::new(WedgeConfig::default());
         let mut out = d.text("x", 1.0);
+        // No frame came in between (a very slow window): the pause still separates them.
         out.extend(type_at(&mut d, "6836D27C966E", 2.0, 0.002));
         out.extend(d.enter(2.03));
         assert_eq!(out, vec![Typed("x".into()), Scan("6836D27C966E".into())]);
@@ -182,5 +188,60 @@ mod tests {
         d.text("EHC1:6BF", 3.0);
         d.text("OXN*TS0B", 3.016);
         assert_eq!(d.enter(3.03), vec![Scan("EHC1:6BFOXN*TS0B".into())]);
+    }
+
+    /// Feeds `code` typed every `key_gap` seconds, then Enter, to frames drawn every
+    /// `frame_gap` seconds, as the window delivers them (each frame's keys at the frame's time).
+    fn in_frames(code: &str, key_gap: f64, frame_gap: f64) -> Vec<WedgeOutput> {
+        let mut d = WedgeDetector::new(WedgeConfig::default());
+        let mut out = Vec::new();
+        let chars: Vec<char> = code.chars().collect();
+        let enter_at = chars.len() as f64 * key_gap;
+        let (mut next, mut frame, mut entered) = (0, 0.0, false);
+        while !entered {
+            frame += frame_gap;
+            let mut text = String::new();
+            while next < chars.len() && next as f64 * key_gap <= frame {
+                text.push(chars[next]);
+                next += 1;
+            }
+            out.extend(d.text(&text, 100.0 + frame));
+            if next == chars.len() && enter_at <= frame {
+                out.extend(d.enter(100.0 + frame));
+                entered = true;
+            }
+            out.extend(d.tick(100.0 + frame));
+        }
+        out
+    }
+
+    #[test]
+    fn a_burst_survives_slow_frames() {
+        let code = "EHC1:6BFOXN*TS0B9ABC";
+        for (key_gap, frame_gap) in [
+            (0.003, 0.016),
+            (0.020, 0.016),
+            (0.020, 0.060),
+            (0.003, 0.120),
+        ] {
+            assert_eq!(
+                in_frames(code, key_gap, frame_gap),
+                vec![Scan(code.into())],
+                "keys every {key_gap} s, frames every {frame_gap} s"
+            );
+        }
+    }
+
+    #[test]
+    fn a_person_typing_in_fast_or_slow_frames_gets_every_character() {
+        for frame_gap in [0.016, 0.060] {
+            let out = in_frames("zhangwei", 0.150, frame_gap);
+            let typed: String = out
+                .iter()
+                .map(|o| if let Typed(t) = o { t.as_str() } else { "" })
+                .collect();
+            assert_eq!(typed, "zhangwei", "frames every {frame_gap} s");
+            assert_eq!(out.last(), Some(&Enter));
+        }
     }
 }

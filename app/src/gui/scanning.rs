@@ -31,6 +31,9 @@ pub struct Scanners {
     pub verifier: Verifier,
     wedge: WedgeDetector,
     pub states: HashMap<Source, DeviceState>,
+    /// When each source last delivered a code (ms): the status bar shows it, since a keyboard
+    /// wedge cannot be detected until it types.
+    pub last_code: HashMap<Source, i64>,
     pub camera: Option<CameraWorker>,
     _serial: Option<SerialWorker>,
     /// Last camera code and when it was handled: a card held in front of the camera is read
@@ -53,7 +56,10 @@ impl Scanners {
             Arc::new(move || ctx.request_repaint()) as scanner::source::Waker
         };
         let mut states = HashMap::new();
-        states.insert(Source::Wedge, DeviceState::Connected(String::new()));
+        states.insert(
+            Source::Wedge,
+            DeviceState::Absent("no code yet: a keyboard scanner shows itself by scanning".into()),
+        );
         let serial = if settings.serial_port.trim().is_empty() {
             states.insert(Source::Serial, DeviceState::Absent("not configured".into()));
             None
@@ -88,7 +94,11 @@ impl Scanners {
             events,
             frames,
             verifier,
-            wedge: WedgeDetector::new(WedgeConfig::default()),
+            wedge: WedgeDetector::new(WedgeConfig {
+                max_gap: f64::from(settings.wedge_gap_ms.clamp(5, 200)) / 1000.0,
+                ..WedgeConfig::default()
+            }),
+            last_code: HashMap::new(),
             states,
             camera,
             _serial: serial,
@@ -178,6 +188,14 @@ impl Scanners {
                     pressed: true,
                     ..
                 } => push(&mut kept, self.wedge.enter(t), &self.events_tx),
+                // egui-winit sends each character's key before its text: while a burst is
+                // held, that key is part of it (its text follows), not a person's key that
+                // would release the burst. Only the text goes on, if anywhere.
+                Event::Key {
+                    key, modifiers: m, ..
+                } if self.wedge.holding()
+                    && types_text(*key)
+                    && !(m.ctrl || m.alt || m.command) => {}
                 Event::Key { pressed: true, .. } | Event::PointerButton { pressed: true, .. }
                     if self.wedge.holding() =>
                 {
@@ -215,6 +233,12 @@ impl Scanners {
         while let Ok(event) = self.events.try_recv() {
             match event {
                 ScanEvent::Code { text, source } => {
+                    let at = store.clock().now_ms();
+                    self.last_code.insert(source, at);
+                    if source == Source::Wedge {
+                        self.states
+                            .insert(source, DeviceState::Connected("a code came".into()));
+                    }
                     let (scan, resolution) = resolve(store, &mut self.verifier, &text, now_s);
                     checked.push(Checked {
                         scan,
@@ -230,4 +254,42 @@ impl Scanners {
         }
         (checked, warnings)
     }
+}
+
+/// Keys that type a character (their `Text` event follows), as opposed to keys that edit,
+/// move the focus or run a command.
+fn types_text(key: Key) -> bool {
+    use Key::*;
+    matches!(
+        key,
+        Space
+            | Colon
+            | Comma
+            | Minus
+            | Period
+            | Plus
+            | Equals
+            | Semicolon
+            | OpenBracket
+            | CloseBracket
+            | OpenCurlyBracket
+            | CloseCurlyBracket
+            | Backtick
+            | Backslash
+            | Slash
+            | Pipe
+            | Questionmark
+            | Exclamationmark
+            | Quote
+            | Num0
+            | Num1
+            | Num2
+            | Num3
+            | Num4
+            | Num5
+            | Num6
+            | Num7
+            | Num8
+            | Num9
+    ) || key.name().len() == 1 && key.name().as_bytes()[0].is_ascii_uppercase()
 }

@@ -15,25 +15,41 @@ use super::common::*;
 use crate::protocol::*;
 use storage::{Enrolment, Store};
 
+/// An admin request: the admin token from a loopback peer, then the decoded body handled on
+/// the blocking pool.
+pub async fn admin_call<Req, F>(
+    hub: Arc<Hub>,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    body: Bytes,
+    handle: F,
+) -> Response
+where
+    Req: serde::de::DeserializeOwned + Send + 'static,
+    F: FnOnce(&Hub, Req) -> Result<Response, Failure> + Send + 'static,
+{
+    finish(
+        async move {
+            auth::admin(&hub, &headers, peer)?;
+            let req: Req = decode(&body).map_err(bad_request)?;
+            blocking(move || handle(&hub, req)).await
+        }
+        .await,
+    )
+}
+
 pub async fn admin_enrol(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    finish(
-        async move {
-            auth::admin(&hub, &headers, peer)?;
-            let req: AdminEnrolRequest = decode(&body).map_err(bad_request)?;
-            blocking(move || {
-                let code = issue_enrolment(&hub.store, &req.facility, &req.name, req.relay)
-                    .map_err(unavailable)?;
-                Ok(reply(&AdminEnrolResponse { code }))
-            })
-            .await
-        }
-        .await,
-    )
+    admin_call(hub, peer, headers, body, |hub, req: AdminEnrolRequest| {
+        let code = issue_enrolment(&hub.store, &req.facility, &req.name, req.relay)
+            .map_err(unavailable)?;
+        Ok(reply(&AdminEnrolResponse { code }))
+    })
+    .await
 }
 
 pub async fn admin_revoke(
@@ -42,20 +58,21 @@ pub async fn admin_revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    finish(
-        async move {
-            auth::admin(&hub, &headers, peer)?;
-            let req: AdminRevokeRequest = decode(&body).map_err(bad_request)?;
-            blocking(
-                move || match hub.store.revoke_device(&req.device).map_err(unavailable)? {
-                    true => Ok(StatusCode::NO_CONTENT.into_response()),
-                    false => Err((StatusCode::NOT_FOUND, format!("no device {}", req.device))),
-                },
-            )
-            .await
-        }
-        .await,
+    admin_call(
+        hub,
+        peer,
+        headers,
+        body,
+        |hub, req: AdminRevokeRequest| match hub
+            .store
+            .revoke_device(&req.device)
+            .map_err(unavailable)?
+        {
+            true => Ok(StatusCode::NO_CONTENT.into_response()),
+            false => Err((StatusCode::NOT_FOUND, format!("no device {}", req.device))),
+        },
     )
+    .await
 }
 
 /// Enrolment codes stay valid this long.

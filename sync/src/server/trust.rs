@@ -189,21 +189,14 @@ pub async fn admin_publish(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    finish(
-        async move {
-            auth::admin(&hub, &headers, peer)?;
-            let req: AdminTrustRequest = decode(&body).map_err(bad_request)?;
-            blocking(move || {
-                let list = hub
-                    .trust
-                    .publish(&hub.store, &hub.data_dir, &req.list, req.root.as_deref())
-                    .map_err(|e| (StatusCode::CONFLICT, format!("{e:#}")))?;
-                Ok(reply(&AdminTrustResponse {
-                    version: list.version,
-                }))
-            })
-            .await
-        }
-        .await,
-    )
+    super::admin::admin_call(hub, peer, headers, body, |hub, req: AdminTrustRequest| {
+        let list = hub
+            .trust
+            .publish(&hub.store, &hub.data_dir, &req.list, req.root.as_deref())
+            .map_err(|e| (StatusCode::CONFLICT, format!("{e:#}")))?;
+        Ok(reply(&AdminTrustResponse {
+            version: list.version,
+        }))
+    })
+    .await
 }

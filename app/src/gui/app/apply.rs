@@ -166,7 +166,8 @@ impl ClinicApp {
                     settings.save(&self.state.data_dir)?;
                     let restart_scanners = settings.camera != self.state.settings.camera
                         || settings.serial_port != self.state.settings.serial_port
-                        || settings.serial_baud != self.state.settings.serial_baud;
+                        || settings.serial_baud != self.state.settings.serial_baud
+                        || settings.wedge_gap_ms != self.state.settings.wedge_gap_ms;
                     self.state.lang = crate::gui::i18n::Lang::from_code(&settings.language);
                     self.state.settings = settings;
                     self.state.refresh_facility();

@@ -112,14 +112,24 @@ impl ClinicApp {
                     Some(scanner::source::DeviceState::Absent(d)) => ("–", MUTED, d.clone()),
                     None => ("…", MUTED, String::new()),
                 };
+                let last = self.scanners.last_code.get(&source);
+                let seen = last.map_or(String::new(), |at| {
+                    format!(" {}", crate::gui::format::time(*at))
+                });
                 ui.label(
                     RichText::new(format!(
-                        "{} {mark}",
+                        "{} {mark}{seen}",
                         crate::gui::format::source(lang, source)
                     ))
                     .color(color),
                 )
-                .on_hover_text(detail);
+                .on_hover_text(match last {
+                    Some(_) => format!(
+                        "{detail} · {}",
+                        lang.t("上次读到码的时间", "last code read at")
+                    ),
+                    None => detail,
+                });
             }
             ui.separator();
             ui.label(RichText::new(self.state.store.device()).color(MUTED));

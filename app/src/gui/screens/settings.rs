@@ -129,6 +129,14 @@ pub fn settings_ui(
                     .response
                     .labelled_by(baud.id);
                 ui.end_row();
+                let wedge = ui.label(lang.t("扫码枪按键间隔（毫秒）", "Scanner key gap (ms)"));
+                ui.add(egui::DragValue::new(&mut draft.wedge_gap_ms).range(5..=200))
+                    .labelled_by(wedge.id)
+                    .on_hover_text(lang.t(
+                        "扫码枪（键盘式）每个字符之间的最长平均间隔；人打字更慢",
+                        "The longest average gap between a keyboard scanner's keys; people type slower",
+                    ));
+                ui.end_row();
                 let printer = ui.label(lang.t("打印机", "Printer"));
                 ui.add(
                     egui::TextEdit::singleline(&mut draft.printer)

@@ -74,7 +74,9 @@ pub fn search_ui(
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(label.id);
-    if !p.focused {
+    // The box takes the focus when the screen opens, and again at Ctrl+F.
+    let shortcut = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F));
+    if !p.focused || shortcut {
         response.request_focus();
         p.focused = true;
     }
