@@ -149,7 +149,10 @@ fn a_burst_through_the_raw_hook_is_a_scan() {
 /// that a press used to release a held burst.
 fn keystroke(c: char) -> Vec<Event> {
     if c == '\n' {
-        return vec![Window::key(Key::Enter, true), Window::key(Key::Enter, false)];
+        return vec![
+            Window::key(Key::Enter, true),
+            Window::key(Key::Enter, false),
+        ];
     }
     let shift = c.is_ascii_uppercase() || ":*%$".contains(c);
     let modifiers = egui::Modifiers {

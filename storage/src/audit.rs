@@ -148,6 +148,24 @@ impl Store {
         )
     }
 
+    /// A resident found and shown (at the front desk: name, identifiers, contact), by a search
+    /// or a scan; `reason` says how (the scanner, the screen).
+    pub fn audit_lookup(
+        &self,
+        actor: &crate::store::Actor,
+        resident: Id,
+        action: AuditAction,
+        reason: &str,
+    ) -> Result<Id> {
+        if !matches!(action, AuditAction::Search | AuditAction::Scan) {
+            return Err(Error::Invalid(format!("{action:?} is not a look-up")));
+        }
+        self.commit_one(
+            actor,
+            Body::Audit(AuditEntry::new(action, Some(resident), reason)),
+        )
+    }
+
     /// An administrator's decision to go on using a store whose audit log failed its check:
     /// audited as tampering, with the problem and the reason (at least a few words).
     pub fn acknowledge_tampering(

@@ -15,6 +15,7 @@ use crate::model::{
     AuditAction, AuditEntry, Body, Change, Claim, ClaimStatus, ClaimStatusChange, ClinicalRecord,
     Payment, PaymentMethod, Policy, RecordBody,
 };
+use crate::records::HistoryEntry;
 use crate::settlement::{Accumulator, BillLine, Settlement, policy_for, settle};
 use crate::store::{Actor, Store};
 use crate::tables::{
@@ -304,9 +305,16 @@ impl Store {
             .find(|c| c.encounter == Some(encounter) && c.status() != ClaimStatus::Rejected))
     }
 
-    /// The resident's encounters at `facility` on `day` that no claim has settled yet, each
-    /// with its bill: the consultation fee and the prescription lines, priced from the
-    /// catalogue (a drug missing from it is billed at the prescribed price, not covered).
+    /// The resident's visits to the actor's facility on `day` that are not settled yet, each
+    /// with its bill: **one** consultation fee per visit, however many encounters and
+    /// prescriptions the visit has, and the lines of every prescription not yet billed, priced
+    /// from the catalogue (a drug missing from it is billed at the prescribed price, not
+    /// covered).
+    ///
+    /// A visit is a check-in: an encounter belongs to the last check-in before it (all of a
+    /// day's encounters are one visit when the resident never checked in). An encounter is
+    /// settled once a claim of its visit was opened after it; one recorded after the visit
+    /// was settled is billed on its own, without a second fee.
     pub fn visits_to_bill(
         &self,
         actor: &Actor,
@@ -323,33 +331,62 @@ impl Store {
         let history = self.history_unaudited(resident)?;
         let records: Vec<ClinicalRecord> = history.iter().map(|h| h.record.clone()).collect();
         let filed = filed_for_chronic_disease(&records);
-        let settled: Vec<Id> = self
+        // (encounter, when its claim was opened)
+        let claimed: Vec<(Id, i64)> = self
             .claims_of_resident(resident)?
             .iter()
             .filter(|c| c.status() != ClaimStatus::Rejected)
-            .filter_map(|c| c.encounter)
+            .filter_map(|c| c.encounter.map(|e| (e, c.opened_at())))
             .collect();
+        let mut check_ins: Vec<i64> = self
+            .queue(facility, day)?
+            .into_iter()
+            .filter(|t| t.resident == resident)
+            .map(|t| t.checked_in_at)
+            .collect();
+        check_ins.sort_unstable();
+        let visit_of = |at: i64| check_ins.iter().filter(|c| **c <= at).count();
+        let mut encounters: Vec<&HistoryEntry> = history
+            .iter()
+            .filter(|h| matches!(h.record.body, RecordBody::Encounter(_)))
+            .filter(|h| h.record.facility == facility && Date::of_instant(h.record.at) == day)
+            .collect();
+        encounters.sort_by_key(|h| h.record.at);
         let mut visits = Vec::new();
-        for h in &history {
-            let RecordBody::Encounter(_) = &h.record.body else {
+        let mut groups: Vec<(usize, Vec<&HistoryEntry>)> = Vec::new();
+        for h in encounters {
+            let visit = visit_of(h.record.at);
+            match groups.last_mut() {
+                Some((v, group)) if *v == visit => group.push(h),
+                _ => groups.push((visit, vec![h])),
+            }
+        }
+        for (_, group) in groups {
+            let claims: Vec<i64> = claimed
+                .iter()
+                .filter(|(e, _)| group.iter().any(|h| h.id == *e))
+                .map(|(_, at)| *at)
+                .collect();
+            let open: Vec<&HistoryEntry> = group
+                .into_iter()
+                .filter(|h| {
+                    !claimed.iter().any(|(e, _)| *e == h.id)
+                        && !claims.iter().any(|at| *at >= h.record.at)
+                })
+                .collect();
+            let Some(first) = open.first() else {
                 continue;
             };
-            if h.record.facility != facility
-                || Date::of_instant(h.record.at) != day
-                || settled.contains(&h.id)
-            {
-                continue;
-            }
-            let mut bill: Vec<BillLine> = catalogue
+            let fee = catalogue
                 .get(CONSULTATION_FEE)
-                .map(|fee| bill_line(fee, 1, filed))
-                .into_iter()
-                .collect();
+                .filter(|_| claims.is_empty())
+                .map(|fee| bill_line(fee, 1, filed));
+            let mut bill: Vec<BillLine> = fee.into_iter().collect();
             for p in &history {
                 let RecordBody::Prescription(rx) = &p.record.body else {
                     continue;
                 };
-                if rx.encounter != Some(h.id) {
+                if !open.iter().any(|h| rx.encounter == Some(h.id)) {
                     continue;
                 }
                 for l in &rx.lines {
@@ -366,10 +403,13 @@ impl Store {
                     });
                 }
             }
+            if bill.is_empty() {
+                continue; // seen again after settling, nothing prescribed: nothing to bill
+            }
             visits.push(VisitToBill {
-                encounter: h.id,
-                at: h.record.at,
-                clinician: h.record.clinician.clone(),
+                encounter: first.id,
+                at: first.record.at,
+                clinician: first.record.clinician.clone(),
                 bill,
             });
         }

@@ -244,6 +244,110 @@ fn a_visit_is_billed_settled_once_and_reported() {
     );
 }
 
+/// One visit, one consultation fee: a second encounter of the same visit (the doctor saw the
+/// patient again after a test) adds its prescription, not a second fee; an encounter recorded
+/// after the visit was settled is billed on its own, without a fee, and nothing twice.
+#[test]
+fn a_visit_with_two_encounters_is_billed_one_consultation_fee() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = open(&dir, "ws.redb");
+    seed(&ws);
+    let catalogue = Catalogue::parse(CATALOGUE).unwrap();
+    let who = insured(&ws);
+    let fd = actor(Role::FrontDesk, CENTRE);
+    ws.check_in(&fd, who, VisitType::ChronicFollowUp, None)
+        .unwrap();
+    let first = visit(&ws, who);
+    visit(&ws, who);
+    let today = Date::of_instant(T0);
+    let visits = ws.visits_to_bill(&fd, who, today, &catalogue).unwrap();
+    assert_eq!(visits.len(), 1, "two encounters of one visit are one bill");
+    assert_eq!(visits[0].encounter, first);
+    let codes: Vec<&str> = visits[0]
+        .bill
+        .iter()
+        .map(|l| l.item_code.as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "S110200001",
+            "XC08CAA004",
+            "XN02BEF016",
+            "XC08CAA004",
+            "XN02BEF016"
+        ]
+    );
+    let co = ws
+        .checkout(who, CENTRE, Some(first), visits[0].bill.clone())
+        .unwrap();
+    ws.complete_checkout(&fd, &co, PaymentMethod::Cash).unwrap();
+    assert!(
+        ws.visits_to_bill(&fd, who, today, &catalogue)
+            .unwrap()
+            .is_empty()
+    );
+
+    // Seen again an hour later, same visit: the new prescription alone.
+    let later = ws.new_id();
+    let rx = ws.new_id();
+    let at = T0 + 3_600_000;
+    let record = |body| {
+        Body::Record(ClinicalRecord {
+            resident: who,
+            at,
+            facility: CENTRE.into(),
+            clinician: "李医生".into(),
+            body,
+        })
+    };
+    ws.commit_with_ids(
+        &actor(Role::Doctor, CENTRE),
+        vec![
+            (
+                later,
+                record(RecordBody::Encounter(Encounter {
+                    visit_type: VisitType::General,
+                    chief_complaint: "复诊".into(),
+                    vitals: Vitals::default(),
+                    diagnoses: vec![],
+                    notes: String::new(),
+                    follow_up: None,
+                    discharged: None,
+                })),
+            ),
+            (
+                rx,
+                record(RecordBody::Prescription(Prescription {
+                    encounter: Some(later),
+                    lines: vec![PrescriptionLine {
+                        drug_code: "XJ01CAA011".into(),
+                        drug_name: "阿莫西林胶囊".into(),
+                        spec: String::new(),
+                        dose: String::new(),
+                        route: Route::Oral,
+                        frequency: Frequency::Tid,
+                        days: 3,
+                        quantity: 18,
+                        unit: "粒".into(),
+                        unit_price_fen: 10,
+                    }],
+                })),
+            ),
+        ],
+    )
+    .unwrap();
+    let visits = ws.visits_to_bill(&fd, who, today, &catalogue).unwrap();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].encounter, later);
+    let codes: Vec<&str> = visits[0]
+        .bill
+        .iter()
+        .map(|l| l.item_code.as_str())
+        .collect();
+    assert_eq!(codes, ["XJ01CAA011"]);
+}
+
 #[test]
 fn the_hub_adjusts_a_claim_past_the_cap_and_the_front_desk_collects_the_difference() {
     let dir = tempfile::tempdir().unwrap();

@@ -26,8 +26,13 @@ pub enum Command {
         id: Id,
         reason: String,
     },
-    /// Show a resident at the front desk (no clinical record).
-    SelectResident(Id),
+    /// Show a resident at the front desk (no clinical record); how they were found is audited
+    /// (a search or a scan, with the source), unless they were already on screen (the queue,
+    /// a registration just made).
+    SelectResident {
+        id: Id,
+        found: Option<(storage::model::AuditAction, String)>,
+    },
     CheckIn {
         resident: Id,
         visit_type: VisitType,

@@ -517,3 +517,55 @@ pub fn short_id(id: storage::Id) -> String {
     let s = id.to_string();
     s[s.len().saturating_sub(8)..].to_uppercase()
 }
+
+/// A resident named so that two of the same name cannot be taken for each other: name, sex,
+/// age, the ID number's last four digits and the village (`张丽华 · 女 40岁 · …0023 · 花园村`).
+pub fn who(lang: Lang, r: &Resident, today: Date) -> String {
+    let mut parts = vec![
+        r.name.clone(),
+        format!(
+            "{} {}{}",
+            sex(lang, r.sex),
+            r.birth_date.age_on(today),
+            lang.t("岁", "y")
+        ),
+    ];
+    if let Some(n) = r.id_number() {
+        let digits = n.as_str();
+        parts.push(format!("…{}", &digits[digits.len().saturating_sub(4)..]));
+    }
+    if let Some(village) = village(&r.address.text) {
+        parts.push(village.to_string());
+    }
+    parts.join(" · ")
+}
+
+/// The village of an address written out (`…花园镇东风村3组` → `东风村`), if it names one.
+fn village(address: &str) -> Option<&str> {
+    let end = address.find('村')? + '村'.len_utf8();
+    let head = &address[..end];
+    let start = head.rfind(['镇', '乡', '县', '区']).map_or(0, |i| {
+        i + head[i..].chars().next().map_or(0, char::len_utf8)
+    });
+    Some(&head[start..]).filter(|v| v.chars().count() > 1)
+}
+
+/// `who`, looked up by id (empty when the resident is not held here).
+pub fn who_by_id(state: &super::state::AppState, id: storage::Id) -> String {
+    match state.store.resident(id) {
+        Ok(Some(r)) => who(state.lang, &r, state.today()),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod who_tests {
+    use super::*;
+
+    #[test]
+    fn the_village_is_cut_from_the_address() {
+        assert_eq!(village("湖北省孝感市孝昌县花园镇东风村3组"), Some("东风村"));
+        assert_eq!(village("花园镇卫生院旁"), None);
+        assert_eq!(village("村"), None);
+    }
+}

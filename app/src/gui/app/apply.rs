@@ -73,7 +73,11 @@ impl ClinicApp {
                     self.records.locked = None;
                     self.break_glass_at_hub(id, &reason);
                 }
-                Command::SelectResident(id) => {
+                Command::SelectResident { id, found } => {
+                    if let Some((action, reason)) = found {
+                        let actor = self.actor()?;
+                        self.state.store.audit_lookup(&actor, id, action, &reason)?;
+                    }
                     self.front_desk.selected = Some(id);
                     self.front_desk.register = None;
                     self.front_desk.billing = None;

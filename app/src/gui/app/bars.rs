@@ -50,22 +50,19 @@ impl ClinicApp {
                 }
             });
         });
+        // The notice row is always there, empty or not, so a notice never pushes the screen
+        // down and moves a button from under the cursor; a long notice is cut, whole on hover.
         let mut dismiss = false;
-        match &self.state.notice {
-            Some(Notice::Info(m)) => {
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(m).color(crate::gui::style::OK));
-                    dismiss = ui.small_button("×").clicked();
-                });
-            }
-            Some(Notice::Error(m)) => {
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(m).color(DANGER).strong());
-                    dismiss = ui.small_button("×").clicked();
-                });
-            }
-            None => {}
-        }
+        ui.horizontal(|ui| {
+            ui.set_min_height(ui.spacing().interact_size.y);
+            let text = match &self.state.notice {
+                Some(Notice::Info(m)) => RichText::new(m).color(crate::gui::style::OK),
+                Some(Notice::Error(m)) => RichText::new(m).color(DANGER).strong(),
+                None => return,
+            };
+            dismiss = ui.small_button("×").clicked();
+            ui.add(egui::Label::new(text).truncate());
+        });
         if dismiss {
             self.state.notice = None;
         }
@@ -113,8 +110,10 @@ impl ClinicApp {
                     None => ("…", MUTED, String::new()),
                 };
                 let last = self.scanners.last_code.get(&source);
+                // The time of day only: `2024-03-05 10:21` → `10:21`.
                 let seen = last.map_or(String::new(), |at| {
-                    format!(" {}", crate::gui::format::time(*at))
+                    let time = crate::gui::format::time(*at);
+                    format!(" {}", time.get(11..).unwrap_or(&time))
                 });
                 ui.label(
                     RichText::new(format!(

@@ -94,7 +94,10 @@ impl ClinicApp {
     /// The front desk selects the resident; a doctor opens the record.
     fn show_resident(&mut self, id: storage::Id, reason: String) {
         if self.state.screen == Screen::FrontDesk {
-            self.commands.push(Command::SelectResident(id));
+            self.commands.push(Command::SelectResident {
+                id,
+                found: Some((storage::model::AuditAction::Scan, reason)),
+            });
         } else {
             self.commands.push(Command::OpenResident { id, reason });
         }

@@ -85,13 +85,7 @@ fn status_text(lang: Lang, b: &ClaimBalance) -> RichText {
 }
 
 fn resident_name(state: &AppState, id: Id) -> String {
-    state
-        .store
-        .resident(id)
-        .ok()
-        .flatten()
-        .map(|r| r.name)
-        .unwrap_or_default()
+    format::who_by_id(state, id)
 }
 
 fn list_ui(

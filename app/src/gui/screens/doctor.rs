@@ -33,6 +33,9 @@ pub struct Consult {
 #[derive(Default)]
 pub struct DoctorScreen {
     pub consult: Option<Consult>,
+    /// A queue row clicked: starting that visit takes a second, deliberate press (rows move
+    /// when the queue changes, and a click must not start the wrong patient's visit).
+    pub picked: Option<Id>,
     /// A referral being written from one of the patient's encounters.
     pub referral: Option<ReferralDraft>,
 }
@@ -83,13 +86,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                     for t in queue.iter().filter(|t| {
                         matches!(t.status, QueueStatus::Waiting | QueueStatus::WithDoctor)
                     }) {
-                        let name = state
-                            .store
-                            .resident(t.resident)
-                            .ok()
-                            .flatten()
-                            .map(|r| r.name)
-                            .unwrap_or_default();
+                        let name = format::who_by_id(state, t.resident);
                         let text = format!(
                             "{:>3}  {}  {}  {}",
                             t.number,
@@ -102,8 +99,29 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                             .as_ref()
                             .and_then(|c| c.ticket.as_ref())
                             .is_some_and(|c| c.id == t.id);
-                        if ui.selectable_label(current, text).clicked() && !current {
-                            commands.push(Command::CallPatient(t.id));
+                        let picked = d.picked == Some(t.id);
+                        if ui.selectable_label(current || picked, text).clicked() && !current {
+                            d.picked = Some(t.id);
+                        }
+                        if picked && !current {
+                            ui.horizontal(|ui| {
+                                let start = egui::Button::new(
+                                    RichText::new(format!(
+                                        "{} {} {}",
+                                        lang.t("接诊", "See"),
+                                        t.number,
+                                        name
+                                    ))
+                                    .strong(),
+                                );
+                                if ui.add(start).clicked() {
+                                    commands.push(Command::CallPatient(t.id));
+                                    d.picked = None;
+                                }
+                                if ui.small_button(lang.t("取消", "Cancel")).clicked() {
+                                    d.picked = None;
+                                }
+                            });
                         }
                     }
                 });
@@ -182,12 +200,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
             }
             Tab::Encounter => {
                 ui.label(
-                    RichText::new(format!(
-                        "{} · {}",
-                        c.view.resident.name,
-                        format::sex(lang, c.view.resident.sex)
-                    ))
-                    .strong(),
+                    RichText::new(format::who(lang, &c.view.resident, state.today())).strong(),
                 );
                 if !c.view.summary.allergies.is_empty() {
                     let names: Vec<&str> = c

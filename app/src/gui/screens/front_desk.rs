@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 use storage::Id;
-use storage::model::{HouseholdLink, QueueStatus, Relation, VisitType};
+use storage::model::{AuditAction, HouseholdLink, QueueStatus, Relation, VisitType};
 
 use crate::gui::command::{Command, PrintRequest};
 use crate::gui::format;
@@ -28,6 +28,8 @@ pub struct FrontDesk {
     pub billing: Option<Billing>,
     /// The claim just settled, whose charge list can be printed.
     pub settled: Option<Id>,
+    /// A waiting patient about to be marked as gone: it takes a confirmation.
+    pub leaving: Option<Id>,
 }
 
 pub fn visit_types(lang: crate::gui::i18n::Lang) -> Vec<(VisitType, &'static str)> {
@@ -61,13 +63,16 @@ pub fn front_desk_ui(
                 camera_preview_ui(ui, texture, outline);
             }
             if let Some(id) = search_ui(ui, state, &mut f.search, f.selected) {
-                commands.push(Command::SelectResident(id));
+                commands.push(Command::SelectResident {
+                    id,
+                    found: Some((AuditAction::Search, "front desk search".into())),
+                });
             }
         });
     egui::Panel::right("desk-queue")
         .default_size(330.0)
         .min_size(260.0)
-        .show(ui, |ui| queue_ui(ui, state, commands));
+        .show(ui, |ui| queue_ui(ui, state, &mut f.leaving, commands));
     egui::CentralPanel::default().show(ui, |ui| {
         if let Some(b) = &mut f.billing {
             match billing_ui(ui, state, b) {
@@ -100,7 +105,7 @@ pub fn front_desk_ui(
                 RegisterResult::Registered(id) => {
                     f.register = None;
                     f.search.refresh();
-                    commands.push(Command::SelectResident(id));
+                    commands.push(Command::SelectResident { id, found: None });
                 }
             }
             return;
@@ -353,7 +358,7 @@ pub fn status_name(lang: crate::gui::i18n::Lang, s: QueueStatus) -> &'static str
 }
 
 /// Today's queue of this facility.
-fn queue_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
+fn queue_ui(ui: &mut Ui, state: &AppState, leaving: &mut Option<Id>, commands: &mut Vec<Command>) {
     let lang = state.lang;
     ui.add_space(6.0);
     ui.label(
@@ -375,13 +380,7 @@ fn queue_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         .id_salt("queue")
         .show(ui, |ui| {
             for t in &queue {
-                let name = state
-                    .store
-                    .resident(t.resident)
-                    .ok()
-                    .flatten()
-                    .map(|r| r.name)
-                    .unwrap_or_default();
+                let name = format::who_by_id(state, t.resident);
                 let color = match t.status {
                     QueueStatus::Waiting => ACCENT,
                     QueueStatus::WithDoctor => WARN,
@@ -395,17 +394,36 @@ fn queue_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
                     );
                     // Clicking a name selects the resident: the seen ones come back to pay.
                     if ui.link(name).clicked() {
-                        commands.push(Command::SelectResident(t.resident));
+                        commands.push(Command::SelectResident {
+                            id: t.resident,
+                            found: None,
+                        });
                     }
                     ui.label(RichText::new(format::visit_type(lang, t.visit_type)).color(MUTED));
                     ui.label(RichText::new(status_name(lang, t.status)).color(color));
-                    if t.status == QueueStatus::Waiting
-                        && ui.small_button(lang.t("离开", "Left")).clicked()
+                    if t.status != QueueStatus::Waiting {
+                        return;
+                    }
+                    if *leaving != Some(t.id) {
+                        if ui.small_button(lang.t("离开", "Left")).clicked() {
+                            *leaving = Some(t.id);
+                        }
+                        return;
+                    }
+                    if ui
+                        .small_button(
+                            RichText::new(lang.t("确认已离开", "Yes, gone")).color(DANGER),
+                        )
+                        .clicked()
                     {
                         commands.push(Command::SetQueueStatus {
                             ticket: t.id,
                             status: QueueStatus::Left,
                         });
+                        *leaving = None;
+                    }
+                    if ui.small_button(lang.t("取消", "Cancel")).clicked() {
+                        *leaving = None;
                     }
                 });
             }

@@ -362,7 +362,8 @@ fn timeline_ui(
         .filter(|h| view.filter.is_none_or(|f| h.category == f))
         .collect();
     egui::ScrollArea::vertical()
-        .id_salt("timeline")
+        // One scroll position per resident: the next patient's timeline opens at its top.
+        .id_salt(("timeline", view.resident.id))
         .auto_shrink([false, false])
         .show(ui, |ui| {
             let mut year = None;

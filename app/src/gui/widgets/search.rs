@@ -17,6 +17,8 @@ pub struct SearchPanel {
     exact: Option<Id>,
     error: Option<String>,
     focused: bool,
+    /// Enter was pressed with several matches: one must be chosen, never the first taken.
+    choose: bool,
 }
 
 impl SearchPanel {
@@ -27,6 +29,7 @@ impl SearchPanel {
         }
         self.searched = key;
         self.error = None;
+        self.choose = false;
         self.exact = None;
         self.hits.clear();
         let q = self.query.trim();
@@ -53,8 +56,8 @@ impl SearchPanel {
     }
 }
 
-/// Draws the box and the results; returns the resident picked (a click, or Enter for the
-/// first one). `selected` is highlighted.
+/// Draws the box and the results; returns the resident picked (a click, or Enter when an
+/// identifier or exactly one person matches). `selected` is highlighted.
 pub fn search_ui(
     ui: &mut Ui,
     state: &AppState,
@@ -91,7 +94,23 @@ pub fn search_ui(
         ui.label(RichText::new(e).color(DANGER));
     }
     if enter {
-        picked = p.exact.or_else(|| p.hits.first().map(|h| h.resident.id));
+        // Only an identifier or a single match opens on Enter: with several people called
+        // 张丽华, the first in the list is not "the" one.
+        picked = p.exact.or(match p.hits.as_slice() {
+            [only] => Some(only.resident.id),
+            _ => None,
+        });
+        p.choose = picked.is_none() && p.hits.len() > 1;
+    }
+    if p.choose {
+        ui.label(
+            RichText::new(lang.t(
+                "找到多人：请核对年龄、证件号后点选一人",
+                "Several found: check age and ID number, then click one",
+            ))
+            .color(crate::gui::style::WARN)
+            .strong(),
+        );
     }
     ui.separator();
     egui::ScrollArea::vertical()
