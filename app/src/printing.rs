@@ -447,6 +447,24 @@ pub fn with_missing(done: String, printed: &Printed) -> String {
     }
 }
 
+/// The print command does not exist on this PC (no CUPS): said in the user's language by the
+/// window, with what to do.
+#[derive(Debug)]
+pub struct NoPrinter(pub String);
+
+impl std::fmt::Display for NoPrinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no printer here: `{}` was not found (install CUPS, or set the printer to \
+             folder:/path in the settings)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NoPrinter {}
+
 fn run_print_command(command: &str, pdf: &[u8]) -> anyhow::Result<()> {
     let mut child = Command::new("sh")
         .args(["-c", command])
@@ -458,10 +476,7 @@ fn run_print_command(command: &str, pdf: &[u8]) -> anyhow::Result<()> {
     let written = child.stdin.take().map(|mut s| s.write_all(pdf));
     let out = child.wait_with_output()?;
     if out.status.code() == Some(127) {
-        bail!(
-            "no printer here: `{command}` was not found (install CUPS, or set the printer to \
-             folder:/path in the settings)"
-        );
+        return Err(NoPrinter(command.to_string()).into());
     }
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);

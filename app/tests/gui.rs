@@ -860,13 +860,18 @@ fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
         facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
         role: storage::model::Role::FrontDesk,
     };
-    store
+    let ticket = store
         .check_in(&desk, child.id, storage::model::VisitType::General, None)
         .unwrap();
     let mut h = harness(store.clone(), dir.path());
     log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
-    // The child is in the room's queue: the doctor calls them from it.
+    // The child is in the room's queue: the doctor picks them and starts the visit.
     h.get_all_by_label_contains(&child.name)
+        .next()
+        .unwrap()
+        .click();
+    h.run();
+    h.get_all_by_label_contains(&format!("接诊 {} {}", ticket.number, child.name))
         .next()
         .unwrap()
         .click();

@@ -268,7 +268,8 @@ fn the_reconciliation_list_collects_what_the_hub_cut_and_the_report_adds_up() {
     h.run();
     h.get_by_label("对账 1").click();
     h.run();
-    h.get_by_label(&who.name);
+    // Named with age and ID tail, so a namesake cannot be taken for them.
+    h.get_by_label_contains(&format!("{} · ", who.name));
     h.get_by_label("应收 ¥12.34");
     h.get_all_by_label_contains("已达年度封顶线 ¥400.00")
         .next()

@@ -153,6 +153,34 @@ pub fn check_bill_line(
     Ok(())
 }
 
+/// A resident field's value is plausible: what the hub checks of every device's change, and
+/// what a workstation's own forms are held to before anything is written. (The home facility
+/// is checked against the hub's facilities, in [`check_resident`].)
+pub fn check_field(field: &ResidentField, today: Date) -> std::result::Result<(), String> {
+    match field {
+        ResidentField::Name(n) => text("the name", n, 50, true),
+        ResidentField::Sex(_) | ResidentField::Provisional(_) | ResidentField::HomeFacility(_) => {
+            Ok(())
+        }
+        ResidentField::BirthDate(d) => date_within(
+            "the birth date",
+            *d,
+            Date::new(1880, 1, 1).unwrap_or_default(),
+            today.add_days(1),
+        ),
+        ResidentField::Phone(p) => text("the phone number", p, 20, false).and_then(|_| {
+            match p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+                true => Ok(()),
+                false => Err("the phone number has characters other than digits".into()),
+            }
+        }),
+        ResidentField::Address(a) => text("the address", &a.text, 200, false)
+            .and(text("the county code", &a.county, 12, false))
+            .and(text("the township code", &a.township, 12, false))
+            .and(text("the village code", &a.village, 12, false)),
+    }
+}
+
 impl Tables<'_> {
     fn facility(&self, code: &str) -> Result<Option<Facility>> {
         self.facilities
@@ -395,25 +423,6 @@ fn check_resident(
     let mut home = None;
     for field in &rc.fields {
         let ok = match field {
-            ResidentField::Name(n) => text("the name", n, 50, true),
-            ResidentField::Sex(_) | ResidentField::Provisional(_) => Ok(()),
-            ResidentField::BirthDate(d) => date_within(
-                "the birth date",
-                *d,
-                Date::new(1880, 1, 1).unwrap_or_default(),
-                today.add_days(1),
-            ),
-            ResidentField::Phone(p) => text("the phone number", p, 20, false).and_then(|_| match p
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-            {
-                true => Ok(()),
-                false => Err("the phone number has characters other than digits".into()),
-            }),
-            ResidentField::Address(a) => text("the address", &a.text, 200, false)
-                .and(text("the county code", &a.county, 12, false))
-                .and(text("the township code", &a.township, 12, false))
-                .and(text("the village code", &a.village, 12, false)),
             ResidentField::HomeFacility(f) => {
                 home = Some(f.clone());
                 match t.facility(f)? {
@@ -424,6 +433,7 @@ fn check_resident(
                     )),
                 }
             }
+            field => check_field(field, today),
         };
         if ok.is_err() {
             return Ok(ok);

@@ -189,6 +189,10 @@ impl Store {
     pub fn register(&self, actor: &Actor, form: NewResident) -> Result<Id> {
         let id = self.new_id();
         let change = form.into_change(id, &actor.facility)?;
+        let today = self.clock().today();
+        for field in &change.fields {
+            crate::authority::check_field(field, today).map_err(Error::Invalid)?;
+        }
         self.commit(
             actor,
             vec![
@@ -203,6 +207,10 @@ impl Store {
     pub fn update_resident(&self, actor: &Actor, change: ResidentChange) -> Result<()> {
         if self.resident(change.resident)?.is_none() {
             return Err(Error::NotFound(format!("resident {}", change.resident)));
+        }
+        let today = self.clock().today();
+        for field in &change.fields {
+            crate::authority::check_field(field, today).map_err(Error::Invalid)?;
         }
         self.commit_one(actor, Body::Resident(change))?;
         Ok(())

@@ -74,6 +74,32 @@ fn registration_derives_birth_date_and_sex_from_the_id_number() {
     assert_eq!(store.find_by_identifier(&by_id).unwrap(), Some(id));
 }
 
+/// The forms are held to the hub's own rules before anything is written: a phone number of
+/// letters, a birth date in the future, a name of a thousand characters are refused here,
+/// with the reason, and nothing is stored.
+#[test]
+fn a_registration_the_hub_would_refuse_is_refused_before_it_is_written() {
+    let (_dir, store) = open_store();
+    let before = store.change_count().unwrap();
+    let mut phone = form("王小明", "");
+    phone.birth_date = Some("1990-01-01".parse().unwrap());
+    phone.phone = "138abc".into();
+    let future = NewResident {
+        birth_date: Some(store.clock().today().add_days(30)),
+        ..form("王小明", "")
+    };
+    let long = NewResident {
+        birth_date: Some("1990-01-01".parse().unwrap()),
+        ..form(&"王".repeat(1_000), "")
+    };
+    for (what, bad) in [("phone", phone), ("birth date", future), ("name", long)] {
+        let err = store.register(&doctor(), bad).unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{what}: {err:?}");
+        assert!(err.to_string().contains(what), "{what}: {err}");
+    }
+    assert_eq!(store.change_count().unwrap(), before);
+}
+
 #[test]
 fn two_residents_never_share_an_identifier() {
     let (_d, store) = open_store();

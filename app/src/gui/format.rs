@@ -333,6 +333,14 @@ pub fn source(lang: Lang, s: scanner::source::Source) -> &'static str {
 
 /// An error for the person at the screen: what went wrong, in their language, with the detail.
 pub fn error(lang: Lang, e: &anyhow::Error) -> String {
+    if let Some(crate::printing::NoPrinter(command)) = e.downcast_ref() {
+        return match lang {
+            Lang::Zh => format!(
+                "本机没有打印服务（找不到 {command}）：请安装 CUPS 打印服务，或在“设置”的打印机一栏填写 folder:/文件夹路径，把文档保存为 PDF"
+            ),
+            Lang::En => e.to_string(),
+        };
+    }
     let kind = match e.downcast_ref::<storage::Error>() {
         Some(storage::Error::Forbidden(_)) => lang.t("无权操作", "Not allowed"),
         Some(storage::Error::IdentifierTaken { .. }) => {
@@ -568,4 +576,23 @@ mod who_tests {
         assert_eq!(village("花园镇卫生院旁"), None);
         assert_eq!(village("村"), None);
     }
+}
+
+/// An insurance scheme (险种) by its code in the national medical-insurance code set
+/// (医疗保障信息业务编码, 险种类型): the name staff know it by, the code when unknown.
+pub fn scheme(lang: Lang, code: &str) -> String {
+    let name = match code {
+        "310" => lang.t("职工基本医疗保险", "employees' basic medical insurance"),
+        "320" => lang.t("公务员医疗补助", "civil servants' medical subsidy"),
+        "330" => lang.t("大额医疗费用补助", "large medical expense subsidy"),
+        "340" => lang.t("离休人员医疗保障", "retired cadres' medical cover"),
+        "390" => lang.t("城乡居民基本医疗保险", "residents' basic medical insurance"),
+        "392" => lang.t(
+            "城乡居民大病医疗保险",
+            "residents' critical illness insurance",
+        ),
+        "510" => lang.t("生育保险", "maternity insurance"),
+        _ => return code.to_string(),
+    };
+    format!("{name} ({code})")
 }

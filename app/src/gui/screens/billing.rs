@@ -241,7 +241,9 @@ pub fn billing_ui(ui: &mut Ui, state: &AppState, b: &mut Billing) -> BillingResu
         )
         .fill(ACCENT)
         .min_size(egui::vec2(160.0, 32.0));
-        if ui.add_enabled(!b.bill.is_empty(), pay).clicked() {
+        let pay = ui.add_enabled(!b.bill.is_empty(), pay).on_hover_text("F9");
+        let key = !b.bill.is_empty() && crate::gui::widgets::shortcut(ui, egui::Key::F9);
+        if pay.clicked() || key {
             result = take_payment(state, b, &checkout);
         }
         if ui.button(lang.t("取消", "Cancel")).clicked() {

@@ -278,7 +278,7 @@ fn report_ui(ui: &mut Ui, state: &AppState, day: Date) {
                 ],
             );
             for r in &report.rows {
-                ui.label(&r.scheme);
+                ui.label(format::scheme(lang, &r.scheme));
                 ui.label(
                     r.status
                         .map(|s| format::claim_status(lang, s))

@@ -68,7 +68,8 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                         .strong(),
                 ),
             );
-            if call.clicked() {
+            let key = waiting > 0 && crate::gui::widgets::shortcut(ui, egui::Key::F5);
+            if call.on_hover_text("F5").clicked() || key {
                 commands.push(Command::CallNext);
             }
             ui.label(

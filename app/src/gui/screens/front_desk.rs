@@ -13,6 +13,7 @@ use crate::gui::screens::register::{Register, RegisterResult, register_ui};
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
 use crate::gui::widgets::search::{SearchPanel, camera_preview_ui, search_ui};
+use crate::gui::widgets::shortcut;
 
 #[derive(Default)]
 pub struct FrontDesk {
@@ -203,7 +204,8 @@ fn resident_desk_ui(
     )
     .fill(ACCENT)
     .min_size(egui::vec2(140.0, 34.0));
-    if ui.add(check_in).clicked() {
+    let check_in = ui.add(check_in).on_hover_text("F2");
+    if check_in.clicked() || shortcut(ui, egui::Key::F2) {
         commands.push(Command::CheckIn {
             resident: id,
             visit_type: chosen,
@@ -322,10 +324,12 @@ fn bills_ui(ui: &mut Ui, state: &AppState, f: &mut FrontDesk, id: Id) {
             RichText::new(lang.t("今日没有待结算的就诊", "No visit to settle today")).color(MUTED),
         );
     }
-    for v in visits {
+    for (i, v) in visits.into_iter().enumerate() {
         ui.horizontal_wrapped(|ui| {
             ui.label(format!("{} · {}", format::time(v.at), v.clinician));
-            if ui.button(lang.t("结算", "Settle")).clicked() {
+            let settle = ui.button(lang.t("结算", "Settle"));
+            let key = i == 0 && f.billing.is_none() && shortcut(ui, egui::Key::F4);
+            if settle.on_hover_text("F4").clicked() || key {
                 f.billing = Some(Billing::new(id, Some(v.encounter), v.bill.clone()));
             }
         });

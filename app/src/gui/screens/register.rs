@@ -93,6 +93,8 @@ pub fn register_ui(ui: &mut Ui, state: &AppState, r: &mut Register) -> RegisterR
                 ui.add(
                     egui::TextEdit::singleline(value)
                         .hint_text(hint)
+                        // Nothing the store refuses: the longest field (the address) is 200.
+                        .char_limit(200)
                         .desired_width(320.0),
                 )
                 .labelled_by(l.id);

@@ -19,9 +19,14 @@ pub struct RxLine {
     pub days: u16,
 }
 
+/// The longest complaint the form takes (the hub takes 2 000 characters; a complaint is a line).
+const MAX_COMPLAINT_CHARS: usize = 500;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EncounterForm {
     pub complaint: String,
+    /// The complaint took the focus when the form first showed (the doctor types at once).
+    focused: bool,
     pub systolic: String,
     pub diastolic: String,
     pub pulse: String,
@@ -205,14 +210,25 @@ fn line(d: &Drug, days: u16) -> PrescriptionLine {
 }
 
 /// A one-line text field with its label (screen readers and tests find it by the label).
-pub(crate) fn labelled(ui: &mut Ui, label: &str, value: &mut String, width: f32, hint: &str) {
+pub(crate) fn labelled(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut String,
+    width: f32,
+    hint: &str,
+) -> egui::Response {
     let l = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(value)
             .desired_width(width)
             .hint_text(hint),
     )
-    .labelled_by(l.id);
+    .labelled_by(l.id)
+}
+
+/// Enter pressed in the field of `response` (which then loses the focus).
+fn entered(ui: &Ui, response: &egui::Response) -> bool {
+    response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
 }
 
 pub fn encounter_form_ui(
@@ -242,7 +258,19 @@ pub fn encounter_form_ui(
             )
         });
     }
-    ui.horizontal(|ui| labelled(ui, lang.t("主诉", "Complaint"), &mut f.complaint, 500.0, ""));
+    ui.horizontal(|ui| {
+        let label = ui.label(lang.t("主诉", "Complaint"));
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut f.complaint)
+                    .desired_width(500.0)
+                    .char_limit(MAX_COMPLAINT_CHARS),
+            )
+            .labelled_by(label.id);
+        if !std::mem::replace(&mut f.focused, true) {
+            field.request_focus();
+        }
+    });
     ui.horizontal_wrapped(|ui| {
         labelled(
             ui,
@@ -286,15 +314,19 @@ pub fn encounter_form_ui(
     if let Some(i) = remove {
         f.diagnoses.remove(i);
     }
-    ui.horizontal(|ui| {
-        labelled(
-            ui,
-            lang.t("查找诊断", "Find a diagnosis"),
-            &mut f.dx_query,
-            260.0,
-            "I10 / 高血压 / hypertension",
-        )
-    });
+    let dx_field = ui
+        .horizontal(|ui| {
+            labelled(
+                ui,
+                lang.t("查找诊断", "Find a diagnosis"),
+                &mut f.dx_query,
+                260.0,
+                "I10 / 高血压 / hypertension",
+            )
+        })
+        .inner;
+    // Enter takes the first match shown (it then shows among the chosen diagnoses).
+    let mut dx_enter = entered(ui, &dx_field);
     let q = f.dx_query.trim().to_lowercase();
     if !q.is_empty() {
         ui.horizontal_wrapped(|ui| {
@@ -307,7 +339,8 @@ pub fn encounter_form_ui(
                 })
                 .take(8)
             {
-                if ui.button(format!("+ {} {}", d.code, d.name)).clicked() {
+                let first = std::mem::take(&mut dx_enter);
+                if ui.button(format!("+ {} {}", d.code, d.name)).clicked() || first {
                     if !f.diagnoses.iter().any(|x| x.code == d.code) {
                         f.diagnoses.push(Diagnosis {
                             code: d.code.into(),
@@ -354,27 +387,36 @@ pub fn encounter_form_ui(
     if let Some(i) = drop_line {
         f.rx.remove(i);
     }
-    ui.horizontal(|ui| {
-        labelled(
-            ui,
-            lang.t("查找药品", "Find a drug"),
-            &mut f.drug_query,
-            260.0,
-            "硝苯地平 / 阿莫西林",
-        )
-    });
-    let q = f.drug_query.trim().to_string();
+    let drug_field = ui
+        .horizontal(|ui| {
+            labelled(
+                ui,
+                lang.t("查找药品", "Find a drug"),
+                &mut f.drug_query,
+                260.0,
+                "硝苯地平 / xbdp / 阿莫西林",
+            )
+        })
+        .inner;
+    let mut drug_enter = entered(ui, &drug_field);
+    let q = f.drug_query.trim().to_lowercase();
     if !q.is_empty() {
         ui.horizontal_wrapped(|ui| {
             for (i, d) in DRUGS
                 .iter()
                 .enumerate()
                 .filter(|(_, d)| {
-                    d.name.contains(&q) || d.code.to_lowercase().contains(&q.to_lowercase())
+                    d.name.contains(&q)
+                        || d.code.to_lowercase().contains(&q)
+                        || q.is_ascii()
+                            && storage::names::initials(d.name)
+                                .to_ascii_lowercase()
+                                .starts_with(&q)
                 })
                 .take(8)
             {
-                if ui.button(format!("+ {} {}", d.name, d.spec)).clicked() {
+                let first = std::mem::take(&mut drug_enter);
+                if ui.button(format!("+ {} {}", d.name, d.spec)).clicked() || first {
                     let days = if d.for_code.starts_with('I') || d.for_code.starts_with('E') {
                         30
                     } else {

@@ -7,3 +7,10 @@ pub mod history;
 pub mod public_health;
 pub mod search;
 pub mod trend;
+
+/// Whether function key `key` was pressed this frame (and takes it, so one press does one
+/// thing). The front desk and the doctor work from the keyboard: F2 checks in, F4 settles,
+/// F5 calls the next patient, F9 takes the payment; each button says so on hover.
+pub fn shortcut(ui: &egui::Ui, key: egui::Key) -> bool {
+    ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, key))
+}
