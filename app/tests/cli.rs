@@ -101,7 +101,8 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
             let mut meta = tx
                 .open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
                 .unwrap();
-            meta.insert("schema_version", 2u64.to_le_bytes().as_slice())
+            let newer = u64::from(storage::SCHEMA_VERSION) + 1;
+            meta.insert("schema_version", newer.to_le_bytes().as_slice())
                 .unwrap();
         }
         tx.commit().unwrap();
@@ -110,7 +111,8 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("schema version 2") && err.contains("newer"),
+        err.contains(&format!("schema version {}", storage::SCHEMA_VERSION + 1))
+            && err.contains("newer"),
         "{err}"
     );
 }

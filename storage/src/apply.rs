@@ -404,10 +404,20 @@ fn plan_resident<'a>(t: &Tables, rc: &'a ResidentChange, hlc: Hlc) -> Result<Eff
     }))
 }
 
-fn name_rows(r: &Resident) -> Vec<(String, u16)> {
+/// The rows of the name index for a resident: the keys of the name, and the last four and
+/// six characters of the ID number, which staff ask for (`#0023`, `#150023`).
+pub(crate) fn name_rows(r: &Resident) -> Vec<(String, u16)> {
     let year = r.birth_date.year() as u16;
+    let tails = r.id_number().into_iter().flat_map(|n| {
+        let n = n.as_str().to_ascii_lowercase();
+        [4, 6].map(|len| format!("{ID_TAIL}{}", &n[n.len() - len..]))
+    });
     search_keys(&r.name)
         .into_iter()
+        .chain(tails)
         .map(|k| (k, year))
         .collect()
 }
+
+/// Marks an ID-number tail in the name index (no name starts with it).
+pub(crate) const ID_TAIL: char = '#';

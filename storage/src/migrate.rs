@@ -55,8 +55,18 @@ pub(crate) fn prepare(db: &Database) -> Result<(String, Hlc)> {
                     supported: SCHEMA_VERSION,
                 });
             }
-            // Version 1 is the first; migrations from older versions go here, in order.
-            Some(_) => {}
+            // Migrations from older versions, in order.
+            Some(v) => {
+                if v < 2 {
+                    index_id_tails(&tx)?;
+                }
+                if v < SCHEMA_VERSION {
+                    meta.insert(
+                        "schema_version",
+                        (SCHEMA_VERSION as u64).to_le_bytes().as_slice(),
+                    )?;
+                }
+            }
             None => {
                 meta.insert(
                     "schema_version",
@@ -84,6 +94,21 @@ pub(crate) fn prepare(db: &Database) -> Result<(String, Hlc)> {
     let _ = tx.open_table(tables::DEVICES_SEEN)?;
     tx.commit()?;
     Ok(result)
+}
+
+/// Version 2: every resident's ID-number tails go into the name index.
+fn index_id_tails(tx: &redb::WriteTransaction) -> Result<()> {
+    use redb::ReadableTable;
+    let residents = tx.open_table(tables::RESIDENTS)?;
+    let mut names = tx.open_table(tables::NAMES)?;
+    for row in residents.iter()? {
+        let (id, bytes) = row?;
+        let resident: crate::model::Resident = crate::apply::decode(bytes.value())?;
+        for (key, year) in crate::apply::name_rows(&resident) {
+            names.insert((key.as_str(), year, id.value()), ())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -118,5 +143,62 @@ mod tests {
             std::fs::read(&path).unwrap() == before,
             "the refused file was modified"
         );
+    }
+
+    #[test]
+    fn a_version_1_store_gets_its_id_number_tails_indexed() {
+        use redb::ReadableTable;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.redb");
+        let options = OpenOptions::new("密钥").fast_kdf_for_tests();
+        let actor = crate::Actor {
+            staff: "s".into(),
+            facility: "H42092100101".into(),
+            role: crate::model::Role::FrontDesk,
+        };
+        let who = {
+            let store = crate::Store::open(&path, options.clone()).unwrap();
+            let form = crate::NewResident {
+                name: "欧阳晓燕".into(),
+                id_number: Some("420921198503150023".into()),
+                ..Default::default()
+            };
+            store.register(&actor, form).unwrap()
+        };
+        // As version 1 left it: no tails in the name index.
+        {
+            let db = crate::Store::open_raw(&path, &options).unwrap();
+            let tx = db.begin_write().unwrap();
+            {
+                let mut names = tx.open_table(tables::NAMES).unwrap();
+                let tails: Vec<(String, u16, u128)> = names
+                    .iter()
+                    .unwrap()
+                    .map(|r| {
+                        let (k, _) = r.unwrap();
+                        let (key, year, id) = k.value();
+                        (key.to_string(), year, id)
+                    })
+                    .filter(|(k, _, _)| k.starts_with('#'))
+                    .collect();
+                assert_eq!(tails.len(), 2);
+                for (k, y, id) in tails {
+                    names.remove((k.as_str(), y, id)).unwrap();
+                }
+                tx.open_table(META)
+                    .unwrap()
+                    .insert("schema_version", 1u64.to_le_bytes().as_slice())
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let store = crate::Store::open(&path, options).unwrap();
+        for tail in ["0023", "150023"] {
+            let hits = store.search(tail, None).unwrap();
+            assert_eq!(hits.len(), 1, "{tail}");
+            assert_eq!(hits[0].resident.id, who);
+        }
+        // Four digits that begin a longer tail find nobody: tails match whole.
+        assert!(store.search("1500", None).unwrap().is_empty());
     }
 }

@@ -54,6 +54,16 @@ impl Store {
         if q.is_empty() {
             return Ok(Vec::new());
         }
+        // The last four or six characters of an ID number: those exactly, nothing that merely
+        // begins with them.
+        let tail = matches!(q.len(), 4 | 6)
+            && q.bytes()
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_digit() || (b == b'x' && i == q.len() - 1));
+        let q = match tail {
+            true => format!("{}{q}", crate::apply::ID_TAIL),
+            false => q,
+        };
         let tx = self.read()?;
         let names = tx.open_table(NAMES)?;
         let residents = tx.open_table(RESIDENTS)?;
@@ -71,10 +81,13 @@ impl Store {
             }
             push(&mut found, MatchRank::Exact, row?.0.value().2);
         }
-        // Then keys that extend the query; `char::MAX` sorts after any continuation.
+        // Then keys that extend the query (not an ID tail's); `char::MAX` sorts after any
+        // continuation.
         let upper = format!("{q}{}", char::MAX);
         let start = format!("{q}\0");
-        for row in names.range((start.as_str(), 0u16, 0u128)..(upper.as_str(), 0u16, 0u128))? {
+        let extending =
+            names.range((start.as_str(), 0u16, 0u128)..(upper.as_str(), 0u16, 0u128))?;
+        for row in extending.take_while(|_| !tail) {
             if found.len() >= SEARCH_LIMIT {
                 break;
             }

@@ -71,8 +71,8 @@ pub fn search_ui(
         .add(
             egui::TextEdit::singleline(&mut p.query)
                 .hint_text(lang.t(
-                    "姓名 / 拼音 / 首字母 / 证件号",
-                    "Name / pinyin / initials / ID",
+                    "姓名 / 拼音 / 首字母 / 证件号或其后4、6位",
+                    "Name / pinyin / initials / ID or its last 4 or 6",
                 ))
                 .desired_width(f32::INFINITY),
         )
