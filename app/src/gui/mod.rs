@@ -38,6 +38,9 @@ pub fn run(data_dir: PathBuf, demo: bool) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             fonts::install(&cc.egui_ctx);
+            // Before the unlock screen, not after it: on a dark desktop theme its field would
+            // be dark on dark.
+            style::apply(&cc.egui_ctx);
             let root = match store {
                 Some(store) => unlock::Root::Open(Box::new(unlock::start(
                     &cc.egui_ctx,

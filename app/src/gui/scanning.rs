@@ -183,11 +183,16 @@ impl Scanners {
             }
             match &event {
                 Event::Text(text) => push(&mut kept, self.wedge.text(text, t), &self.events_tx),
+                // A scanner ends a code with a plain Enter; Ctrl+Enter (save) is a person's.
                 Event::Key {
                     key: Key::Enter,
                     pressed: true,
+                    modifiers: m,
                     ..
-                } => push(&mut kept, self.wedge.enter(t), &self.events_tx),
+                } if m.is_none() => push(&mut kept, self.wedge.enter(t), &self.events_tx),
+                // Shift (and the other modifiers) come as keys of their own around every
+                // capital a scanner types: they are no person's action.
+                Event::Key { key, .. } if is_modifier(*key) => kept.push(event),
                 // egui-winit sends each character's key before its text: while a burst is
                 // held, that key is part of it (its text follows), not a person's key that
                 // would release the burst. Only the text goes on, if anywhere.
@@ -292,4 +297,22 @@ fn types_text(key: Key) -> bool {
             | Num8
             | Num9
     ) || key.name().len() == 1 && key.name().as_bytes()[0].is_ascii_uppercase()
+}
+
+/// Modifier keys, which egui also reports as keys of their own (pressed before a capital).
+fn is_modifier(key: Key) -> bool {
+    use Key::*;
+    matches!(
+        key,
+        ShiftLeft
+            | ShiftRight
+            | ControlLeft
+            | ControlRight
+            | AltLeft
+            | AltRight
+            | SuperLeft
+            | SuperRight
+            | CapsLock
+            | NumLock
+    )
 }

@@ -145,7 +145,7 @@ impl ClinicApp {
 
     /// Draws one frame. Tests call this through egui_kittest.
     pub fn ui_root(&mut self, ui: &mut Ui) {
-        if !self.raw_input_hooked {
+        if !self.raw_input_hooked && self.wedge_listens() {
             self.scanners.filter_input(ui.ctx());
         }
         self.watch_idle(ui.ctx());
@@ -343,7 +343,16 @@ impl ClinicApp {
     /// Filters keyboard-wedge input before egui processes it (see `Scanners::filter_raw`).
     pub fn filter_raw_input(&mut self, ctx: &egui::Context, raw: &mut egui::RawInput) {
         self.raw_input_hooked = true;
-        self.scanners.filter_raw(ctx, raw);
+        if self.wedge_listens() {
+            self.scanners.filter_raw(ctx, raw);
+        }
+    }
+
+    /// The keyboard wedge is listened for only while someone is logged in: on the login and
+    /// lock screens everything typed is a person's (a password typed fast and followed by
+    /// Enter must never be taken for a code), and a scan would be refused anyway.
+    fn wedge_listens(&self) -> bool {
+        self.state.session.is_some() && !self.locked
     }
 }
 
