@@ -18,7 +18,8 @@ sleep 1
 CLINIC_SECRET=huayuan-demo target/release/clinic --data "$DATA" demo >/dev/null
 # The printed documents, from the command line before the window holds the store.
 CLINIC_SECRET=huayuan-demo scripts/print-samples.sh target/release/clinic "$DATA" "$OUT"
-printf '{"camera":"none"}' >"$DATA/settings.json"
+# No camera here; keep the rest of what the demo wrote (its pinned demo root).
+sed -i 's/"camera": "[^"]*"/"camera": "none"/' "$DATA/settings.json"
 target/release/clinic --data "$DATA" &
 APP=$!
 for _ in $(seq 50); do
@@ -31,38 +32,39 @@ sleep 2
 shot() { sleep 1.5; import -window root "$OUT/$1.png"; echo "screenshot: $OUT/$1.png"; }
 click() { xdotool mousemove "$1" "$2" click 1; sleep 0.4; }
 type_text() { xdotool type --delay 40 "$1"; sleep 0.3; }
-log_in() { click 683 213; type_text "$1"; click 683 271; type_text demo1234; xdotool key Return; sleep 1.5; }
+log_in() { click 683 239; type_text "$1"; click 683 297; type_text demo1234; xdotool key Return; sleep 1.5; }
 log_out() { click 1236 16; sleep 1; }
 
 shot unlock
 type_text huayuan-demo; xdotool key Return; sleep 3
 shot login
-# Front desk: find a resident by initials, check them in.
+# Front desk: find a resident by initials, pick one of the matches, check them in (F2).
 log_in frontdesk
-type_text zw; xdotool key Return; sleep 1
-click 395 209
+type_text zw; sleep 1
+click 140 220
+xdotool key F2; sleep 1
 shot front-desk
-# Billing: the first resident seen this morning (queue number 1) settles the visit; an
-# injection is added from the catalogue; then the claim list with the lines, the daily report.
-click 198 46   # dismiss the check-in notice
-click 1150 75
-click 685 285
-click 541 175; type_text jrzs; click 400 205
+# Billing: the first resident seen this morning (queue number 1) settles the visit (F4); an
+# injection is added from the catalogue; then the payment (F9), the claim list with the lines,
+# the daily report.
+click 1010 101
+xdotool key F4; sleep 1
+click 541 200; type_text jrzs; click 400 229
 shot billing
-click 407 379
+xdotool key F9; sleep 1
 click 348 16
-click 689 185
+click 869 185
 shot claims
 click 199 81
 shot daily-report
 log_out
 # Doctor: call the next patient, the encounter form; then the history.
 log_in doctor
-click 60 55
-click 577 124; type_text "头晕、头痛一周"
-click 372 159; type_text 162
-click 484 159; type_text 98
-click 490 246; type_text I10
+xdotool key F5; sleep 1.5
+click 577 151; type_text "头晕、头痛一周"
+click 372 185; type_text 162
+click 500 185; type_text 98
+click 490 272; type_text I10
 shot encounter
 click 383 55
 shot doctor-history
