@@ -50,8 +50,20 @@ pub fn check_char(body: &[u8; 17]) -> char {
 
 impl IdNumber {
     /// Validates a typed or scanned number. A lowercase `x` is accepted and stored uppercase.
+    /// A first-generation 15-digit number is converted to its 18-digit form (GB 11643-1999:
+    /// the century `19` goes before the two-digit birth year, and the check character is
+    /// added), so both find the same resident.
     pub fn parse(text: &str) -> Result<IdNumber, IdNumberError> {
-        let s = text.trim().to_ascii_uppercase();
+        let mut s = text.trim().to_ascii_uppercase();
+        if s.len() == 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+            let body = format!("{}19{}", &s[..6], &s[6..]);
+            let check = body
+                .as_bytes()
+                .try_into()
+                .map(check_char)
+                .map_err(|_| IdNumberError::Length(15))?;
+            s = format!("{body}{check}");
+        }
         let bytes = s.as_bytes();
         if bytes.len() != 18 || s.chars().count() != 18 {
             return Err(IdNumberError::Length(s.chars().count()));
@@ -196,5 +208,15 @@ mod tests {
             let n = IdNumber::compose("420921", birth, seq).unwrap();
             assert_eq!(IdNumber::parse(n.as_str()).unwrap(), n);
         }
+    }
+
+    #[test]
+    fn a_first_generation_number_becomes_its_18_digit_form() {
+        // 420921850315002 (1985-03-15, sequence 002) is 42092119850315002 + its check, 3.
+        let n = IdNumber::parse("420921850315002").unwrap();
+        assert_eq!(n.as_str(), "420921198503150023");
+        assert_eq!(n, IdNumber::parse("420921198503150023").unwrap());
+        assert_eq!(n.birth_date(), "1985-03-15".parse().unwrap());
+        assert!(IdNumber::parse("420921851315002").is_err(), "month 13");
     }
 }

@@ -158,9 +158,13 @@ impl NewResident {
                 )));
             }
             birth_date = Some(n.birth_date());
-            if sex == Sex::Unknown {
-                sex = n.sex();
+            if sex != Sex::Unknown && sex != n.sex() {
+                return Err(Error::Invalid(
+                    "the sex chosen does not match the ID number's (its 17th digit): check both"
+                        .into(),
+                ));
             }
+            sex = n.sex();
             add_identifiers.push(Identifier::IdNumber(n));
         }
         let birth_date = birth_date
@@ -248,7 +252,8 @@ impl Store {
             }
         }
         let mut candidates = Vec::new();
-        if text.chars().count() == 18 && text.bytes().take(17).all(|b| b.is_ascii_digit()) {
+        let digits = |n: usize| text.bytes().take(n).all(|b| b.is_ascii_digit());
+        if (text.len() == 18 && digits(17)) || (text.len() == 15 && digits(15)) {
             candidates.push(Identifier::IdNumber(IdNumber::parse(text)?));
         }
         let card_text = text.split(':').next().unwrap_or(text);

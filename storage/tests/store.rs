@@ -100,6 +100,26 @@ fn a_registration_the_hub_would_refuse_is_refused_before_it_is_written() {
     assert_eq!(store.change_count().unwrap(), before);
 }
 
+/// A first-generation 15-digit ID number registers as its 18-digit form and finds the same
+/// resident either way; a sex on the form that contradicts the number is refused, not kept.
+#[test]
+fn old_id_numbers_convert_and_the_sex_must_agree_with_the_number() {
+    let (_dir, store) = open_store();
+    let who = store
+        .register(&doctor(), form("欧阳晓燕", "420921850315002"))
+        .unwrap();
+    let r = store.resident(who).unwrap().unwrap();
+    assert_eq!(r.id_number().unwrap().as_str(), "420921198503150023");
+    assert_eq!(store.find_typed("420921850315002").unwrap(), Some(who));
+    assert_eq!(store.find_typed("420921198503150023").unwrap(), Some(who));
+    let contradicting = NewResident {
+        sex: Sex::Male, // the 17th digit, 2, says female
+        ..form("欧阳晓燕", "420921198503150023")
+    };
+    let err = store.register(&doctor(), contradicting).unwrap_err();
+    assert!(err.to_string().contains("sex"), "{err}");
+}
+
 #[test]
 fn two_residents_never_share_an_identifier() {
     let (_d, store) = open_store();
