@@ -33,7 +33,8 @@ fn empty_queue(store: &Store) {
 
 /// Two women called 张丽华, 40 and 77, with their ID numbers (last four digits differ).
 fn namesakes(store: &Store) -> [(Id, String); 2] {
-    [("1986-05-04", 21), ("1949-02-11", 22)].map(|(birth, sequence)| {
+    // Even 17th digits: women.
+    [("1986-05-04", 20), ("1949-02-11", 22)].map(|(birth, sequence)| {
         let birth: Date = birth.parse().unwrap();
         let number = IdNumber::compose("420921", birth, sequence).unwrap();
         let id = store
