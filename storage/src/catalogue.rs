@@ -1,10 +1,11 @@
 //! The catalogue of drugs and service items a facility bills: price and insurance class.
 //! Read from a tab-separated file (`fixtures/data/catalogue.tsv` for the demo) so that a
-//! county can ship its own list without a new program.
+//! county can ship its own list without a new program. Drugs carry what prescribing needs:
+//! form, route, strength per dispensing unit, a usual dose and frequency, active ingredients.
 
 use std::collections::HashMap;
 
-use crate::model::InsuranceClass;
+use crate::model::{Frequency, InsuranceClass, Route};
 use crate::names;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -13,7 +14,24 @@ pub enum ItemKind {
     Service,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a drug holds and how it is usually given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prescribing {
+    /// Dosage form (剂型): 片剂, 胶囊剂…
+    pub form: String,
+    pub route: Route,
+    /// How much of `strength_unit` one dispensing unit holds (0.25 g per 粒, 200 puff per 支).
+    pub strength: f64,
+    pub strength_unit: String,
+    /// The usual single adult dose, in `dose_unit`.
+    pub dose: f64,
+    pub dose_unit: String,
+    pub frequency: Frequency,
+    /// Active ingredients, generic names without salt (`对乙酰氨基酚`, `金刚烷胺`…).
+    pub ingredients: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct CatalogueItem {
     pub code: String,
     pub kind: ItemKind,
@@ -28,6 +46,8 @@ pub struct CatalogueItem {
     pub chronic: bool,
     /// ICD-10 prefix it is usually prescribed for; empty for services.
     pub for_code: String,
+    /// For drugs of a catalogue with the prescribing columns.
+    pub prescribing: Option<Prescribing>,
     /// Pinyin initials of the name, for search (`ybzlf` finds 一般诊疗费).
     initials: String,
 }
@@ -38,23 +58,29 @@ pub struct Catalogue {
     by_code: HashMap<String, usize>,
 }
 
-const HEADER: &str = "code\tkind\tname\tspec\tunit\tprice_fen\tclass\tchronic\tfor";
+/// The billing columns; a catalogue of only these (an older county file) bills but does not
+/// prescribe with quantities and checks.
+const BILLING: &str = "code\tkind\tname\tspec\tunit\tprice_fen\tclass\tchronic\tfor";
+const PRESCRIBING: &str =
+    "form\troute\tstrength\tstrength_unit\tdose\tdose_unit\tfrequency\tingredients";
 
 impl Catalogue {
     /// Parses the tab-separated catalogue. Errors name the line and the field.
     pub fn parse(text: &str) -> Result<Catalogue, String> {
         let mut lines = text.lines().enumerate();
-        match lines.next() {
-            Some((_, h)) if h.trim_end_matches('\r') == HEADER => {}
-            _ => return Err(format!("the first line must be the header `{HEADER}`")),
-        }
+        let full = format!("{BILLING}\t{PRESCRIBING}");
+        let columns = match lines.next().map(|(_, h)| h.trim_end_matches('\r')) {
+            Some(h) if h == full => 17,
+            Some(h) if h == BILLING => 9,
+            _ => return Err(format!("the first line must be the header `{full}`")),
+        };
         let mut catalogue = Catalogue::default();
         for (n, line) in lines {
             let line = line.trim_end_matches('\r');
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let item = parse_item(line).map_err(|e| format!("line {}: {e}", n + 1))?;
+            let item = parse_item(line, columns).map_err(|e| format!("line {}: {e}", n + 1))?;
             if catalogue.by_code.contains_key(&item.code) {
                 return Err(format!("line {}: code {} appears twice", n + 1, item.code));
             }
@@ -68,6 +94,22 @@ impl Catalogue {
 
     pub fn get(&self, code: &str) -> Option<&CatalogueItem> {
         self.by_code.get(code).map(|&i| &self.items[i])
+    }
+
+    /// The first drug of this name (names repeat with other specs), or with this code.
+    pub fn drug(&self, name_or_code: &str) -> Option<&CatalogueItem> {
+        let q = name_or_code.trim();
+        self.get(q)
+            .filter(|i| i.kind == ItemKind::Drug)
+            .or_else(|| self.items.iter().find(|i| i.kind == ItemKind::Drug && i.name == q))
+    }
+
+    /// Drugs (with what prescribing needs) matching the query, as [`Catalogue::search`].
+    pub fn search_drugs(&self, query: &str, limit: usize) -> Vec<&CatalogueItem> {
+        let mut hits = self.search(query, usize::MAX);
+        hits.retain(|i| i.prescribing.is_some());
+        hits.truncate(limit);
+        hits
     }
 
     pub fn items(&self) -> &[CatalogueItem] {
@@ -105,11 +147,11 @@ impl Catalogue {
     }
 }
 
-fn parse_item(line: &str) -> Result<CatalogueItem, String> {
+fn parse_item(line: &str, columns: usize) -> Result<CatalogueItem, String> {
     let f: Vec<&str> = line.split('\t').collect();
-    if f.len() != 9 {
+    if f.len() != columns {
         return Err(format!(
-            "9 tab-separated fields expected, found {}",
+            "{columns} tab-separated fields expected, found {}",
             f.len()
         ));
     }
@@ -147,7 +189,52 @@ fn parse_item(line: &str) -> Result<CatalogueItem, String> {
         class,
         chronic,
         for_code: f[8].to_string(),
+        prescribing: match (kind, f.get(9..)) {
+            (ItemKind::Drug, Some(p)) if !p.is_empty() => Some(parse_prescribing(p)?),
+            _ => None,
+        },
         initials: names::initials(f[2]).to_ascii_lowercase(),
+    })
+}
+
+fn parse_prescribing(f: &[&str]) -> Result<Prescribing, String> {
+    let positive = |text: &str, what: &str| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| format!("{what} `{text}` is not a positive number"))
+    };
+    let route = match f[1] {
+        "oral" => Route::Oral,
+        "im" => Route::Intramuscular,
+        "iv" => Route::Intravenous,
+        "sc" => Route::Subcutaneous,
+        "id" => Route::Intradermal,
+        "topical" => Route::Topical,
+        "inhaled" => Route::Inhaled,
+        "other" => Route::Other,
+        other => return Err(format!("route `{other}` is not one of oral im iv sc id topical inhaled other")),
+    };
+    let frequency = Frequency::from_code(f[6])
+        .ok_or_else(|| format!("frequency `{}` is not one of qd bid tid qid q12h qn prn once", f[6]))?;
+    let ingredients: Vec<String> = f[7]
+        .split('+')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    if f[0].is_empty() || f[3].is_empty() || f[5].is_empty() || ingredients.is_empty() {
+        return Err("form, strength_unit, dose_unit and ingredients may not be empty".into());
+    }
+    Ok(Prescribing {
+        form: f[0].to_string(),
+        route,
+        strength: positive(f[2], "strength")?,
+        strength_unit: f[3].to_string(),
+        dose: positive(f[4], "dose")?,
+        dose_unit: f[5].to_string(),
+        frequency,
+        ingredients,
     })
 }
 
@@ -190,6 +277,33 @@ mod tests {
             Catalogue::parse(&short)
                 .unwrap_err()
                 .contains("9 tab-separated")
+        );
+    }
+
+    #[test]
+    fn the_prescribing_columns_are_read_and_checked() {
+        let header = format!("{BILLING}\t{PRESCRIBING}\n");
+        let amoxicillin = "XJ01CAA011\tdrug\t阿莫西林胶囊\t0.25g×24粒\t粒\t10\tA\t0\tJ0\t胶囊剂\toral\t0.25\tg\t0.5\tg\ttid\t阿莫西林\n";
+        let fee = "S110200001\tservice\t一般诊疗费\t次\t次\t1000\tA\t0\t\t\t\t\t\t\t\t\t\n";
+        let c = Catalogue::parse(&format!("{header}{amoxicillin}{fee}")).unwrap();
+        let p = c.drug("阿莫西林胶囊").unwrap().prescribing.as_ref().unwrap();
+        assert_eq!((p.strength, p.strength_unit.as_str()), (0.25, "g"));
+        assert_eq!((p.frequency, p.ingredients.clone()), (Frequency::Tid, vec!["阿莫西林".to_string()]));
+        assert!(c.get("S110200001").unwrap().prescribing.is_none());
+        assert_eq!(c.search_drugs("amx", 5).len(), 1, "by pinyin initials");
+        assert_eq!(c.search_drugs("ybzl", 5).len(), 0, "a service is not a drug");
+        assert_eq!(c.search_drugs("阿莫", 5).len(), 1);
+        let bad = amoxicillin.replace("\t0.25\tg\t", "\t-1\tg\t");
+        assert!(
+            Catalogue::parse(&format!("{header}{bad}"))
+                .unwrap_err()
+                .contains("strength `-1`")
+        );
+        let bad = amoxicillin.replace("\ttid\t", "\tthrice\t");
+        assert!(
+            Catalogue::parse(&format!("{header}{bad}"))
+                .unwrap_err()
+                .contains("frequency `thrice`")
         );
     }
 }

@@ -31,6 +31,7 @@ mod queue;
 mod records;
 mod residents;
 pub mod roles;
+pub mod rules;
 pub mod schedule;
 mod serde_util;
 pub mod settlement;

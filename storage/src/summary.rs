@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::date::Date;
 use crate::model::*;
 use crate::records::HistoryEntry;
-use crate::schedule::{DoseState, ScheduledDose, dose_states};
+use crate::schedule::{DoseStatus, dose_states};
 
 /// A long-term problem and when it was first recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +58,7 @@ pub struct Summary {
     pub trends: Trends,
     pub last_vitals: Option<(i64, Vitals)>,
     /// Empty for adults (schedule covers 0–6 years).
-    pub immunisations: Vec<(ScheduledDose, Date, DoseState)>,
+    pub immunisations: Vec<DoseStatus>,
 }
 
 /// Medication counts as current if prescribed within this many days.
@@ -172,7 +172,8 @@ impl Summary {
         s.medications = meds.into_values().collect();
         s.medications
             .sort_by(|a, b| b.last_prescribed.cmp(&a.last_prescribed));
-        if birth.age_on(today) < 7 {
+        // The programme runs to 18: missed doses are caught up until then.
+        if birth.age_on(today) < 18 {
             s.immunisations = dose_states(birth, today, &given);
         }
         s
@@ -216,6 +217,7 @@ pub fn filter_by_consent(
 ) -> (Vec<HistoryEntry>, Vec<HistoryEntry>) {
     history.into_iter().partition(|h| {
         h.record.facility == viewer.code
+            || h.category.is_safety()
             || consents
                 .iter()
                 .any(|c| c.allows(&viewer.code, viewer.level, h.category, today))
@@ -341,6 +343,16 @@ mod tests {
         let history = vec![
             entry(1, "2026-01-01", "MINE", encounter("I10", 150)),
             entry(2, "2026-01-02", "OTHER", encounter("I10", 150)),
+            // Safety data from elsewhere is shown whatever the consent.
+            entry(
+                3,
+                "2026-01-03",
+                "OTHER",
+                RecordBody::Allergy(Allergy {
+                    substance: "青霉素".into(),
+                    reaction: "皮疹".into(),
+                }),
+            ),
         ];
         let viewer = Facility {
             code: "MINE".into(),
@@ -351,7 +363,13 @@ mod tests {
         };
         let today = "2026-11-27".parse().unwrap();
         let (visible, hidden) = filter_by_consent(history.clone(), &[], &viewer, today);
-        assert_eq!((visible.len(), hidden.len()), (1, 1));
+        assert_eq!((visible.len(), hidden.len()), (2, 1));
+        assert_eq!(
+            Summary::of(&visible, "1980-01-01".parse().unwrap(), today)
+                .allergies
+                .len(),
+            1
+        );
         let consent = Consent {
             id: Id(9),
             resident: Id(1),
@@ -368,7 +386,7 @@ mod tests {
             &viewer,
             today,
         );
-        assert_eq!((visible.len(), hidden.len()), (2, 0));
+        assert_eq!((visible.len(), hidden.len()), (3, 0));
         let withdrawn = Consent {
             withdrawn: true,
             ..consent

@@ -74,7 +74,9 @@ impl Station {
 }
 
 /// A hub with the three facilities; clinic A has registered the resident and recorded an
-/// encounter and an immunisation for them, and pushed them.
+/// encounter, a hypertension follow-up, a penicillin allergy and a vaccine dose for them, and
+/// pushed them. The encounter and the follow-up are under consent; the allergy and the dose are
+/// safety data, which reaches every treating facility of the township.
 struct World {
     dir: tempfile::TempDir,
     hub: LocalHub,
@@ -82,7 +84,9 @@ struct World {
     b: Station,
     resident: Id,
     encounter: Id,
-    immunisation: Id,
+    follow_up: Id,
+    allergy: Id,
+    dose: Id,
 }
 
 impl World {
@@ -125,7 +129,15 @@ impl World {
             .store
             .add_record(&doctor(A), encounter(resident, A))
             .unwrap();
-        let immunisation = a
+        let follow_up = a
+            .store
+            .add_record(&doctor(A), follow_up(resident, A))
+            .unwrap();
+        let allergy = a
+            .store
+            .add_record(&doctor(A), allergy(resident, A))
+            .unwrap();
+        let dose = a
             .store
             .add_record(&doctor(A), immunisation(resident, A))
             .unwrap();
@@ -137,7 +149,9 @@ impl World {
             b,
             resident,
             encounter,
-            immunisation,
+            follow_up,
+            allergy,
+            dose,
         }
     }
 
@@ -239,6 +253,42 @@ fn encounter(resident: Id, facility: &str) -> ClinicalRecord {
     }
 }
 
+fn follow_up(resident: Id, facility: &str) -> ClinicalRecord {
+    ClinicalRecord {
+        resident,
+        at: 1_790_000_500_000,
+        facility: facility.into(),
+        clinician: "黄永林".into(),
+        body: RecordBody::ChronicFollowUp(ChronicFollowUp {
+            condition: ChronicCondition::Hypertension,
+            method: FollowUpMethod::Clinic,
+            systolic: Some(150),
+            diastolic: Some(92),
+            fasting_glucose_x10: None,
+            hba1c_x10: None,
+            weight_x10: None,
+            adherence: Adherence::Regular,
+            control: ControlStatus::Unsatisfactory,
+            medications: vec!["硝苯地平缓释片".into()],
+            next_visit: None,
+            notes: String::new(),
+        }),
+    }
+}
+
+fn allergy(resident: Id, facility: &str) -> ClinicalRecord {
+    ClinicalRecord {
+        resident,
+        at: 1_790_000_550_000,
+        facility: facility.into(),
+        clinician: "黄永林".into(),
+        body: RecordBody::Allergy(Allergy {
+            substance: "青霉素".into(),
+            reaction: "皮疹".into(),
+        }),
+    }
+}
+
 fn immunisation(resident: Id, facility: &str) -> ClinicalRecord {
     ClinicalRecord {
         resident,
@@ -267,10 +317,24 @@ fn without_consent_another_clinic_gets_the_resident_but_none_of_the_records() {
     );
     assert!(!w.b.holds(w.encounter), "A's encounter is not in B's store");
     assert!(
-        !w.b.holds(w.immunisation),
-        "A's immunisation is not in B's store"
+        !w.b.holds(w.follow_up),
+        "A's follow-up is not in B's store"
     );
-    assert!(w.b.store.history_unaudited(resident).unwrap().is_empty());
+    // Safety data follows the resident: the allergy and the dose A recorded reach B.
+    assert!(w.b.holds(w.allergy), "A's allergy record reaches B");
+    assert!(w.b.holds(w.dose), "A's vaccine dose reaches B");
+    let seen: Vec<RecordCategory> =
+        w.b.store
+            .history_unaudited(resident)
+            .unwrap()
+            .iter()
+            .map(|h| h.category)
+            .collect();
+    assert_eq!(
+        seen,
+        [RecordCategory::Allergy, RecordCategory::Immunisation],
+        "only safety data, in the order it happened"
+    );
 
     // Records of one's own facility always flow: B's record reaches B's other workstation,
     // but not clinic A.
@@ -302,7 +366,7 @@ fn without_consent_another_clinic_gets_the_resident_but_none_of_the_records() {
         "the fetch returns the resident"
     );
     assert!(b3.holds(own));
-    assert!(!b3.holds(w.encounter) && !b3.holds(w.immunisation));
+    assert!(!b3.holds(w.encounter) && !b3.holds(w.follow_up));
     let (action, reason) = w
         .hub_audit()
         .last()
@@ -331,8 +395,12 @@ fn a_consent_for_the_clinic_or_its_level_releases_only_its_categories_on_the_nex
         w.b.holds(w.encounter),
         "the later consent releases the encounter"
     );
-    assert!(!w.b.holds(w.immunisation), "but not another category");
-    assert_eq!(w.b.store.history_unaudited(w.resident).unwrap().len(), 1);
+    assert!(!w.b.holds(w.follow_up), "but not another category");
+    assert_eq!(
+        w.b.store.history_unaudited(w.resident).unwrap().len(),
+        3,
+        "the encounter beside the allergy and the dose"
+    );
 
     // A correction of the encounter follows it.
     let amendment =
@@ -353,18 +421,18 @@ fn a_consent_for_the_clinic_or_its_level_releases_only_its_categories_on_the_nex
     w.b.sync();
     assert!(w.b.holds(amendment), "a released record's amendment flows");
 
-    // Every township health centre may see immunisations: B is one.
+    // Every township health centre may see chronic-disease follow-ups: B is one.
     w.consent(
         &w.a,
         w.grant(
             Grantee::Level(FacilityLevel::Township),
-            &[RecordCategory::Immunisation],
+            &[RecordCategory::ChronicFollowUp],
         ),
     );
     w.b.sync();
     assert!(
-        w.b.holds(w.immunisation),
-        "a grant to B's level releases the immunisation"
+        w.b.holds(w.follow_up),
+        "a grant to B's level releases the follow-up"
     );
     // A second round changes nothing: released records are not sent twice as new.
     let before = tests::journal_ids(&w.b.store).len();
@@ -379,11 +447,11 @@ fn a_consent_recorded_at_the_clinic_itself_releases_the_records_in_the_same_roun
     w.b.sync();
     assert!(!w.b.holds(w.encounter));
     w.consent(&w.b, w.grant(Grantee::Everyone, &RecordCategory::ALL));
-    assert!(w.b.holds(w.encounter) && w.b.holds(w.immunisation));
+    assert!(w.b.holds(w.encounter) && w.b.holds(w.follow_up));
     // And B's other workstation, which receives the consent by pull, gets them too.
     let b2 = w.station("b2", B);
     b2.sync();
-    assert!(b2.holds(w.encounter) && b2.holds(w.immunisation));
+    assert!(b2.holds(w.encounter) && b2.holds(w.follow_up));
 }
 
 #[test]
@@ -443,14 +511,14 @@ fn consents_for_others_other_categories_withdrawn_expired_or_not_yet_valid_relea
         7,
         "the consents flow"
     );
-    assert!(!w.b.holds(w.encounter) && !w.b.holds(w.immunisation));
+    assert!(!w.b.holds(w.encounter) && !w.b.holds(w.follow_up));
     // A fetch under the same consents withholds them too.
     fetch_resident(&w.b.store, &w.b.client(), identifier()).unwrap();
-    assert!(!w.b.holds(w.encounter) && !w.b.holds(w.immunisation));
+    assert!(!w.b.holds(w.encounter) && !w.b.holds(w.follow_up));
     // Clinic C, named by one of them, gets everything.
     let c = w.station("c", C);
     c.sync();
-    assert!(c.holds(w.encounter) && c.holds(w.immunisation));
+    assert!(c.holds(w.encounter) && c.holds(w.follow_up));
 }
 
 #[test]
@@ -470,7 +538,7 @@ fn a_break_glass_fetch_returns_every_record_and_the_hub_audits_the_reason() {
     let reason = "unconscious after a fall, no relatives reachable";
     let added = fetch_break_glass(&w.b.store, &client, identifier(), reason).unwrap();
     assert_eq!(added, 2, "exactly the two withheld records arrive");
-    assert!(w.b.holds(w.encounter) && w.b.holds(w.immunisation));
+    assert!(w.b.holds(w.encounter) && w.b.holds(w.follow_up));
 
     let audit = w.hub_audit();
     let (origin, entry) = audit
@@ -513,5 +581,5 @@ fn a_relay_hub_receives_its_whole_region_whatever_the_consent() {
     .unwrap();
     sync::relay::relay_round(&relay, &upstream).unwrap();
     assert!(relay.change(w.encounter).unwrap().is_some());
-    assert!(relay.change(w.immunisation).unwrap().is_some());
+    assert!(relay.change(w.follow_up).unwrap().is_some());
 }

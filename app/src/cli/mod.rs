@@ -10,6 +10,7 @@ mod card;
 mod json;
 mod query;
 mod report;
+mod rules;
 mod scan;
 mod security;
 mod stats;
@@ -120,6 +121,11 @@ pub enum Cmd {
         #[command(subcommand)]
         what: AuditCmd,
     },
+    /// The prescribing, referral and immunisation rules, run on a scenario file.
+    Rules {
+        #[command(subcommand)]
+        what: RulesCmd,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -145,6 +151,14 @@ pub enum SyncCmd {
     /// Send entries the hub rejected again, after the cause was fixed (all of them, or the
     /// change ids given); the next `clinic sync` pushes them.
     Retry { ids: Vec<storage::Id> },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCmd {
+    /// Check a scenario (JSON: today, resident, allergies, diagnoses, immunisations, vitals,
+    /// prescription); prints the warnings, quantities and doses due as JSON. Drugs are looked
+    /// up in the data directory's catalogue.tsv, or the demo catalogue.
+    Check { scenario: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -454,6 +468,9 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             staff.as_deref(),
             resident.as_deref(),
         ),
+        Cmd::Rules {
+            what: RulesCmd::Check { scenario },
+        } => rules::check(&data_dir, &scenario),
         Cmd::Find { query, year } => query::find(&open_store(&data_dir)?, &query, year),
         Cmd::History { id } => query::history(&open_store(&data_dir)?, &cli_actor(&settings), &id),
         Cmd::Bench {

@@ -32,6 +32,8 @@ pub enum AuditAction {
     /// the entries after it were lost. `prev` is the restored head; the hub accepts it as a
     /// declared fork and records it.
     ChainFork,
+    /// A doctor prescribed despite a blocking warning (an allergy match), giving a reason.
+    OverrideWarning,
 }
 
 /// A SHA-256 hash linking an audit entry to the one before it.

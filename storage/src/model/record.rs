@@ -34,6 +34,14 @@ impl RecordCategory {
         self as u8
     }
 
+    /// Safety data — allergies (and adverse reactions) and the vaccine doses given — follows
+    /// the resident to every treating facility of the region, whatever the consent: a doctor
+    /// who cannot see a penicillin allergy prescribes amoxicillin, one who cannot see a dose
+    /// gives it twice. Every other category stays under the resident's consent.
+    pub fn is_safety(self) -> bool {
+        matches!(self, RecordCategory::Allergy | RecordCategory::Immunisation)
+    }
+
     pub fn from_code(code: u8) -> Option<RecordCategory> {
         RecordCategory::ALL.get(code as usize).copied()
     }
@@ -167,6 +175,35 @@ pub enum Frequency {
 }
 
 impl Frequency {
+    pub const ALL: [Frequency; 8] = [
+        Frequency::Qd,
+        Frequency::Bid,
+        Frequency::Tid,
+        Frequency::Qid,
+        Frequency::Q12h,
+        Frequency::Qn,
+        Frequency::Prn,
+        Frequency::Once,
+    ];
+
+    /// The abbreviation on a prescription: `qd`, `bid`…
+    pub fn code(self) -> &'static str {
+        match self {
+            Frequency::Qd => "qd",
+            Frequency::Bid => "bid",
+            Frequency::Tid => "tid",
+            Frequency::Qid => "qid",
+            Frequency::Q12h => "q12h",
+            Frequency::Qn => "qn",
+            Frequency::Prn => "prn",
+            Frequency::Once => "once",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Frequency> {
+        Frequency::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     pub fn per_day(self) -> u32 {
         match self {
             Frequency::Qd | Frequency::Qn | Frequency::Once | Frequency::Prn => 1,

@@ -285,7 +285,10 @@ impl ClinicApp {
         };
         let store = self.state.store.clone();
         let now = store.clock().now_ms();
+        let checks = crate::gui::screens::doctor::form_checks(&self.state, c);
         let bodies = c.form.to_bodies(
+            &self.state.catalogue,
+            &checks,
             c.view.resident.id,
             &self.state.facility.code,
             &clinician,

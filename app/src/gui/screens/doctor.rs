@@ -4,7 +4,6 @@
 use egui::{RichText, Ui};
 use storage::Id;
 use storage::model::{FacilityLevel, QueueStatus, QueueTicket, RecordBody};
-use storage::schedule::DoseState;
 
 use crate::gui::command::{Command, PrintRequest};
 use crate::gui::format;
@@ -225,19 +224,28 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                     age_months: c.view.resident.birth_date.months_until(state.today()),
                     female: c.view.resident.sex == storage::model::Sex::Female,
                 };
-                // The child's doses due or overdue today, to give one at this visit.
+                // The child's doses that may be given today, to give at this visit.
                 let due: Vec<_> = c
                     .view
                     .summary
                     .immunisations
                     .iter()
-                    .filter(|(_, _, state)| matches!(state, DoseState::Due | DoseState::Overdue))
-                    .map(|(dose, _, _)| *dose)
+                    .filter(|s| s.can_give_on(state.today()))
+                    .map(|s| s.dose)
                     .collect();
+                let checks = form_checks(state, c);
                 egui::ScrollArea::vertical()
                     .id_salt("encounter-form")
                     .show(ui, |ui| {
-                        match encounter_form_ui(ui, lang, &mut c.form, who, &due) {
+                        match encounter_form_ui(
+                            ui,
+                            lang,
+                            &mut c.form,
+                            who,
+                            &due,
+                            &state.catalogue,
+                            &checks,
+                        ) {
                             FormAction::Save => commands.push(Command::SaveEncounter),
                             FormAction::Cancel => {
                                 c.form = EncounterForm::default();
@@ -249,6 +257,15 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
             }
         }
     });
+}
+
+/// The rules' outcome for the consultation's form as typed so far.
+pub fn form_checks(state: &AppState, c: &Consult) -> storage::rules::Outcome {
+    let today = state.today();
+    let scenario = c
+        .form
+        .scenario(&c.view.patient(today), today, &state.catalogue);
+    storage::rules::check(&scenario, storage::rules::RuleBook::national(), &state.catalogue)
 }
 
 /// The receiving facility a referral starts with: the county hospital, where villages and

@@ -1,9 +1,14 @@
-//! The encounter form: complaint, vitals, ICD-10 diagnoses, prescription lines, the
-//! public-health records of the visit, notes, follow-up. Ctrl+Enter saves. In amend mode it corrects an earlier encounter, with a reason.
+//! The encounter form: complaint, vitals, ICD-10 diagnoses, prescription lines from the
+//! catalogue, the public-health records of the visit, notes, follow-up. The rules of
+//! `storage::rules` run on what is typed, every frame: their warnings show above the save
+//! button, and an allergy match saves only with the doctor's reason (audited). Ctrl+Enter
+//! saves. In amend mode it corrects an earlier encounter, with a reason.
 
 use egui::{RichText, Ui};
-use fixtures::catalogue::{DIAGNOSES, DRUGS, Drug};
+use fixtures::catalogue::DIAGNOSES;
+use storage::catalogue::{Catalogue, CatalogueItem};
 use storage::model::*;
+use storage::rules::{self, Outcome, Severity};
 use storage::{Date, Id};
 
 use crate::gui::format;
@@ -12,11 +17,64 @@ use crate::gui::style::{DANGER, MUTED, WARN};
 use crate::gui::widgets::public_health::{PublicHealth, Visitor, public_health_ui};
 use storage::schedule::ScheduledDose;
 
-/// One prescription line as edited: a catalogue drug and the days.
+/// One prescription line as edited: a catalogue drug, its dose, how often, how long.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RxLine {
-    pub drug: usize,
+    /// The catalogue code.
+    pub code: String,
+    pub dose: String,
+    pub dose_unit: String,
+    pub frequency: Frequency,
+    /// Doses a day (for prn: the most a day).
+    pub per_day: u32,
     pub days: u16,
+}
+
+impl RxLine {
+    /// A line with the catalogue's usual dose; 28 days for a chronic condition's medicine
+    /// (长期处方 is counted in weeks), 3 otherwise.
+    pub fn usual(item: &CatalogueItem) -> Option<RxLine> {
+        let p = item.prescribing.as_ref()?;
+        let long = item.chronic || item.for_code.starts_with('I') || item.for_code.starts_with('E');
+        Some(RxLine {
+            code: item.code.clone(),
+            dose: format_amount(p.dose),
+            dose_unit: p.dose_unit.clone(),
+            frequency: p.frequency,
+            per_day: p.frequency.per_day(),
+            days: if long { 28 } else { 3 },
+        })
+    }
+
+    fn order(&self, catalogue: &Catalogue) -> rules::Order {
+        rules::Order {
+            drug: catalogue
+                .get(&self.code)
+                .map(|i| i.name.clone())
+                .unwrap_or_else(|| self.code.clone()),
+            dose: self.dose.trim().parse().unwrap_or(0.0),
+            unit: self.dose_unit.clone(),
+            per_day: self.per_day,
+            days: self.days as u32,
+        }
+    }
+}
+
+/// `0.5`, `10`, `12.5`: a dose without trailing zeros.
+fn format_amount(v: f64) -> String {
+    let t = format!("{v:.3}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// What the checks need to know of the resident beyond the form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Patient {
+    pub person: rules::Person,
+    /// Allergies recorded anywhere (safety data reaches every facility).
+    pub allergies: Vec<String>,
+    /// ICD-10 codes of known problems.
+    pub diagnoses: Vec<String>,
+    pub immunisations: Vec<rules::GivenDose>,
 }
 
 /// The longest complaint the form takes (the hub takes 2 000 characters; a complaint is a line).
@@ -44,6 +102,8 @@ pub struct EncounterForm {
     pub amend_reason: String,
     /// A vaccine dose, chronic follow-ups, an allergy: saved with a new encounter.
     pub public_health: PublicHealth,
+    /// Why the doctor prescribes despite a blocking warning (an allergy match).
+    pub override_reason: String,
     pub error: Option<String>,
 }
 
@@ -126,10 +186,47 @@ impl EncounterForm {
         })
     }
 
-    /// The changes to commit: the encounter (or its correction) and, if any, the prescription
-    /// pointing at it. `ids` makes the change ids (the prescription refers to the encounter's).
+    /// The scenario the rules check: the resident, and this visit as typed so far (a field
+    /// that does not parse yet counts as empty).
+    pub fn scenario(&self, patient: &Patient, today: Date, catalogue: &Catalogue) -> rules::Scenario {
+        let read = |t: &str| t.trim().parse::<f64>().ok();
+        let mut allergies = patient.allergies.clone();
+        if !self.public_health.allergy.trim().is_empty() {
+            allergies.push(self.public_health.allergy.trim().to_string());
+        }
+        let mut diagnoses = patient.diagnoses.clone();
+        diagnoses.extend(self.diagnoses.iter().map(|d| d.code.clone()));
+        let mut person = patient.person.clone();
+        person.pregnant |= self.public_health.antenatal;
+        if let Some(w) = read(&self.weight) {
+            person.weight_kg = Some(w);
+        }
+        rules::Scenario {
+            today,
+            resident: person,
+            allergies,
+            diagnoses,
+            immunisations: patient.immunisations.clone(),
+            vitals: Some(rules::Readings {
+                sbp: read(&self.systolic),
+                dbp: read(&self.diastolic),
+                heart_rate: read(&self.pulse),
+                temperature: read(&self.temperature),
+                glucose: read(&self.glucose),
+                ..Default::default()
+            }),
+            prescription: self.rx.iter().map(|l| l.order(catalogue)).collect(),
+        }
+    }
+
+    /// The changes to commit: the encounter (or its correction), the prescription pointing at
+    /// it, the public-health records, and an audit entry for each blocking warning the doctor
+    /// overrode. `checks` is the rules' outcome for this form; `ids` makes the change ids.
+    #[allow(clippy::too_many_arguments)]
     pub fn to_bodies(
         &self,
+        catalogue: &Catalogue,
+        checks: &Outcome,
         resident: Id,
         facility: &str,
         clinician: &str,
@@ -137,15 +234,19 @@ impl EncounterForm {
         mut new_id: impl FnMut() -> Id,
     ) -> Result<Vec<(Id, Body)>, String> {
         let encounter = self.encounter()?;
+        let lines = self.prescription_lines(catalogue, checks)?;
+        let blocking: Vec<&rules::Warning> = checks.blocking().collect();
+        if !blocking.is_empty() && self.override_reason.trim().chars().count() < 2 {
+            return Err(format!(
+                "{}：如确需使用，请填写原因后保存",
+                blocking[0].message_zh
+            ));
+        }
         // Checked before anything is made: a follow-up without its measurements saves nothing.
         let public_health = match self.amend_target {
             Some(_) => Vec::new(),
             None => {
-                let medications = self
-                    .rx
-                    .iter()
-                    .map(|l| DRUGS[l.drug.min(DRUGS.len() - 1)].name.to_string())
-                    .collect();
+                let medications = lines.iter().map(|l| l.drug_name.clone()).collect();
                 self.public_health.records(&encounter, medications)?
             }
         };
@@ -175,37 +276,70 @@ impl EncounterForm {
                 Body::Record(record(RecordBody::Encounter(encounter))),
             )),
         }
-        if !self.rx.is_empty() {
-            let lines = self
-                .rx
-                .iter()
-                .map(|l| line(&DRUGS[l.drug.min(DRUGS.len() - 1)], l.days))
-                .collect();
+        if !lines.is_empty() {
+            let rx_id = new_id();
             let rx = Prescription {
                 encounter: Some(encounter_id),
                 lines,
             };
-            out.push((new_id(), Body::Record(record(RecordBody::Prescription(rx)))));
+            out.push((rx_id, Body::Record(record(RecordBody::Prescription(rx)))));
+            for w in &blocking {
+                let reason = format!("{}；医生确认原因：{}", w.message_zh, self.override_reason.trim());
+                let entry = AuditEntry {
+                    target: Some(rx_id),
+                    ..AuditEntry::new(
+                        AuditAction::OverrideWarning,
+                        Some(resident),
+                        reason.chars().take(900).collect::<String>(),
+                    )
+                };
+                out.push((new_id(), Body::Audit(entry)));
+            }
         }
         for body in public_health {
             out.push((new_id(), Body::Record(record(body))));
         }
         Ok(out)
     }
-}
 
-fn line(d: &Drug, days: u16) -> PrescriptionLine {
-    PrescriptionLine {
-        drug_code: d.code.into(),
-        drug_name: d.name.into(),
-        spec: d.spec.into(),
-        dose: d.dose.into(),
-        route: d.route,
-        frequency: d.frequency,
-        days,
-        quantity: d.per_day * days as u32,
-        unit: d.unit.into(),
-        unit_price_fen: d.unit_price_fen,
+    /// The prescription as saved: each line from the catalogue, with the quantity the rules
+    /// worked out from the dose and the strength.
+    fn prescription_lines(
+        &self,
+        catalogue: &Catalogue,
+        checks: &Outcome,
+    ) -> Result<Vec<PrescriptionLine>, String> {
+        self.rx
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let item = catalogue
+                    .get(&l.code)
+                    .filter(|i| i.prescribing.is_some())
+                    .ok_or_else(|| format!("{} is not a drug of the catalogue", l.code))?;
+                let route = item.prescribing.as_ref().map(|p| p.route).unwrap_or(Route::Other);
+                let quantity = checks
+                    .quantities
+                    .get(i)
+                    .and_then(|q| q.quantity)
+                    .ok_or_else(|| {
+                        let why = checks.quantities.get(i).and_then(|q| q.error.clone());
+                        format!("{}：{}", item.name, why.unwrap_or_else(|| "no quantity".into()))
+                    })?;
+                Ok(PrescriptionLine {
+                    drug_code: item.code.clone(),
+                    drug_name: item.name.clone(),
+                    spec: item.spec.clone(),
+                    dose: format!("{} {}", l.dose.trim(), l.dose_unit),
+                    route,
+                    frequency: l.frequency,
+                    days: l.days,
+                    quantity,
+                    unit: item.unit.clone(),
+                    unit_price_fen: item.price_fen,
+                })
+            })
+            .collect()
     }
 }
 
@@ -237,6 +371,8 @@ pub fn encounter_form_ui(
     f: &mut EncounterForm,
     who: Visitor,
     due: &[ScheduledDose],
+    catalogue: &Catalogue,
+    checks: &Outcome,
 ) -> FormAction {
     let mut action = FormAction::None;
     if f.amend_target.is_some() {
@@ -354,80 +490,7 @@ pub fn encounter_form_ui(
     }
     ui.separator();
     ui.label(RichText::new(lang.t("处方", "Prescription")).strong());
-    let mut drop_line = None;
-    for (i, l) in f.rx.iter_mut().enumerate() {
-        let d = &DRUGS[l.drug.min(DRUGS.len() - 1)];
-        ui.horizontal(|ui| {
-            ui.label(format!(
-                "{} {} · {} {}",
-                d.name,
-                d.spec,
-                d.dose,
-                format::frequency(d.frequency)
-            ));
-            ui.add(
-                egui::DragValue::new(&mut l.days)
-                    .range(1..=90)
-                    .suffix(lang.t(" 天", " d")),
-            );
-            ui.label(
-                RichText::new(format!(
-                    "{} {}{}",
-                    lang.t("共", "total"),
-                    d.per_day * l.days as u32,
-                    d.unit
-                ))
-                .color(MUTED),
-            );
-            if ui.small_button("×").clicked() {
-                drop_line = Some(i);
-            }
-        });
-    }
-    if let Some(i) = drop_line {
-        f.rx.remove(i);
-    }
-    let drug_field = ui
-        .horizontal(|ui| {
-            labelled(
-                ui,
-                lang.t("查找药品", "Find a drug"),
-                &mut f.drug_query,
-                260.0,
-                "硝苯地平 / xbdp / 阿莫西林",
-            )
-        })
-        .inner;
-    let mut drug_enter = entered(ui, &drug_field);
-    let q = f.drug_query.trim().to_lowercase();
-    if !q.is_empty() {
-        ui.horizontal_wrapped(|ui| {
-            for (i, d) in DRUGS
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| {
-                    d.name.contains(&q)
-                        || d.code.to_lowercase().contains(&q)
-                        || q.is_ascii()
-                            && storage::names::initials(d.name)
-                                .to_ascii_lowercase()
-                                .starts_with(&q)
-                })
-                .take(8)
-            {
-                let first = std::mem::take(&mut drug_enter);
-                if ui.button(format!("+ {} {}", d.name, d.spec)).clicked() || first {
-                    let days = if d.for_code.starts_with('I') || d.for_code.starts_with('E') {
-                        30
-                    } else {
-                        3
-                    };
-                    f.rx.push(RxLine { drug: i, days });
-                    f.drug_query.clear();
-                }
-            }
-        });
-    }
+    prescription_ui(ui, lang, f, catalogue, checks);
     if f.amend_target.is_none() {
         ui.separator();
         public_health_ui(ui, lang, &mut f.public_health, who, due);
@@ -449,6 +512,7 @@ pub fn encounter_form_ui(
             "YYYY-MM-DD",
         )
     });
+    warnings_ui(ui, lang, f, checks);
     if let Some(e) = &f.error {
         ui.label(RichText::new(e).color(DANGER).strong());
     }
@@ -471,6 +535,111 @@ pub fn encounter_form_ui(
     action
 }
 
+/// The prescription lines (dose, unit, how often, days, the quantity the rules worked out)
+/// and the catalogue search that adds one.
+fn prescription_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm, catalogue: &Catalogue, checks: &Outcome) {
+    let mut drop_line = None;
+    for (i, l) in f.rx.iter_mut().enumerate() {
+        let item = catalogue.get(&l.code);
+        ui.horizontal(|ui| {
+            ui.label(match item {
+                Some(d) => format!("{} {}", d.name, d.spec),
+                None => l.code.clone(),
+            });
+            let dose = ui.add(egui::TextEdit::singleline(&mut l.dose).desired_width(48.0));
+            dose.on_hover_text(lang.t("每次剂量", "single dose"));
+            ui.label(&l.dose_unit);
+            egui::ComboBox::from_id_salt(("frequency", i))
+                .selected_text(format::frequency(l.frequency))
+                .width(60.0)
+                .show_ui(ui, |ui| {
+                    for fr in Frequency::ALL {
+                        if ui
+                            .selectable_value(&mut l.frequency, fr, format::frequency(fr))
+                            .clicked()
+                        {
+                            l.per_day = fr.per_day();
+                        }
+                    }
+                });
+            if l.frequency == Frequency::Prn {
+                ui.add(
+                    egui::DragValue::new(&mut l.per_day)
+                        .range(1..=12)
+                        .prefix(lang.t("每日至多 ", "at most ")),
+                );
+            }
+            ui.add(
+                egui::DragValue::new(&mut l.days)
+                    .range(1..=365)
+                    .suffix(lang.t(" 天", " d")),
+            );
+            let total = match checks.quantities.get(i) {
+                Some(q) => match q.quantity {
+                    Some(n) => format!("{} {n}{}", lang.t("共", "total"), q.unit),
+                    None => lang.t("数量无法计算", "no quantity").to_string(),
+                },
+                None => String::new(),
+            };
+            ui.label(RichText::new(total).color(MUTED));
+            if ui.small_button("×").clicked() {
+                drop_line = Some(i);
+            }
+        });
+    }
+    if let Some(i) = drop_line {
+        f.rx.remove(i);
+    }
+    let drug_field = ui
+        .horizontal(|ui| {
+            labelled(
+                ui,
+                lang.t("查找药品", "Find a drug"),
+                &mut f.drug_query,
+                260.0,
+                "硝苯地平 / xbdp / 阿莫西林",
+            )
+        })
+        .inner;
+    let mut drug_enter = entered(ui, &drug_field);
+    if f.drug_query.trim().is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        for d in catalogue.search_drugs(&f.drug_query, 8) {
+            let first = std::mem::take(&mut drug_enter);
+            if ui.button(format!("+ {} {}", d.name, d.spec)).clicked() || first {
+                f.rx.extend(RxLine::usual(d));
+                f.drug_query.clear();
+            }
+        }
+    });
+}
+
+/// The rules' warnings, most severe first; a blocking one asks for the doctor's reason.
+fn warnings_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm, checks: &Outcome) {
+    for w in &checks.warnings {
+        let (mark, color) = match w.severity {
+            Severity::Block => ("⛔", DANGER),
+            Severity::High => ("！", DANGER),
+            Severity::Warning => ("△", WARN),
+        };
+        let text = lang.t(&w.message_zh, &w.message_en);
+        ui.label(RichText::new(format!("{mark} {text}")).color(color).strong());
+    }
+    if checks.blocking().next().is_some() {
+        ui.horizontal(|ui| {
+            labelled(
+                ui,
+                lang.t("确认用药原因（记录审计）", "Reason to prescribe anyway (audited)"),
+                &mut f.override_reason,
+                360.0,
+                "",
+            )
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +650,34 @@ mod tests {
             n += 1;
             Id(n)
         }
+    }
+
+    fn catalogue() -> &'static Catalogue {
+        fixtures::catalogue::demo_catalogue()
+    }
+
+    fn patient(allergies: &[&str]) -> Patient {
+        Patient {
+            person: rules::Person {
+                sex: rules::Sex::F,
+                birth: "1986-05-10".parse().unwrap(),
+                pregnant: false,
+                weight_kg: None,
+            },
+            allergies: allergies.iter().map(|a| a.to_string()).collect(),
+            diagnoses: Vec::new(),
+            immunisations: Vec::new(),
+        }
+    }
+
+    fn line(name: &str) -> RxLine {
+        RxLine::usual(catalogue().drug(name).unwrap()).unwrap()
+    }
+
+    fn save(f: &EncounterForm, p: &Patient) -> Result<Vec<(Id, Body)>, String> {
+        let today = "2026-12-07".parse().unwrap();
+        let checks = rules::check(&f.scenario(p, today, catalogue()), rules::RuleBook::national(), catalogue());
+        f.to_bodies(catalogue(), &checks, Id(9), "F", "doc", 0, ids())
     }
 
     #[test]
@@ -494,10 +691,10 @@ mod tests {
                 code: "I10".into(),
                 name: "高血压".into(),
             }],
-            rx: vec![RxLine { drug: 0, days: 30 }],
+            rx: vec![line("硝苯地平缓释片"), line("阿莫西林胶囊")],
             ..Default::default()
         };
-        let bodies = f.to_bodies(Id(9), "F", "doc", 0, ids()).unwrap();
+        let bodies = save(&f, &patient(&[])).unwrap();
         assert_eq!(bodies.len(), 2);
         let Body::Record(ClinicalRecord {
             body: RecordBody::Encounter(e),
@@ -518,7 +715,37 @@ mod tests {
             panic!()
         };
         assert_eq!(p.encounter, Some(bodies[0].0));
-        assert_eq!(p.lines[0].quantity, DRUGS[0].per_day * 30);
+        // 10 mg bid of 10 mg tablets for 28 days; 0.5 g tid of 0.25 g capsules for 3 days.
+        assert_eq!((p.lines[0].quantity, p.lines[0].unit.as_str()), (56, "片"));
+        assert_eq!((p.lines[1].quantity, p.lines[1].unit.as_str()), (18, "粒"));
+        assert_eq!(p.lines[1].dose, "0.5 g");
+    }
+
+    #[test]
+    fn an_allergy_match_saves_only_with_a_reason_and_is_audited() {
+        let mut f = EncounterForm {
+            complaint: "咽痛".into(),
+            rx: vec![line("阿莫西林胶囊")],
+            ..Default::default()
+        };
+        let err = save(&f, &patient(&["青霉素"])).unwrap_err();
+        assert!(err.contains("青霉素") && err.contains("原因"), "{err}");
+        // The allergy typed in the same form counts too.
+        let mut fresh = f.clone();
+        fresh.public_health.allergy = "青霉素".into();
+        assert!(save(&fresh, &patient(&[])).is_err());
+        f.override_reason = "皮试阴性，青霉素过敏史不确切".into();
+        let bodies = save(&f, &patient(&["青霉素"])).unwrap();
+        let audit = bodies
+            .iter()
+            .find_map(|(_, b)| match b {
+                Body::Audit(a) => Some(a),
+                _ => None,
+            })
+            .expect("the override is audited");
+        assert_eq!(audit.action, AuditAction::OverrideWarning);
+        assert!(audit.reason.contains("皮试阴性"));
+        assert_eq!(audit.target, Some(bodies[1].0), "naming the prescription");
     }
 
     #[test]
@@ -529,25 +756,26 @@ mod tests {
             diastolic: "80".into(),
             ..Default::default()
         };
-        assert!(
-            f.to_bodies(Id(1), "F", "d", 0, ids())
-                .unwrap_err()
-                .contains("systolic")
-        );
+        assert!(save(&f, &patient(&[])).unwrap_err().contains("systolic"));
         let f = EncounterForm {
             systolic: "140".into(),
             ..Default::default()
         };
-        assert!(f.to_bodies(Id(1), "F", "d", 0, ids()).is_err());
+        assert!(save(&f, &patient(&[])).is_err());
         let f = EncounterForm {
             complaint: "x".into(),
             amend_target: Some(Id(3)),
             ..Default::default()
         };
-        assert!(
-            f.to_bodies(Id(1), "F", "d", 0, ids())
-                .unwrap_err()
-                .contains("reason")
-        );
+        assert!(save(&f, &patient(&[])).unwrap_err().contains("reason"));
+        // A dose that is not a number has no quantity: nothing is saved.
+        let mut l = line("阿莫西林胶囊");
+        l.dose = "half".into();
+        let f = EncounterForm {
+            complaint: "x".into(),
+            rx: vec![l],
+            ..Default::default()
+        };
+        assert!(save(&f, &patient(&[])).unwrap_err().contains("阿莫西林胶囊"));
     }
 }

@@ -14,6 +14,7 @@ use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
+use crate::gui::widgets::encounter_form::Patient;
 use crate::gui::widgets::trend::trend_ui;
 
 /// Everything the record screen shows about one resident, loaded at once.
@@ -34,6 +35,49 @@ pub struct ResidentView {
 }
 
 impl ResidentView {
+    /// What the prescribing checks need of this resident: allergies, problems, doses given,
+    /// and whether she is pregnant (an antenatal check in the last 42 weeks, no birth since).
+    pub fn patient(&self, today: Date) -> Patient {
+        let r = &self.resident;
+        let mut pregnant_since = None;
+        let mut immunisations = Vec::new();
+        for h in &self.visible {
+            let day = Date::of_instant(h.record.at);
+            match &h.record.body {
+                RecordBody::MaternalChild(MaternalChild::Antenatal(_)) => pregnant_since = Some(day),
+                RecordBody::MaternalChild(MaternalChild::Postpartum { .. }) => pregnant_since = None,
+                RecordBody::Immunisation(i) => immunisations.push(storage::rules::GivenDose {
+                    vaccine: i.vaccine.clone(),
+                    dose: i.dose_number,
+                    date: day,
+                }),
+                _ => {}
+            }
+        }
+        let pregnant = r.sex == Sex::Female
+            && pregnant_since.is_some_and(|d| d >= today.add_days(-42 * 7));
+        Patient {
+            person: storage::rules::Person {
+                sex: if r.sex == Sex::Female {
+                    storage::rules::Sex::F
+                } else {
+                    storage::rules::Sex::M
+                },
+                birth: r.birth_date,
+                pregnant,
+                weight_kg: self
+                    .summary
+                    .last_vitals
+                    .as_ref()
+                    .and_then(|(_, v)| v.weight_x10)
+                    .map(|w| w as f64 / 10.0),
+            },
+            allergies: self.summary.allergies.iter().map(|a| a.substance.clone()).collect(),
+            diagnoses: self.summary.problems.iter().map(|p| p.code.clone()).collect(),
+            immunisations,
+        }
+    }
+
     /// Loads a resident's record for the logged-in doctor, writing the audit entry; records
     /// the resident has not consented to share here are set apart.
     pub fn load(state: &AppState, id: Id, reason: &str) -> anyhow::Result<ResidentView> {
@@ -241,8 +285,21 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
         ui.label(RichText::new(lang.t("无记录", "none recorded")).color(MUTED));
     }
     for a in &s.allergies {
+        // Where it was recorded: safety data is shown from every facility, consent or not.
+        let source = view
+            .visible
+            .iter()
+            .find(|h| matches!(&h.record.body, RecordBody::Allergy(x) if x == a))
+            .map(|h| {
+                format!(
+                    " · {} {}",
+                    view.facility(&h.record.facility),
+                    Date::of_instant(h.record.at)
+                )
+            })
+            .unwrap_or_default();
         ui.label(
-            RichText::new(format!("！{}（{}）", a.substance, a.reaction))
+            RichText::new(format!("！{}（{}）{source}", a.substance, a.reaction))
                 .color(DANGER)
                 .strong(),
         );
@@ -305,14 +362,18 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
         egui::Grid::new("immunisations")
             .striped(true)
             .show(ui, |ui| {
-                for (dose, due, state) in &s.immunisations {
+                for status in &s.immunisations {
+                    let dose = status.dose;
                     ui.label(format!("{} {}", dose.name, dose.dose));
-                    ui.label(due.to_string());
-                    let (text, color) = match state {
+                    ui.label(status.due.to_string());
+                    let (text, color) = match status.state {
                         DoseState::Given(d) => (format!("{} {d}", lang.t("已接种", "given")), OK),
                         DoseState::Due => (lang.t("应种", "due").to_string(), WARN),
                         DoseState::Overdue => (lang.t("逾期未种", "overdue").to_string(), DANGER),
                         DoseState::Upcoming => (lang.t("未到期", "upcoming").to_string(), MUTED),
+                        DoseState::NoLongerGiven => {
+                            (lang.t("已过接种年龄，不再补种", "past its age, not given").to_string(), MUTED)
+                        }
                     };
                     ui.label(RichText::new(text).color(color));
                     ui.end_row();
