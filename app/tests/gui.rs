@@ -465,14 +465,10 @@ fn break_glass_needs_a_reason_and_is_audited() {
         .map(|h| h.resident)
         .find(|r| {
             store.consents(r.id).unwrap().is_empty()
-                && store
-                    .history_unaudited(r.id)
-                    .unwrap()
-                    .iter()
-                    .any(|h| {
-                        h.record.facility != fixtures::catalogue::TOWNSHIP_CENTRE
-                            && !h.category.is_safety()
-                    })
+                && store.history_unaudited(r.id).unwrap().iter().any(|h| {
+                    h.record.facility != fixtures::catalogue::TOWNSHIP_CENTRE
+                        && !h.category.is_safety()
+                })
         })
         .expect("a resident without consent, with records elsewhere that are not safety data");
     let mut h = harness(store.clone(), dir.path());

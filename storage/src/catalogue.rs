@@ -101,7 +101,11 @@ impl Catalogue {
         let q = name_or_code.trim();
         self.get(q)
             .filter(|i| i.kind == ItemKind::Drug)
-            .or_else(|| self.items.iter().find(|i| i.kind == ItemKind::Drug && i.name == q))
+            .or_else(|| {
+                self.items
+                    .iter()
+                    .find(|i| i.kind == ItemKind::Drug && i.name == q)
+            })
     }
 
     /// Drugs (with what prescribing needs) matching the query, as [`Catalogue::search`].
@@ -213,10 +217,18 @@ fn parse_prescribing(f: &[&str]) -> Result<Prescribing, String> {
         "topical" => Route::Topical,
         "inhaled" => Route::Inhaled,
         "other" => Route::Other,
-        other => return Err(format!("route `{other}` is not one of oral im iv sc id topical inhaled other")),
+        other => {
+            return Err(format!(
+                "route `{other}` is not one of oral im iv sc id topical inhaled other"
+            ));
+        }
     };
-    let frequency = Frequency::from_code(f[6])
-        .ok_or_else(|| format!("frequency `{}` is not one of qd bid tid qid q12h qn prn once", f[6]))?;
+    let frequency = Frequency::from_code(f[6]).ok_or_else(|| {
+        format!(
+            "frequency `{}` is not one of qd bid tid qid q12h qn prn once",
+            f[6]
+        )
+    })?;
     let ingredients: Vec<String> = f[7]
         .split('+')
         .map(str::trim)
@@ -286,12 +298,24 @@ mod tests {
         let amoxicillin = "XJ01CAA011\tdrug\t阿莫西林胶囊\t0.25g×24粒\t粒\t10\tA\t0\tJ0\t胶囊剂\toral\t0.25\tg\t0.5\tg\ttid\t阿莫西林\n";
         let fee = "S110200001\tservice\t一般诊疗费\t次\t次\t1000\tA\t0\t\t\t\t\t\t\t\t\t\n";
         let c = Catalogue::parse(&format!("{header}{amoxicillin}{fee}")).unwrap();
-        let p = c.drug("阿莫西林胶囊").unwrap().prescribing.as_ref().unwrap();
+        let p = c
+            .drug("阿莫西林胶囊")
+            .unwrap()
+            .prescribing
+            .as_ref()
+            .unwrap();
         assert_eq!((p.strength, p.strength_unit.as_str()), (0.25, "g"));
-        assert_eq!((p.frequency, p.ingredients.clone()), (Frequency::Tid, vec!["阿莫西林".to_string()]));
+        assert_eq!(
+            (p.frequency, p.ingredients.clone()),
+            (Frequency::Tid, vec!["阿莫西林".to_string()])
+        );
         assert!(c.get("S110200001").unwrap().prescribing.is_none());
         assert_eq!(c.search_drugs("amx", 5).len(), 1, "by pinyin initials");
-        assert_eq!(c.search_drugs("ybzl", 5).len(), 0, "a service is not a drug");
+        assert_eq!(
+            c.search_drugs("ybzl", 5).len(),
+            0,
+            "a service is not a drug"
+        );
         assert_eq!(c.search_drugs("阿莫", 5).len(), 1);
         let bad = amoxicillin.replace("\t0.25\tg\t", "\t-1\tg\t");
         assert!(

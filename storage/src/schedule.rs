@@ -80,7 +80,16 @@ const COMMON: &[ScheduledDose] = &[
     d("HepB", "乙肝疫苗", 1, 0, 0, ADULT, &[], false),
     // BCG: from 3 months only after a negative PPD test; from 4 years not given.
     d("BCG", "卡介苗", 1, 0, 0, 48, &[], false),
-    d("HepB", "乙肝疫苗", 2, 1, 0, ADULT, &[("HepB", 1, D28)], false),
+    d(
+        "HepB",
+        "乙肝疫苗",
+        2,
+        1,
+        0,
+        ADULT,
+        &[("HepB", 1, D28)],
+        false,
+    ),
     // HepB3: ≥ 60 days after dose 2 and ≥ 4 months after dose 1.
     d(
         "HepB",
@@ -94,9 +103,36 @@ const COMMON: &[ScheduledDose] = &[
     ),
     // Polio: four doses in all (IPV, IPV, bOPV, bOPV), ≥ 28 days apart.
     d("IPV", "脊灰灭活疫苗", 1, 2, 2, ADULT, &[], false),
-    d("IPV", "脊灰灭活疫苗", 2, 3, 2, ADULT, &[("IPV", 1, D28)], false),
-    d("bOPV", "二价脊灰减毒活疫苗", 1, 4, 2, ADULT, &[("IPV", 2, D28)], false),
-    d("bOPV", "二价脊灰减毒活疫苗", 2, 48, 48, ADULT, &[("bOPV", 1, D28)], false),
+    d(
+        "IPV",
+        "脊灰灭活疫苗",
+        2,
+        3,
+        2,
+        ADULT,
+        &[("IPV", 1, D28)],
+        false,
+    ),
+    d(
+        "bOPV",
+        "二价脊灰减毒活疫苗",
+        1,
+        4,
+        2,
+        ADULT,
+        &[("IPV", 2, D28)],
+        false,
+    ),
+    d(
+        "bOPV",
+        "二价脊灰减毒活疫苗",
+        2,
+        48,
+        48,
+        ADULT,
+        &[("bOPV", 1, D28)],
+        false,
+    ),
     // MPSV-A: a child of 24 months or more who has not had it gets MPSV-AC instead.
     d("MPSV-A", "A群流脑多糖疫苗", 1, 6, 6, 24, &[], false),
     d(
@@ -111,7 +147,16 @@ const COMMON: &[ScheduledDose] = &[
     ),
     d("MMR", "麻腮风疫苗", 1, 8, 8, ADULT, &[], true),
     d("JE-L", "乙脑减毒活疫苗", 1, 8, 8, ADULT, &[], true),
-    d("MMR", "麻腮风疫苗", 2, 18, 8, ADULT, &[("MMR", 1, D28)], true),
+    d(
+        "MMR",
+        "麻腮风疫苗",
+        2,
+        18,
+        8,
+        ADULT,
+        &[("MMR", 1, D28)],
+        true,
+    ),
     d("HepA-L", "甲肝减毒活疫苗", 1, 18, 18, ADULT, &[], true),
     d(
         "JE-L",
@@ -148,8 +193,26 @@ const COMMON: &[ScheduledDose] = &[
 /// DTaP at 3, 4, 5, 18 months and DT at 6 years (until 2024-12-31); DTaP not from 6 years.
 const DTAP_2021: &[ScheduledDose] = &[
     d("DTaP", "百白破疫苗", 1, 3, 3, 72, &[], false),
-    d("DTaP", "百白破疫苗", 2, 4, 3, 72, &[("DTaP", 1, D28)], false),
-    d("DTaP", "百白破疫苗", 3, 5, 3, 72, &[("DTaP", 2, D28)], false),
+    d(
+        "DTaP",
+        "百白破疫苗",
+        2,
+        4,
+        3,
+        72,
+        &[("DTaP", 1, D28)],
+        false,
+    ),
+    d(
+        "DTaP",
+        "百白破疫苗",
+        3,
+        5,
+        3,
+        72,
+        &[("DTaP", 2, D28)],
+        false,
+    ),
     d(
         "DTaP",
         "百白破疫苗",
@@ -166,8 +229,26 @@ const DTAP_2021: &[ScheduledDose] = &[
 /// DTaP at 2, 4, 6, 18 months and 6 years (from 2025-01-01); DTaP not from 7 years.
 const DTAP_2025: &[ScheduledDose] = &[
     d("DTaP", "百白破疫苗", 1, 2, 2, 84, &[], false),
-    d("DTaP", "百白破疫苗", 2, 4, 2, 84, &[("DTaP", 1, D28)], false),
-    d("DTaP", "百白破疫苗", 3, 6, 2, 84, &[("DTaP", 2, D28)], false),
+    d(
+        "DTaP",
+        "百白破疫苗",
+        2,
+        4,
+        2,
+        84,
+        &[("DTaP", 1, D28)],
+        false,
+    ),
+    d(
+        "DTaP",
+        "百白破疫苗",
+        3,
+        6,
+        2,
+        84,
+        &[("DTaP", 2, D28)],
+        false,
+    ),
     d(
         "DTaP",
         "百白破疫苗",
@@ -178,7 +259,16 @@ const DTAP_2025: &[ScheduledDose] = &[
         &[("DTaP", 3, Gap::Months(6))],
         false,
     ),
-    d("DTaP", "百白破疫苗", 5, 72, 72, 84, &[("DTaP", 4, D28)], false),
+    d(
+        "DTaP",
+        "百白破疫苗",
+        5,
+        72,
+        72,
+        84,
+        &[("DTaP", 4, D28)],
+        false,
+    ),
 ];
 
 /// The day the 2025 DTaP schedule took effect.

@@ -316,10 +316,7 @@ fn without_consent_another_clinic_gets_the_resident_but_none_of_the_records() {
         "registration flows"
     );
     assert!(!w.b.holds(w.encounter), "A's encounter is not in B's store");
-    assert!(
-        !w.b.holds(w.follow_up),
-        "A's follow-up is not in B's store"
-    );
+    assert!(!w.b.holds(w.follow_up), "A's follow-up is not in B's store");
     // Safety data follows the resident: the allergy and the dose A recorded reach B.
     assert!(w.b.holds(w.allergy), "A's allergy record reaches B");
     assert!(w.b.holds(w.dose), "A's vaccine dose reaches B");

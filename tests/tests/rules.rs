@@ -92,16 +92,21 @@ fn case(name: &'static str, scenario: Value, expect: Vec<Expect>) -> Case {
 
 fn run(scenario: &Value) -> Outcome {
     let s: Scenario = serde_json::from_value(scenario.clone()).expect("a valid scenario");
-    check(&s, RuleBook::national(), fixtures::catalogue::demo_catalogue())
+    check(
+        &s,
+        RuleBook::national(),
+        fixtures::catalogue::demo_catalogue(),
+    )
 }
 
 fn verify(c: &Case, out: &Outcome) -> Vec<String> {
     let mut failures = Vec::new();
     for e in &c.expect {
         let ok = match e {
-            Warns(kind, severity, text) => out.warnings.iter().any(|w| {
-                w.kind == *kind && w.severity == *severity && w.message_zh.contains(text)
-            }),
+            Warns(kind, severity, text) => out
+                .warnings
+                .iter()
+                .any(|w| w.kind == *kind && w.severity == *severity && w.message_zh.contains(text)),
             Silent(kind) => !out.warnings.iter().any(|w| w.kind == *kind),
             Quantity(line, n, unit) => out
                 .quantities
@@ -208,54 +213,120 @@ fn cases() -> Vec<Case> {
         // ── Interactions (package inserts).
         case(
             "clopidogrel with omeprazole (CYP2C19)",
-            prescribed(&[], &[("氯吡格雷片", 75.0, "mg", 1, 7), ("奥美拉唑肠溶胶囊", 20.0, "mg", 1, 7)]),
+            prescribed(
+                &[],
+                &[
+                    ("氯吡格雷片", 75.0, "mg", 1, 7),
+                    ("奥美拉唑肠溶胶囊", 20.0, "mg", 1, 7),
+                ],
+            ),
             vec![Warns(Interaction, High, "CYP2C19")],
         ),
         case(
             "warfarin with an NSAID bleeds",
-            prescribed(&[], &[("华法林钠片", 2.5, "mg", 1, 7), ("布洛芬缓释胶囊", 0.3, "g", 2, 3)]),
+            prescribed(
+                &[],
+                &[
+                    ("华法林钠片", 2.5, "mg", 1, 7),
+                    ("布洛芬缓释胶囊", 0.3, "g", 2, 3),
+                ],
+            ),
             vec![Warns(Interaction, High, "出血")],
         ),
         case(
             "warfarin with aspirin (antiplatelet) bleeds",
-            prescribed(&[], &[("阿司匹林肠溶片", 100.0, "mg", 1, 7), ("华法林钠片", 2.5, "mg", 1, 7)]),
+            prescribed(
+                &[],
+                &[
+                    ("阿司匹林肠溶片", 100.0, "mg", 1, 7),
+                    ("华法林钠片", 2.5, "mg", 1, 7),
+                ],
+            ),
             vec![Warns(Interaction, High, "出血")],
         ),
         case(
             "an ACE inhibitor with spironolactone: potassium",
-            prescribed(&[], &[("马来酸依那普利片", 10.0, "mg", 1, 28), ("螺内酯片", 20.0, "mg", 1, 28)]),
+            prescribed(
+                &[],
+                &[
+                    ("马来酸依那普利片", 10.0, "mg", 1, 28),
+                    ("螺内酯片", 20.0, "mg", 1, 28),
+                ],
+            ),
             vec![Warns(Interaction, Warning, "高钾")],
         ),
         case(
             "amlodipine with metformin: nothing to say",
-            prescribed(&[], &[("苯磺酸氨氯地平片", 5.0, "mg", 1, 28), ("盐酸二甲双胍片", 0.5, "g", 3, 28)]),
-            vec![Silent(Interaction), Silent(Duplicate), Silent(Supply), Quantity(0, 28, "片"), Quantity(1, 84, "片")],
+            prescribed(
+                &[],
+                &[
+                    ("苯磺酸氨氯地平片", 5.0, "mg", 1, 28),
+                    ("盐酸二甲双胍片", 0.5, "g", 3, 28),
+                ],
+            ),
+            vec![
+                Silent(Interaction),
+                Silent(Duplicate),
+                Silent(Supply),
+                Quantity(0, 28, "片"),
+                Quantity(1, 84, "片"),
+            ],
         ),
         // ── Duplicate therapy.
         case(
             "a cold remedy with paracetamol holds paracetamol twice",
-            prescribed(&[], &[("复方氨酚烷胺片", 1.0, "片", 2, 3), ("对乙酰氨基酚片", 0.5, "g", 3, 3)]),
+            prescribed(
+                &[],
+                &[
+                    ("复方氨酚烷胺片", 1.0, "片", 2, 3),
+                    ("对乙酰氨基酚片", 0.5, "g", 3, 3),
+                ],
+            ),
             vec![Warns(Duplicate, High, "对乙酰氨基酚")],
         ),
         case(
             "ibuprofen with aspirin: two NSAIDs",
-            prescribed(&[], &[("布洛芬缓释胶囊", 0.3, "g", 2, 3), ("阿司匹林肠溶片", 100.0, "mg", 1, 3)]),
+            prescribed(
+                &[],
+                &[
+                    ("布洛芬缓释胶囊", 0.3, "g", 2, 3),
+                    ("阿司匹林肠溶片", 100.0, "mg", 1, 3),
+                ],
+            ),
             vec![Warns(Duplicate, Warning, "非甾体")],
         ),
         // 中国高血压防治指南（2018）: ACEI and ARB are not combined.
         case(
             "an ACE inhibitor with an ARB",
-            prescribed(&[], &[("马来酸依那普利片", 10.0, "mg", 1, 28), ("缬沙坦胶囊", 80.0, "mg", 1, 28)]),
+            prescribed(
+                &[],
+                &[
+                    ("马来酸依那普利片", 10.0, "mg", 1, 28),
+                    ("缬沙坦胶囊", 80.0, "mg", 1, 28),
+                ],
+            ),
             vec![Warns(Duplicate, High, "ARB")],
         ),
         case(
             "two calcium-channel blockers",
-            prescribed(&[], &[("硝苯地平缓释片", 10.0, "mg", 2, 28), ("苯磺酸氨氯地平片", 5.0, "mg", 1, 28)]),
+            prescribed(
+                &[],
+                &[
+                    ("硝苯地平缓释片", 10.0, "mg", 2, 28),
+                    ("苯磺酸氨氯地平片", 5.0, "mg", 1, 28),
+                ],
+            ),
             vec![Warns(Duplicate, Warning, "钙通道阻滞剂")],
         ),
         case(
             "a combination tablet with its own diuretic",
-            prescribed(&[], &[("厄贝沙坦氢氯噻嗪片", 1.0, "片", 1, 28), ("氢氯噻嗪片", 12.5, "mg", 1, 28)]),
+            prescribed(
+                &[],
+                &[
+                    ("厄贝沙坦氢氯噻嗪片", 1.0, "片", 1, 28),
+                    ("氢氯噻嗪片", 12.5, "mg", 1, 28),
+                ],
+            ),
             vec![Warns(Duplicate, High, "氢氯噻嗪")],
         ),
         // ── Quantities: dose ÷ strength × doses a day × days, rounded up to whole units.
@@ -336,12 +407,20 @@ fn cases() -> Vec<Case> {
         // ── Children. Quinolones not under 18, aspirin with care under 16 (Reye's syndrome).
         case(
             "levofloxacin for a 10-year-old",
-            with(person("F", "2016-05-01", json!({})), "prescription", rx(&[("盐酸左氧氟沙星片", 0.2, "g", 2, 3)])),
+            with(
+                person("F", "2016-05-01", json!({})),
+                "prescription",
+                rx(&[("盐酸左氧氟沙星片", 0.2, "g", 2, 3)]),
+            ),
             vec![Warns(Child, High, "18岁以下")],
         ),
         case(
             "levofloxacin for a 17-year-old is still a child's",
-            with(person("F", "2009-06-01", json!({})), "prescription", rx(&[("盐酸左氧氟沙星片", 0.2, "g", 2, 3)])),
+            with(
+                person("F", "2009-06-01", json!({})),
+                "prescription",
+                rx(&[("盐酸左氧氟沙星片", 0.2, "g", 2, 3)]),
+            ),
             vec![Warns(Child, High, "喹诺酮")],
         ),
         case(
@@ -351,18 +430,30 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "aspirin for a 10-year-old",
-            with(person("M", "2016-05-01", json!({})), "prescription", rx(&[("阿司匹林肠溶片", 100.0, "mg", 1, 3)])),
+            with(
+                person("M", "2016-05-01", json!({})),
+                "prescription",
+                rx(&[("阿司匹林肠溶片", 100.0, "mg", 1, 3)]),
+            ),
             vec![Warns(Child, Warning, "瑞氏")],
         ),
         // ── Pregnancy: ACE inhibitors, ARBs and statins are contraindicated.
         case(
             "enalapril in pregnancy",
-            with(person("F", "1995-01-01", json!({"pregnant": true})), "prescription", rx(&[("马来酸依那普利片", 10.0, "mg", 1, 7)])),
+            with(
+                person("F", "1995-01-01", json!({"pregnant": true})),
+                "prescription",
+                rx(&[("马来酸依那普利片", 10.0, "mg", 1, 7)]),
+            ),
             vec![Warns(Pregnancy, High, "ACEI")],
         ),
         case(
             "atorvastatin in pregnancy",
-            with(person("F", "1995-01-01", json!({"pregnant": true})), "prescription", rx(&[("阿托伐他汀钙片", 20.0, "mg", 1, 7)])),
+            with(
+                person("F", "1995-01-01", json!({"pregnant": true})),
+                "prescription",
+                rx(&[("阿托伐他汀钙片", 20.0, "mg", 1, 7)]),
+            ),
             vec![Warns(Pregnancy, High, "他汀")],
         ),
         case(
@@ -372,7 +463,11 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "a man marked pregnant is not",
-            with(person("M", "1995-01-01", json!({"pregnant": true})), "prescription", rx(&[("马来酸依那普利片", 10.0, "mg", 1, 7)])),
+            with(
+                person("M", "1995-01-01", json!({"pregnant": true})),
+                "prescription",
+                rx(&[("马来酸依那普利片", 10.0, "mg", 1, 7)]),
+            ),
             vec![Silent(Pregnancy)],
         ),
         // ── Days of supply. 处方管理办法 art. 19: 7 days; 长期处方管理规范（2021）: at most 12 weeks.
@@ -400,11 +495,17 @@ fn cases() -> Vec<Case> {
         case(
             "BP 186/112 with hypertension and nifedipine",
             with(
-                vitals(with(adult(), "diagnoses", json!(["I10"])), json!({"sbp": 186, "dbp": 112})),
+                vitals(
+                    with(adult(), "diagnoses", json!(["I10"])),
+                    json!({"sbp": 186, "dbp": 112}),
+                ),
                 "prescription",
                 rx(&[("硝苯地平缓释片", 10.0, "mg", 2, 28)]),
             ),
-            vec![Warns(UrgentReferral, High, "180"), Control("hypertension", false)],
+            vec![
+                Warns(UrgentReferral, High, "180"),
+                Control("hypertension", false),
+            ],
         ),
         case(
             "BP 179/109 is high but not an emergency",
@@ -418,7 +519,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "142/88 in pregnancy",
-            vitals(person("F", "1995-01-01", json!({"pregnant": true})), json!({"sbp": 142, "dbp": 88})),
+            vitals(
+                person("F", "1995-01-01", json!({"pregnant": true})),
+                json!({"sbp": 142, "dbp": 88}),
+            ),
             vec![Warns(UrgentReferral, High, "妊娠")],
         ),
         case(
@@ -458,44 +562,91 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "heart rate 120 in a 2-year-old is normal",
-            vitals(person("M", "2024-10-01", json!({})), json!({"heart_rate": 120})),
+            vitals(
+                person("M", "2024-10-01", json!({})),
+                json!({"heart_rate": 120}),
+            ),
             vec![Silent(UrgentReferral)],
         ),
         // ── Follow-up classification: < 140/90, < 150/90 from 65; fasting glucose < 7.0.
         case(
             "138/88 at 50 is controlled",
-            vitals(with(person("M", "1976-01-01", json!({})), "diagnoses", json!(["I10"])), json!({"sbp": 138, "dbp": 88})),
+            vitals(
+                with(
+                    person("M", "1976-01-01", json!({})),
+                    "diagnoses",
+                    json!(["I10"]),
+                ),
+                json!({"sbp": 138, "dbp": 88}),
+            ),
             vec![Control("hypertension", true)],
         ),
         case(
             "145/85 at 50 is not",
-            vitals(with(person("M", "1976-01-01", json!({})), "diagnoses", json!(["I10"])), json!({"sbp": 145, "dbp": 85})),
+            vitals(
+                with(
+                    person("M", "1976-01-01", json!({})),
+                    "diagnoses",
+                    json!(["I10"]),
+                ),
+                json!({"sbp": 145, "dbp": 85}),
+            ),
             vec![Control("hypertension", false)],
         ),
         case(
             "145/85 at 70 is",
-            vitals(with(person("M", "1956-01-01", json!({})), "diagnoses", json!(["I10"])), json!({"sbp": 145, "dbp": 85})),
+            vitals(
+                with(
+                    person("M", "1956-01-01", json!({})),
+                    "diagnoses",
+                    json!(["I10"]),
+                ),
+                json!({"sbp": 145, "dbp": 85}),
+            ),
             vec![Control("hypertension", true)],
         ),
         case(
             "fasting glucose 7.2 with diabetes is not controlled",
-            vitals(with(adult(), "diagnoses", json!(["E11.9"])), json!({"glucose": 7.2, "glucose_kind": "fasting"})),
+            vitals(
+                with(adult(), "diagnoses", json!(["E11.9"])),
+                json!({"glucose": 7.2, "glucose_kind": "fasting"}),
+            ),
             vec![Control("diabetes", false)],
         ),
         // ── Immunisation schedule (2021 说明, DOMAIN §1c).
         case(
             "after a late HepB2 at 5 months, HepB3 waits 60 days: not at 6 months",
-            child("2026-01-10", "2026-07-10", &[("HepB", 1, "2026-01-10"), ("HepB", 2, "2026-06-10"), ("BCG", 1, "2026-01-10")]),
+            child(
+                "2026-01-10",
+                "2026-07-10",
+                &[
+                    ("HepB", 1, "2026-01-10"),
+                    ("HepB", 2, "2026-06-10"),
+                    ("BCG", 1, "2026-01-10"),
+                ],
+            ),
             vec![NotDue("HepB")],
         ),
         case(
             "after a late HepB2, HepB3 is due 60 days after it",
-            child("2026-01-10", "2026-08-09", &[("HepB", 1, "2026-01-10"), ("HepB", 2, "2026-06-10"), ("BCG", 1, "2026-01-10")]),
+            child(
+                "2026-01-10",
+                "2026-08-09",
+                &[
+                    ("HepB", 1, "2026-01-10"),
+                    ("HepB", 2, "2026-06-10"),
+                    ("BCG", 1, "2026-01-10"),
+                ],
+            ),
             vec![Due("HepB", 3, "2026-08-09", "2026-08-09", false)],
         ),
         case(
             "HepB3 is at least 4 months after HepB1",
-            child("2026-01-10", "2026-07-10", &[("HepB", 1, "2026-03-10"), ("HepB", 2, "2026-04-10")]),
+            child(
+                "2026-01-10",
+                "2026-07-10",
+                &[("HepB", 1, "2026-03-10"), ("HepB", 2, "2026-04-10")],
+            ),
             vec![Due("HepB", 3, "2026-07-10", "2026-07-10", false)],
         ),
         case(
@@ -536,7 +687,10 @@ fn cases() -> Vec<Case> {
         case(
             "two live vaccines on the same day need no gap",
             child("2025-12-01", "2026-08-01", &[]),
-            vec![Due("JE-L", 1, "2026-08-01", "2026-08-01", false), Due("MMR", 1, "2026-08-01", "2026-08-01", false)],
+            vec![
+                Due("JE-L", 1, "2026-08-01", "2026-08-01", false),
+                Due("MMR", 1, "2026-08-01", "2026-08-01", false),
+            ],
         ),
         case(
             "a 10-year-old with nothing gets several series at once, first doses only",
@@ -556,7 +710,11 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "HepB2 a month late is overdue",
-            child("2026-09-01", TODAY, &[("HepB", 1, "2026-09-01"), ("BCG", 1, "2026-09-01")]),
+            child(
+                "2026-09-01",
+                TODAY,
+                &[("HepB", 1, "2026-09-01"), ("BCG", 1, "2026-09-01")],
+            ),
             vec![Due("HepB", 2, "2026-09-29", "2026-10-01", true)],
         ),
     ]
@@ -566,8 +724,16 @@ fn cases() -> Vec<Case> {
 fn every_case_gives_the_expected_answer() {
     let cases = cases();
     assert!(cases.len() >= 40, "{} cases", cases.len());
-    let failures: Vec<String> = cases.iter().flat_map(|c| verify(c, &run(&c.scenario))).collect();
-    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    let failures: Vec<String> = cases
+        .iter()
+        .flat_map(|c| verify(c, &run(&c.scenario)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -591,24 +757,33 @@ fn clinic_rules_check_prints_the_same_answers() {
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let all = cases();
-    let chosen = ["penicillin allergy blocks amoxicillin", "clopidogrel with omeprazole (CYP2C19)",
+    let chosen = [
+        "penicillin allergy blocks amoxicillin",
+        "clopidogrel with omeprazole (CYP2C19)",
         "2 puffs 4 times a day for 3 days is one 200-puff inhaler",
         "BP 186/112 with hypertension and nifedipine",
         "after a late HepB2 at 5 months, HepB3 waits 60 days: not at 6 months",
-        "a 10-year-old with nothing gets several series at once, first doses only"];
+        "a 10-year-old with nothing gets several series at once, first doses only",
+    ];
     for name in chosen {
         let c = all.iter().find(|c| c.name == name).unwrap();
         let file = dir.path().join("scenario.json");
         std::fs::write(&file, serde_json::to_string_pretty(&c.scenario).unwrap()).unwrap();
         let printed = tests::process::clinic_ok(&data, &["rules", "check", file.to_str().unwrap()]);
         let out: Outcome = serde_json::from_str(&printed).expect("the program prints an outcome");
-        assert_eq!(out, run(&c.scenario), "{name}: the program and the library agree");
+        assert_eq!(
+            out,
+            run(&c.scenario),
+            "{name}: the program and the library agree"
+        );
         let failures = verify(c, &out);
         assert!(failures.is_empty(), "{}", failures.join("\n"));
         // The format is the documented one: kinds and severities as words.
         let raw: Value = serde_json::from_str(&printed).unwrap();
         for w in raw["warnings"].as_array().unwrap() {
-            assert!(w["kind"].is_string() && w["severity"].is_string() && w["message_en"].is_string());
+            assert!(
+                w["kind"].is_string() && w["severity"].is_string() && w["message_en"].is_string()
+            );
         }
     }
     // A file that is not a scenario is refused with the reason, and nothing printed on stdout.

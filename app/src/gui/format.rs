@@ -379,7 +379,9 @@ pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
             "从备份恢复后续接审计链",
             "audit chain forked after a restore",
         ),
-        AuditAction::OverrideWarning => lang.t("确认后越过用药警示", "prescribed despite a warning"),
+        AuditAction::OverrideWarning => {
+            lang.t("确认后越过用药警示", "prescribed despite a warning")
+        }
     }
 }
 

@@ -89,7 +89,11 @@ impl RuleBook {
     /// Parses the four files; errors name the file, the line and the field.
     pub fn parse(files: &Files) -> Result<RuleBook, String> {
         let mut book = RuleBook::default();
-        for f in rows(files.drug_classes, "drug_classes.tsv", &["ingredient", "class"])? {
+        for f in rows(
+            files.drug_classes,
+            "drug_classes.tsv",
+            &["ingredient", "class"],
+        )? {
             book.classes
                 .entry(f.fields[0].clone())
                 .or_default()
@@ -110,7 +114,9 @@ impl RuleBook {
             let kind = match f.fields[0].as_str() {
                 "interaction" => PairKind::Interaction,
                 "duplicate" => PairKind::Duplicate,
-                other => return Err(f.error(format!("kind `{other}` is not interaction or duplicate"))),
+                other => {
+                    return Err(f.error(format!("kind `{other}` is not interaction or duplicate")));
+                }
             };
             book.pairs.push(PairRule {
                 kind,
@@ -121,7 +127,14 @@ impl RuleBook {
                 message_en: f.fields[5].clone(),
             });
         }
-        let header = ["target", "kind", "limit", "severity", "message_zh", "message_en"];
+        let header = [
+            "target",
+            "kind",
+            "limit",
+            "severity",
+            "message_zh",
+            "message_en",
+        ];
         for f in rows(files.cautions, "cautions.tsv", &header)? {
             let limit = &f.fields[2];
             let amount = || -> Result<(f64, String), String> {
@@ -161,7 +174,10 @@ impl RuleBook {
 
     /// The classes of an ingredient (none for most).
     pub fn classes_of(&self, ingredient: &str) -> &[String] {
-        self.classes.get(ingredient).map(Vec::as_slice).unwrap_or(&[])
+        self.classes
+            .get(ingredient)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Whether `name` is a class some ingredient belongs to.
@@ -209,7 +225,11 @@ fn rows(text: &str, file: &'static str, header: &[&str]) -> Result<Vec<Row>, Str
     let want = header.join("\t");
     match lines.next() {
         Some((_, h)) if h == want => {}
-        _ => return Err(format!("{file}: the first line must be the header `{want}`")),
+        _ => {
+            return Err(format!(
+                "{file}: the first line must be the header `{want}`"
+            ));
+        }
     }
     lines
         .map(|(line, l)| {

@@ -176,7 +176,9 @@ pub struct Outcome {
 impl Outcome {
     /// Warnings that stop the save until the doctor confirms with a reason.
     pub fn blocking(&self) -> impl Iterator<Item = &Warning> {
-        self.warnings.iter().filter(|w| w.severity == Severity::Block)
+        self.warnings
+            .iter()
+            .filter(|w| w.severity == Severity::Block)
     }
 }
 
@@ -240,12 +242,19 @@ mod tests {
             format!("{header}阿莫西林\tmax_daily\tfour\thigh\tx\ty\n").into_boxed_str(),
         )))
         .unwrap_err();
-        assert_eq!(err, "cautions.tsv line 2: limit `four` is not an amount like `4 g`");
+        assert_eq!(
+            err,
+            "cautions.tsv line 2: limit `four` is not an amount like `4 g`"
+        );
         let err = RuleBook::parse(&files(Box::leak(
             format!("{header}阿莫西林\tpregnancy\t\tsevere\tx\ty\n").into_boxed_str(),
         )))
         .unwrap_err();
         assert!(err.contains("severity `severe`"), "{err}");
-        assert!(RuleBook::parse(&files("nonsense")).unwrap_err().contains("header"));
+        assert!(
+            RuleBook::parse(&files("nonsense"))
+                .unwrap_err()
+                .contains("header")
+        );
     }
 }

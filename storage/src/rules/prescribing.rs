@@ -32,7 +32,14 @@ pub fn check(
         let found = catalogue.drug(&order.drug);
         match found.and_then(|item| item.prescribing.as_ref().map(|p| (item, p))) {
             Some((item, p)) => {
-                let q = quantity(order.dose, &order.unit, order.per_day, order.days, p.strength, &p.strength_unit);
+                let q = quantity(
+                    order.dose,
+                    &order.unit,
+                    order.per_day,
+                    order.days,
+                    p.strength,
+                    &p.strength_unit,
+                );
                 if let Err(e) = &q {
                     warnings.push(warning(
                         Kind::Dose,
@@ -48,7 +55,12 @@ pub fn check(
                     unit: item.unit.clone(),
                     error: q.err(),
                 });
-                lines.push(Line { index, order, item, p });
+                lines.push(Line {
+                    index,
+                    order,
+                    item,
+                    p,
+                });
             }
             None => {
                 let why = match found {
@@ -91,9 +103,9 @@ fn warning(kind: Kind, severity: Severity, zh: String, en: String, lines: Vec<us
 }
 
 fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .fold(template.to_string(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
+    pairs.iter().fold(template.to_string(), |t, (k, v)| {
+        t.replace(&format!("{{{k}}}"), v)
+    })
 }
 
 /// An allergy to an ingredient or a class the drug holds blocks it; the allergy file adds the
@@ -105,20 +117,30 @@ fn allergies(recorded: &[String], l: &Line, book: &RuleBook, out: &mut Vec<Warni
             continue;
         }
         let direct = l.p.ingredients.iter().find(|i| {
-            *i == a || a.contains(i.as_str()) || book.classes_of(i).iter().any(|c| c == a || c.trim_end_matches('类') == a)
+            *i == a
+                || a.contains(i.as_str())
+                || book
+                    .classes_of(i)
+                    .iter()
+                    .any(|c| c == a || c.trim_end_matches('类') == a)
         });
         let found = match direct {
             Some(i) => Some(warning(
                 Kind::Allergy,
                 Severity::Block,
                 format!("{a}过敏史：{}含{i}，禁用", l.item.name),
-                format!("Allergic to {a}: {} contains {i} and must not be given", l.item.name),
+                format!(
+                    "Allergic to {a}: {} contains {i} and must not be given",
+                    l.item.name
+                ),
                 vec![l.index],
             )),
             None => book
                 .allergy
                 .iter()
-                .filter(|r| a.contains(&r.term) && book.matching(&l.p.ingredients, &r.target).is_some())
+                .filter(|r| {
+                    a.contains(&r.term) && book.matching(&l.p.ingredients, &r.target).is_some()
+                })
                 .min_by_key(|r| r.severity)
                 .map(|r| {
                     let vars = [("allergy", a), ("drug", l.item.name.as_str())];
@@ -143,7 +165,8 @@ fn cautions(
     book: &RuleBook,
     out: &mut Vec<Warning>,
 ) {
-    let daily = |unit: &str| convert(l.order.dose, &l.order.unit, unit).map(|d| d * l.order.per_day as f64);
+    let daily =
+        |unit: &str| convert(l.order.dose, &l.order.unit, unit).map(|d| d * l.order.per_day as f64);
     for c in &book.cautions {
         if book.matching(&l.p.ingredients, &c.target).is_none() {
             continue;
@@ -153,7 +176,9 @@ fn cautions(
         let single = matches!(&l.p.ingredients[..], [i] if l.item.name.contains(i.as_str()));
         let (kind, amount, limit) = match &c.kind {
             CautionKind::Pregnancy if pregnant => (Kind::Pregnancy, String::new(), String::new()),
-            CautionKind::ChildUnder(years) if age < *years => (Kind::Child, String::new(), years.to_string()),
+            CautionKind::ChildUnder(years) if age < *years => {
+                (Kind::Child, String::new(), years.to_string())
+            }
             CautionKind::MaxDaily(max, unit) if single && age >= 18 => match daily(unit) {
                 Some(d) if d > max * (1.0 + 1e-9) => (Kind::Dose, show(d, unit), show(*max, unit)),
                 _ => continue,
@@ -197,7 +222,9 @@ fn supply(l: &Line, out: &mut Vec<Warning>) {
         }
         (
             format!("{name}：{days}天用量，长期处方最长不超过12周（84天）"),
-            format!("{name}: {days} days' supply; a long-term prescription is for at most 12 weeks (84 days)"),
+            format!(
+                "{name}: {days} days' supply; a long-term prescription is for at most 12 weeks (84 days)"
+            ),
         )
     } else {
         if days <= ACUTE_DAYS {
@@ -205,10 +232,18 @@ fn supply(l: &Line, out: &mut Vec<Warning>) {
         }
         (
             format!("{name}：{days}天用量，处方一般不得超过7日用量（处方管理办法第十九条）"),
-            format!("{name}: {days} days' supply; a prescription is for at most 7 days (处方管理办法 art. 19)"),
+            format!(
+                "{name}: {days} days' supply; a prescription is for at most 7 days (处方管理办法 art. 19)"
+            ),
         )
     };
-    out.push(warning(Kind::Supply, Severity::Warning, zh, en, vec![l.index]));
+    out.push(warning(
+        Kind::Supply,
+        Severity::Warning,
+        zh,
+        en,
+        vec![l.index],
+    ));
 }
 
 /// Two lines with a common ingredient are a duplicate; the pair rules add classes.
@@ -221,7 +256,10 @@ fn pairs(lines: &[Line], book: &RuleBook, out: &mut Vec<Warning>) {
                     Kind::Duplicate,
                     Severity::High,
                     format!("{}与{}均含{i}：重复用药", x.item.name, y.item.name),
-                    format!("{} and {} both contain {i}: duplicate therapy", x.item.name, y.item.name),
+                    format!(
+                        "{} and {} both contain {i}: duplicate therapy",
+                        x.item.name, y.item.name
+                    ),
                     both,
                 ));
                 continue;

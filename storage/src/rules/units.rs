@@ -66,7 +66,9 @@ pub fn quantity(
     // A hair under a whole number is that number (0.1 × 3 / 0.3 must be 1, not 2).
     let whole = (units - 1e-9).ceil().max(1.0);
     if !whole.is_finite() || whole > MOST {
-        return Err(format!("{units:.0} units is more than one prescription dispenses"));
+        return Err(format!(
+            "{units:.0} units is more than one prescription dispenses"
+        ));
     }
     Ok(whole as u32)
 }

@@ -62,7 +62,10 @@ pub fn urgent_flags(r: &Readings, age: i32, pregnant: bool) -> Vec<Warning> {
         } else if g <= 3.9 {
             out.push(urgent(
                 format!("{} {g} mmol/L（≤3.9）：低血糖，立即处理并转诊", what.0),
-                format!("{} {g} mmol/L (≤ 3.9): hypoglycaemia, treat now and refer", what.1),
+                format!(
+                    "{} {g} mmol/L (≤ 3.9): hypoglycaemia, treat now and refer",
+                    what.1
+                ),
             ));
         }
     }
@@ -81,7 +84,6 @@ pub fn urgent_flags(r: &Readings, age: i32, pregnant: bool) -> Vec<Warning> {
     }
     out
 }
-
 
 /// Whether the readings are "控制满意" for the condition, if they say anything about it.
 pub fn control_status(condition: Condition, r: &Readings, age: i32) -> Option<bool> {
@@ -102,13 +104,18 @@ pub fn control_status(condition: Condition, r: &Readings, age: i32) -> Option<bo
 /// The classification of each managed condition among the diagnoses.
 pub(super) fn control(r: &Readings, diagnoses: &[String], age: i32) -> Vec<Control> {
     let has = |prefixes: &[&str]| {
-        diagnoses
-            .iter()
-            .any(|d| prefixes.iter().any(|p| d.trim().to_ascii_uppercase().starts_with(p)))
+        diagnoses.iter().any(|d| {
+            prefixes
+                .iter()
+                .any(|p| d.trim().to_ascii_uppercase().starts_with(p))
+        })
     };
     let mut out = Vec::new();
     for (condition, prefixes) in [
-        (Condition::Hypertension, &["I10", "I11", "I12", "I13", "I15"][..]),
+        (
+            Condition::Hypertension,
+            &["I10", "I11", "I12", "I13", "I15"][..],
+        ),
         (Condition::Diabetes, &["E11"][..]),
     ] {
         if !has(prefixes) {
@@ -117,9 +124,15 @@ pub(super) fn control(r: &Readings, diagnoses: &[String], age: i32) -> Vec<Contr
         if let Some(ok) = control_status(condition, r, age) {
             let (zh, en) = match (condition, ok) {
                 (Condition::Hypertension, true) => ("血压控制满意", "blood pressure controlled"),
-                (Condition::Hypertension, false) => ("血压控制不满意：2周内随访", "blood pressure not controlled: follow up within 2 weeks"),
+                (Condition::Hypertension, false) => (
+                    "血压控制不满意：2周内随访",
+                    "blood pressure not controlled: follow up within 2 weeks",
+                ),
                 (Condition::Diabetes, true) => ("血糖控制满意", "glucose controlled"),
-                (Condition::Diabetes, false) => ("血糖控制不满意：2周内随访", "glucose not controlled: follow up within 2 weeks"),
+                (Condition::Diabetes, false) => (
+                    "血糖控制不满意：2周内随访",
+                    "glucose not controlled: follow up within 2 weeks",
+                ),
             };
             out.push(Control {
                 condition,

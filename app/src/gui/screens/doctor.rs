@@ -265,7 +265,11 @@ pub fn form_checks(state: &AppState, c: &Consult) -> storage::rules::Outcome {
     let scenario = c
         .form
         .scenario(&c.view.patient(today), today, &state.catalogue);
-    storage::rules::check(&scenario, storage::rules::RuleBook::national(), &state.catalogue)
+    storage::rules::check(
+        &scenario,
+        storage::rules::RuleBook::national(),
+        &state.catalogue,
+    )
 }
 
 /// The receiving facility a referral starts with: the county hospital, where villages and

@@ -188,7 +188,12 @@ impl EncounterForm {
 
     /// The scenario the rules check: the resident, and this visit as typed so far (a field
     /// that does not parse yet counts as empty).
-    pub fn scenario(&self, patient: &Patient, today: Date, catalogue: &Catalogue) -> rules::Scenario {
+    pub fn scenario(
+        &self,
+        patient: &Patient,
+        today: Date,
+        catalogue: &Catalogue,
+    ) -> rules::Scenario {
         let read = |t: &str| t.trim().parse::<f64>().ok();
         let mut allergies = patient.allergies.clone();
         if !self.public_health.allergy.trim().is_empty() {
@@ -284,7 +289,11 @@ impl EncounterForm {
             };
             out.push((rx_id, Body::Record(record(RecordBody::Prescription(rx)))));
             for w in &blocking {
-                let reason = format!("{}；医生确认原因：{}", w.message_zh, self.override_reason.trim());
+                let reason = format!(
+                    "{}；医生确认原因：{}",
+                    w.message_zh,
+                    self.override_reason.trim()
+                );
                 let entry = AuditEntry {
                     target: Some(rx_id),
                     ..AuditEntry::new(
@@ -317,14 +326,22 @@ impl EncounterForm {
                     .get(&l.code)
                     .filter(|i| i.prescribing.is_some())
                     .ok_or_else(|| format!("{} is not a drug of the catalogue", l.code))?;
-                let route = item.prescribing.as_ref().map(|p| p.route).unwrap_or(Route::Other);
+                let route = item
+                    .prescribing
+                    .as_ref()
+                    .map(|p| p.route)
+                    .unwrap_or(Route::Other);
                 let quantity = checks
                     .quantities
                     .get(i)
                     .and_then(|q| q.quantity)
                     .ok_or_else(|| {
                         let why = checks.quantities.get(i).and_then(|q| q.error.clone());
-                        format!("{}：{}", item.name, why.unwrap_or_else(|| "no quantity".into()))
+                        format!(
+                            "{}：{}",
+                            item.name,
+                            why.unwrap_or_else(|| "no quantity".into())
+                        )
                     })?;
                 Ok(PrescriptionLine {
                     drug_code: item.code.clone(),
@@ -537,7 +554,13 @@ pub fn encounter_form_ui(
 
 /// The prescription lines (dose, unit, how often, days, the quantity the rules worked out)
 /// and the catalogue search that adds one.
-fn prescription_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm, catalogue: &Catalogue, checks: &Outcome) {
+fn prescription_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    f: &mut EncounterForm,
+    catalogue: &Catalogue,
+    checks: &Outcome,
+) {
     let mut drop_line = None;
     for (i, l) in f.rx.iter_mut().enumerate() {
         let item = catalogue.get(&l.code);
@@ -549,6 +572,7 @@ fn prescription_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm, catalogue: &C
             let dose = ui.add(egui::TextEdit::singleline(&mut l.dose).desired_width(48.0));
             dose.on_hover_text(lang.t("每次剂量", "single dose"));
             ui.label(&l.dose_unit);
+            let how_often = ui.label(RichText::new(lang.t("频次", "how often")).color(MUTED));
             egui::ComboBox::from_id_salt(("frequency", i))
                 .selected_text(format::frequency(l.frequency))
                 .width(60.0)
@@ -561,7 +585,9 @@ fn prescription_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm, catalogue: &C
                             l.per_day = fr.per_day();
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(how_often.id);
             if l.frequency == Frequency::Prn {
                 ui.add(
                     egui::DragValue::new(&mut l.per_day)
@@ -620,18 +646,25 @@ fn prescription_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm, catalogue: &C
 fn warnings_ui(ui: &mut Ui, lang: Lang, f: &mut EncounterForm, checks: &Outcome) {
     for w in &checks.warnings {
         let (mark, color) = match w.severity {
-            Severity::Block => ("⛔", DANGER),
-            Severity::High => ("！", DANGER),
-            Severity::Warning => ("△", WARN),
+            Severity::Block => ("【禁】", DANGER),
+            Severity::High => ("【！】", DANGER),
+            Severity::Warning => ("【注意】", WARN),
         };
         let text = lang.t(&w.message_zh, &w.message_en);
-        ui.label(RichText::new(format!("{mark} {text}")).color(color).strong());
+        ui.label(
+            RichText::new(format!("{mark} {text}"))
+                .color(color)
+                .strong(),
+        );
     }
     if checks.blocking().next().is_some() {
         ui.horizontal(|ui| {
             labelled(
                 ui,
-                lang.t("确认用药原因（记录审计）", "Reason to prescribe anyway (audited)"),
+                lang.t(
+                    "确认用药原因（记录审计）",
+                    "Reason to prescribe anyway (audited)",
+                ),
                 &mut f.override_reason,
                 360.0,
                 "",
@@ -676,7 +709,11 @@ mod tests {
 
     fn save(f: &EncounterForm, p: &Patient) -> Result<Vec<(Id, Body)>, String> {
         let today = "2026-12-07".parse().unwrap();
-        let checks = rules::check(&f.scenario(p, today, catalogue()), rules::RuleBook::national(), catalogue());
+        let checks = rules::check(
+            &f.scenario(p, today, catalogue()),
+            rules::RuleBook::national(),
+            catalogue(),
+        );
         f.to_bodies(catalogue(), &checks, Id(9), "F", "doc", 0, ids())
     }
 
@@ -776,6 +813,10 @@ mod tests {
             rx: vec![l],
             ..Default::default()
         };
-        assert!(save(&f, &patient(&[])).unwrap_err().contains("阿莫西林胶囊"));
+        assert!(
+            save(&f, &patient(&[]))
+                .unwrap_err()
+                .contains("阿莫西林胶囊")
+        );
     }
 }

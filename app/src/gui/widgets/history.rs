@@ -44,8 +44,12 @@ impl ResidentView {
         for h in &self.visible {
             let day = Date::of_instant(h.record.at);
             match &h.record.body {
-                RecordBody::MaternalChild(MaternalChild::Antenatal(_)) => pregnant_since = Some(day),
-                RecordBody::MaternalChild(MaternalChild::Postpartum { .. }) => pregnant_since = None,
+                RecordBody::MaternalChild(MaternalChild::Antenatal(_)) => {
+                    pregnant_since = Some(day)
+                }
+                RecordBody::MaternalChild(MaternalChild::Postpartum { .. }) => {
+                    pregnant_since = None
+                }
                 RecordBody::Immunisation(i) => immunisations.push(storage::rules::GivenDose {
                     vaccine: i.vaccine.clone(),
                     dose: i.dose_number,
@@ -54,8 +58,8 @@ impl ResidentView {
                 _ => {}
             }
         }
-        let pregnant = r.sex == Sex::Female
-            && pregnant_since.is_some_and(|d| d >= today.add_days(-42 * 7));
+        let pregnant =
+            r.sex == Sex::Female && pregnant_since.is_some_and(|d| d >= today.add_days(-42 * 7));
         Patient {
             person: storage::rules::Person {
                 sex: if r.sex == Sex::Female {
@@ -72,8 +76,18 @@ impl ResidentView {
                     .and_then(|(_, v)| v.weight_x10)
                     .map(|w| w as f64 / 10.0),
             },
-            allergies: self.summary.allergies.iter().map(|a| a.substance.clone()).collect(),
-            diagnoses: self.summary.problems.iter().map(|p| p.code.clone()).collect(),
+            allergies: self
+                .summary
+                .allergies
+                .iter()
+                .map(|a| a.substance.clone())
+                .collect(),
+            diagnoses: self
+                .summary
+                .problems
+                .iter()
+                .map(|p| p.code.clone())
+                .collect(),
             immunisations,
         }
     }
@@ -142,7 +156,7 @@ impl ResidentView {
         })
     }
 
-    fn facility(&self, code: &str) -> String {
+    pub fn facility(&self, code: &str) -> String {
         self.facility_names
             .get(code)
             .cloned()
@@ -278,8 +292,46 @@ fn section(ui: &mut Ui, title: &str) {
     ui.label(RichText::new(title).strong().color(ACCENT));
 }
 
+/// The referral criteria the latest readings meet (storage::rules), with their day.
+pub fn urgent_from_latest(
+    view: &ResidentView,
+    today: Date,
+) -> Vec<(Date, storage::rules::Warning)> {
+    let Some((at, v)) = &view.summary.last_vitals else {
+        return Vec::new();
+    };
+    let tenths = |x: Option<u16>| x.map(|x| x as f64 / 10.0);
+    let readings = storage::rules::Readings {
+        sbp: v.systolic.map(f64::from),
+        dbp: v.diastolic.map(f64::from),
+        heart_rate: v.pulse.map(f64::from),
+        temperature: tenths(v.temperature_x10),
+        glucose: tenths(v.glucose_x10),
+        ..Default::default()
+    };
+    let age = view.resident.birth_date.age_on(today);
+    let pregnant = view.patient(today).person.pregnant;
+    let day = Date::of_instant(*at);
+    storage::rules::urgent_flags(&readings, age, pregnant)
+        .into_iter()
+        .map(|w| (day, w))
+        .collect()
+}
+
 fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
     let s = &view.summary;
+    // Readings that call for referral come first: they are why the doctor must act now.
+    for (day, w) in urgent_from_latest(view, today) {
+        ui.label(
+            RichText::new(format!(
+                "！{}（{} {day}）",
+                lang.t(&w.message_zh, &w.message_en),
+                lang.t("最近一次测量", "latest reading"),
+            ))
+            .color(DANGER)
+            .strong(),
+        );
+    }
     section(ui, lang.t("过敏", "Allergies"));
     if s.allergies.is_empty() {
         ui.label(RichText::new(lang.t("无记录", "none recorded")).color(MUTED));
@@ -371,9 +423,11 @@ fn summary_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
                         DoseState::Due => (lang.t("应种", "due").to_string(), WARN),
                         DoseState::Overdue => (lang.t("逾期未种", "overdue").to_string(), DANGER),
                         DoseState::Upcoming => (lang.t("未到期", "upcoming").to_string(), MUTED),
-                        DoseState::NoLongerGiven => {
-                            (lang.t("已过接种年龄，不再补种", "past its age, not given").to_string(), MUTED)
-                        }
+                        DoseState::NoLongerGiven => (
+                            lang.t("已过接种年龄，不再补种", "past its age, not given")
+                                .to_string(),
+                            MUTED,
+                        ),
                     };
                     ui.label(RichText::new(text).color(color));
                     ui.end_row();
