@@ -256,13 +256,6 @@ fn an_unknown_genuine_card_opens_a_prefilled_registration() {
     assert_eq!(store.find_by_identifier(&card).unwrap(), Some(selected));
 }
 
-/// The fields of the encounter form by their labels.
-fn fill(h: &mut Harness<'_, ClinicApp>, fields: &[(&str, &str)]) {
-    for (label, text) in fields {
-        type_into(h, label, text);
-    }
-}
-
 #[test]
 fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,21 +7,13 @@ mod common;
 
 use common::*;
 use egui_kittest::kittest::Queryable;
+use storage::Store;
 use storage::model::{AuditAction, Grantee, QueueStatus, RecordBody, RecordCategory, VisitType};
-use storage::{Actor, Store};
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
 
-fn clerk() -> Actor {
-    Actor {
-        staff: "frontdesk".into(),
-        facility: CENTRE.into(),
-        role: storage::model::Role::FrontDesk,
-    }
-}
-
-/// An adult of the demo whose penicillin allergy was recorded elsewhere, who consented to
-/// nobody: the allergy is safety data and shows here all the same.
+/// An adult of the demo whose penicillin allergy was recorded elsewhere, who shares nothing
+/// with the centre: the allergy is safety data and shows here all the same.
 fn allergic_elsewhere(store: &Store) -> storage::model::Resident {
     let today = store.clock().today();
     for surname in ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"] {
@@ -29,8 +21,9 @@ fn allergic_elsewhere(store: &Store) -> storage::model::Resident {
             let r = hit.resident;
             // Shares nothing with the centre (some share with their own clinic only).
             let shared = store.consents(r.id).unwrap().iter().any(|c| {
-                !c.withdrawn && matches!(&c.grantee, Grantee::Everyone | Grantee::Level(_))
-                    || c.grantee == Grantee::Facility(CENTRE.into())
+                !c.withdrawn
+                    && (matches!(&c.grantee, Grantee::Everyone | Grantee::Level(_))
+                        || c.grantee == Grantee::Facility(CENTRE.into()))
             });
             if r.birth_date.age_on(today) < 18 || shared {
                 continue;
@@ -46,12 +39,6 @@ fn allergic_elsewhere(store: &Store) -> storage::model::Resident {
         }
     }
     panic!("the demo has an adult with an allergy recorded at another facility, not shared here");
-}
-
-fn fill(h: &mut egui_kittest::Harness<'_, app::gui::app::ClinicApp>, fields: &[(&str, &str)]) {
-    for (label, text) in fields {
-        type_into(h, label, text);
-    }
 }
 
 fn consult(

@@ -8,17 +8,9 @@ use common::*;
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use storage::model::{QueueStatus, Sex, VisitType};
-use storage::{Actor, Date, Id, IdNumber, NewResident, Store};
+use storage::{Date, Id, IdNumber, NewResident, Store};
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
-
-fn clerk() -> Actor {
-    Actor {
-        staff: "frontdesk".into(),
-        facility: CENTRE.into(),
-        role: storage::model::Role::FrontDesk,
-    }
-}
 
 /// The demo's queue of today emptied (everyone gone home), so only the test's patients wait.
 fn empty_queue(store: &Store) {

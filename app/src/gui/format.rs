@@ -36,16 +36,11 @@ pub fn visit_type(lang: Lang, v: VisitType) -> &'static str {
     }
 }
 
+/// The abbreviation on a prescription; a single dose is written `st` (statim).
 pub fn frequency(f: Frequency) -> &'static str {
     match f {
-        Frequency::Qd => "qd",
-        Frequency::Bid => "bid",
-        Frequency::Tid => "tid",
-        Frequency::Qid => "qid",
-        Frequency::Q12h => "q12h",
-        Frequency::Qn => "qn",
-        Frequency::Prn => "prn",
         Frequency::Once => "st",
+        f => f.code(),
     }
 }
 

@@ -150,3 +150,19 @@ pub fn print_and_read(
     h.run();
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The demo's front-desk clerk at the township centre, for setting up queues.
+pub fn clerk() -> storage::Actor {
+    storage::Actor {
+        staff: "frontdesk".into(),
+        facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
+        role: storage::model::Role::FrontDesk,
+    }
+}
+
+/// Types into several labelled fields in turn.
+pub fn fill<S>(h: &mut Harness<'_, S>, fields: &[(&str, &str)]) {
+    for (label, text) in fields {
+        type_into(h, label, text);
+    }
+}
