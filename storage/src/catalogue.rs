@@ -52,6 +52,14 @@ pub struct CatalogueItem {
     initials: String,
 }
 
+impl CatalogueItem {
+    /// A medicine for a chronic condition (hypertension, diabetes, heart, lipids…), which may
+    /// be prescribed for weeks (长期处方).
+    pub fn long_term(&self) -> bool {
+        self.chronic || self.for_code.starts_with('I') || self.for_code.starts_with('E')
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Catalogue {
     items: Vec<CatalogueItem>,

@@ -288,16 +288,6 @@ pub fn schedule_for(birth: Date, on: Date) -> Vec<ScheduledDose> {
     all
 }
 
-/// The name of a vaccine of the programme, by its abbreviation.
-pub fn vaccine_name(vaccine: &str) -> Option<&'static str> {
-    COMMON
-        .iter()
-        .chain(DTAP_2021)
-        .chain(DTAP_2025)
-        .find(|s| s.vaccine == vaccine)
-        .map(|s| s.name)
-}
-
 /// Where a scheduled dose stands for a child on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DoseState {

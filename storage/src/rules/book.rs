@@ -180,11 +180,6 @@ impl RuleBook {
             .unwrap_or(&[])
     }
 
-    /// Whether `name` is a class some ingredient belongs to.
-    pub fn is_class(&self, name: &str) -> bool {
-        self.classes.values().any(|c| c.iter().any(|c| c == name))
-    }
-
     /// The first of `ingredients` that is `target` or belongs to class `target`.
     pub fn matching<'a>(&self, ingredients: &'a [String], target: &str) -> Option<&'a str> {
         ingredients

@@ -167,13 +167,13 @@ fn cautions(
 ) {
     let daily =
         |unit: &str| convert(l.order.dose, &l.order.unit, unit).map(|d| d * l.order.per_day as f64);
+    // Amount limits are per ingredient: only for a product of one ingredient that it is
+    // named after (消渴丸's strength is the pill's weight, not its glibenclamide).
+    let single = matches!(&l.p.ingredients[..], [i] if l.item.name.contains(i.as_str()));
     for c in &book.cautions {
         if book.matching(&l.p.ingredients, &c.target).is_none() {
             continue;
         }
-        // Amount limits are per ingredient: only for a product of one ingredient that it is
-        // named after (消渴丸's strength is the pill's weight, not its glibenclamide).
-        let single = matches!(&l.p.ingredients[..], [i] if l.item.name.contains(i.as_str()));
         let (kind, amount, limit) = match &c.kind {
             CautionKind::Pregnancy if pregnant => (Kind::Pregnancy, String::new(), String::new()),
             CautionKind::ChildUnder(years) if age < *years => {
@@ -208,15 +208,10 @@ fn cautions(
     }
 }
 
-/// Medicines for a chronic condition may be prescribed for longer (长期处方).
-fn long_term(item: &CatalogueItem) -> bool {
-    item.chronic || item.for_code.starts_with('I') || item.for_code.starts_with('E')
-}
-
 fn supply(l: &Line, out: &mut Vec<Warning>) {
     let days = l.order.days;
     let name = &l.item.name;
-    let (zh, en) = if long_term(l.item) {
+    let (zh, en) = if l.item.long_term() {
         if days <= LONG_TERM_DAYS {
             return;
         }

@@ -262,9 +262,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
 /// The rules' outcome for the consultation's form as typed so far.
 pub fn form_checks(state: &AppState, c: &Consult) -> storage::rules::Outcome {
     let today = state.today();
-    let scenario = c
-        .form
-        .scenario(&c.view.patient(today), today, &state.catalogue);
+    let scenario = c.form.scenario(&c.view.patient, today);
     storage::rules::check(
         &scenario,
         storage::rules::RuleBook::national(),

@@ -35,23 +35,21 @@ impl RxLine {
     /// (长期处方 is counted in weeks), 3 otherwise.
     pub fn usual(item: &CatalogueItem) -> Option<RxLine> {
         let p = item.prescribing.as_ref()?;
-        let long = item.chronic || item.for_code.starts_with('I') || item.for_code.starts_with('E');
         Some(RxLine {
             code: item.code.clone(),
             dose: format_amount(p.dose),
             dose_unit: p.dose_unit.clone(),
             frequency: p.frequency,
             per_day: p.frequency.per_day(),
-            days: if long { 28 } else { 3 },
+            days: if item.long_term() { 28 } else { 3 },
         })
     }
 
-    fn order(&self, catalogue: &Catalogue) -> rules::Order {
+    /// The line for the rules, naming the drug by its code: a name repeats with other
+    /// strengths (0.9%氯化钠注射液 100, 250, 500 ml).
+    fn order(&self) -> rules::Order {
         rules::Order {
-            drug: catalogue
-                .get(&self.code)
-                .map(|i| i.name.clone())
-                .unwrap_or_else(|| self.code.clone()),
+            drug: self.code.clone(),
             dose: self.dose.trim().parse().unwrap_or(0.0),
             unit: self.dose_unit.clone(),
             per_day: self.per_day,
@@ -188,12 +186,7 @@ impl EncounterForm {
 
     /// The scenario the rules check: the resident, and this visit as typed so far (a field
     /// that does not parse yet counts as empty).
-    pub fn scenario(
-        &self,
-        patient: &Patient,
-        today: Date,
-        catalogue: &Catalogue,
-    ) -> rules::Scenario {
+    pub fn scenario(&self, patient: &Patient, today: Date) -> rules::Scenario {
         let read = |t: &str| t.trim().parse::<f64>().ok();
         let mut allergies = patient.allergies.clone();
         if !self.public_health.allergy.trim().is_empty() {
@@ -220,7 +213,7 @@ impl EncounterForm {
                 glucose: read(&self.glucose),
                 ..Default::default()
             }),
-            prescription: self.rx.iter().map(|l| l.order(catalogue)).collect(),
+            prescription: self.rx.iter().map(RxLine::order).collect(),
         }
     }
 
@@ -710,7 +703,7 @@ mod tests {
     fn save(f: &EncounterForm, p: &Patient) -> Result<Vec<(Id, Body)>, String> {
         let today = "2026-12-07".parse().unwrap();
         let checks = rules::check(
-            &f.scenario(p, today, catalogue()),
+            &f.scenario(p, today),
             rules::RuleBook::national(),
             catalogue(),
         );
@@ -756,6 +749,30 @@ mod tests {
         assert_eq!((p.lines[0].quantity, p.lines[0].unit.as_str()), (56, "片"));
         assert_eq!((p.lines[1].quantity, p.lines[1].unit.as_str()), (18, "粒"));
         assert_eq!(p.lines[1].dose, "0.5 g");
+    }
+
+    #[test]
+    fn a_line_is_checked_as_the_item_chosen_not_the_first_of_its_name() {
+        // 0.9%氯化钠注射液 comes in 100, 250 and 500 ml: 250 ml once is one 250 ml bottle.
+        let mut saline = RxLine::usual(catalogue().get("XB05BBN182").unwrap()).unwrap();
+        saline.days = 1;
+        let f = EncounterForm {
+            complaint: "腹泻脱水".into(),
+            rx: vec![saline],
+            ..Default::default()
+        };
+        let bodies = save(&f, &patient(&[])).unwrap();
+        let Body::Record(ClinicalRecord {
+            body: RecordBody::Prescription(p),
+            ..
+        }) = &bodies[1].1
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (p.lines[0].drug_code.as_str(), p.lines[0].quantity),
+            ("XB05BBN182", 1)
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct ResidentView {
     /// Records of other facilities the resident has not consented to share here.
     pub hidden: Vec<HistoryEntry>,
     pub summary: Summary,
+    /// What the prescribing checks need of the resident, worked out once at load.
+    pub patient: Patient,
     pub household: Vec<(HouseholdLink, Resident)>,
     pub facility_names: HashMap<String, String>,
     /// Showing one category only, or all.
@@ -35,63 +37,6 @@ pub struct ResidentView {
 }
 
 impl ResidentView {
-    /// What the prescribing checks need of this resident: allergies, problems, doses given,
-    /// and whether she is pregnant (an antenatal check in the last 42 weeks, no birth since).
-    pub fn patient(&self, today: Date) -> Patient {
-        let r = &self.resident;
-        let mut pregnant_since = None;
-        let mut immunisations = Vec::new();
-        for h in &self.visible {
-            let day = Date::of_instant(h.record.at);
-            match &h.record.body {
-                RecordBody::MaternalChild(MaternalChild::Antenatal(_)) => {
-                    pregnant_since = Some(day)
-                }
-                RecordBody::MaternalChild(MaternalChild::Postpartum { .. }) => {
-                    pregnant_since = None
-                }
-                RecordBody::Immunisation(i) => immunisations.push(storage::rules::GivenDose {
-                    vaccine: i.vaccine.clone(),
-                    dose: i.dose_number,
-                    date: day,
-                }),
-                _ => {}
-            }
-        }
-        let pregnant =
-            r.sex == Sex::Female && pregnant_since.is_some_and(|d| d >= today.add_days(-42 * 7));
-        Patient {
-            person: storage::rules::Person {
-                sex: if r.sex == Sex::Female {
-                    storage::rules::Sex::F
-                } else {
-                    storage::rules::Sex::M
-                },
-                birth: r.birth_date,
-                pregnant,
-                weight_kg: self
-                    .summary
-                    .last_vitals
-                    .as_ref()
-                    .and_then(|(_, v)| v.weight_x10)
-                    .map(|w| w as f64 / 10.0),
-            },
-            allergies: self
-                .summary
-                .allergies
-                .iter()
-                .map(|a| a.substance.clone())
-                .collect(),
-            diagnoses: self
-                .summary
-                .problems
-                .iter()
-                .map(|p| p.code.clone())
-                .collect(),
-            immunisations,
-        }
-    }
-
     /// Loads a resident's record for the logged-in doctor, writing the audit entry; records
     /// the resident has not consented to share here are set apart.
     pub fn load(state: &AppState, id: Id, reason: &str) -> anyhow::Result<ResidentView> {
@@ -138,6 +83,7 @@ impl ResidentView {
             filter_by_consent(history, &consents, &state.facility, today)
         };
         let summary = Summary::of(&visible, resident.birth_date, today);
+        let patient = patient_of(&resident, &visible, &summary, today);
         let facility_names = store
             .facilities()?
             .into_iter()
@@ -149,6 +95,7 @@ impl ResidentView {
             visible,
             hidden,
             summary,
+            patient,
             facility_names,
             filter: None,
             loaded_in: started.elapsed(),
@@ -161,6 +108,51 @@ impl ResidentView {
             .get(code)
             .cloned()
             .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// What the prescribing checks need of this resident: allergies, problems, doses given,
+/// and whether she is pregnant (an antenatal check in the last 42 weeks, no birth since).
+fn patient_of(r: &Resident, visible: &[HistoryEntry], summary: &Summary, today: Date) -> Patient {
+    let mut pregnant_since = None;
+    let mut immunisations = Vec::new();
+    for h in visible {
+        let day = Date::of_instant(h.record.at);
+        match &h.record.body {
+            RecordBody::MaternalChild(MaternalChild::Antenatal(_)) => pregnant_since = Some(day),
+            RecordBody::MaternalChild(MaternalChild::Postpartum { .. }) => pregnant_since = None,
+            RecordBody::Immunisation(i) => immunisations.push(storage::rules::GivenDose {
+                vaccine: i.vaccine.clone(),
+                dose: i.dose_number,
+                date: day,
+            }),
+            _ => {}
+        }
+    }
+    let pregnant =
+        r.sex == Sex::Female && pregnant_since.is_some_and(|d| d >= today.add_days(-42 * 7));
+    Patient {
+        person: storage::rules::Person {
+            sex: if r.sex == Sex::Female {
+                storage::rules::Sex::F
+            } else {
+                storage::rules::Sex::M
+            },
+            birth: r.birth_date,
+            pregnant,
+            weight_kg: summary
+                .last_vitals
+                .as_ref()
+                .and_then(|(_, v)| v.weight_x10)
+                .map(|w| w as f64 / 10.0),
+        },
+        allergies: summary
+            .allergies
+            .iter()
+            .map(|a| a.substance.clone())
+            .collect(),
+        diagnoses: summary.problems.iter().map(|p| p.code.clone()).collect(),
+        immunisations,
     }
 }
 
@@ -310,7 +302,7 @@ pub fn urgent_from_latest(
         ..Default::default()
     };
     let age = view.resident.birth_date.age_on(today);
-    let pregnant = view.patient(today).person.pregnant;
+    let pregnant = view.patient.person.pregnant;
     let day = Date::of_instant(*at);
     storage::rules::urgent_flags(&readings, age, pregnant)
         .into_iter()
