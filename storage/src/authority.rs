@@ -612,6 +612,7 @@ fn check_record(t: &Tables, r: &ClinicalRecord, acting: &Facility) -> Result<Che
             200,
             false,
         )),
+        RecordBody::Contact(c) => text("the notes", &c.notes, 1_000, false),
         RecordBody::Amendment(_) => Err("an amendment may not replace with an amendment".into()),
     })
 }

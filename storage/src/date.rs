@@ -143,6 +143,11 @@ impl Date {
         years
     }
 
+    /// Days from `self` to `on` (negative when `on` is earlier).
+    pub fn days_until(self, on: Date) -> i32 {
+        (on.days_since_epoch() - self.days_since_epoch()) as i32
+    }
+
     /// Whole months from `self` to `on`.
     pub fn months_until(self, on: Date) -> i32 {
         let mut months = (on.year() as i32 - self.year() as i32) * 12

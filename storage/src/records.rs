@@ -151,3 +151,23 @@ impl Store {
         self.commit_one(actor, Body::Record(record))
     }
 }
+
+/// A history entry for tests: record `n` made at 10:00 on `at_day` at `facility`.
+#[cfg(test)]
+pub(crate) fn test_entry(n: u128, at_day: &str, facility: &str, body: RecordBody) -> HistoryEntry {
+    let at = at_day.parse::<crate::Date>().unwrap().start_ms() + 10 * 3_600_000;
+    HistoryEntry {
+        id: Id(n),
+        hlc: Hlc(n as u64),
+        origin: Origin::default(),
+        category: body.category(),
+        record: ClinicalRecord {
+            resident: Id(1),
+            at,
+            facility: facility.into(),
+            clinician: "x".into(),
+            body,
+        },
+        amended_by: vec![],
+    }
+}

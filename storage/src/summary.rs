@@ -227,25 +227,8 @@ pub fn filter_by_consent(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{Hlc, Id};
-
-    fn entry(n: u128, at_day: &str, facility: &str, body: RecordBody) -> HistoryEntry {
-        let at = at_day.parse::<Date>().unwrap().start_ms() + 10 * 3_600_000;
-        HistoryEntry {
-            id: Id(n),
-            hlc: Hlc(n as u64),
-            origin: Origin::default(),
-            category: body.category(),
-            record: ClinicalRecord {
-                resident: Id(1),
-                at,
-                facility: facility.into(),
-                clinician: "x".into(),
-                body,
-            },
-            amended_by: vec![],
-        }
-    }
+    use crate::ids::Id;
+    use crate::records::test_entry as entry;
 
     fn encounter(code: &str, sys: u16) -> RecordBody {
         RecordBody::Encounter(Encounter {

@@ -44,6 +44,14 @@ pub fn frequency(f: Frequency) -> &'static str {
     }
 }
 
+pub fn method(lang: Lang, m: FollowUpMethod) -> &'static str {
+    match m {
+        FollowUpMethod::Clinic => lang.t("门诊", "clinic"),
+        FollowUpMethod::Home => lang.t("入户", "home visit"),
+        FollowUpMethod::Phone => lang.t("电话", "phone"),
+    }
+}
+
 fn control(lang: Lang, c: ControlStatus) -> &'static str {
     match c {
         ControlStatus::Satisfactory => lang.t("控制满意", "controlled"),
@@ -156,6 +164,16 @@ pub fn title(lang: Lang, body: &RecordBody) -> String {
             format!("{label} {value}")
         }
         RecordBody::Allergy(a) => format!("{}：{}", lang.t("过敏", "Allergy"), a.substance),
+        RecordBody::Contact(c) => {
+            let (list, outcome) = (c.list.names(), c.outcome.names());
+            format!(
+                "{}{} · {} · {}",
+                lang.t(list.0, list.1),
+                lang.t("联系", " contact"),
+                method(lang, c.method),
+                lang.t(outcome.0, outcome.1)
+            )
+        }
         RecordBody::Amendment(a) => {
             format!(
                 "{}：{}",
@@ -283,6 +301,7 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
         RecordBody::Allergy(a) => {
             out.push(format!("{}：{}", lang.t("反应", "Reaction"), a.reaction))
         }
+        RecordBody::Contact(c) => out.push(c.notes.clone()),
         RecordBody::Amendment(a) => {
             out.push(format!("{}：{}", lang.t("原因", "Reason"), a.reason));
             out.extend(details(lang, &a.replacement));
@@ -377,6 +396,7 @@ pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
         AuditAction::OverrideWarning => {
             lang.t("确认后越过用药警示", "prescribed despite a warning")
         }
+        AuditAction::ViewWorklist => lang.t("查看随访名单", "viewed a worklist"),
     }
 }
 

@@ -34,6 +34,8 @@ pub enum AuditAction {
     ChainFork,
     /// A doctor prescribed despite a blocking warning (an allergy match), giving a reason.
     OverrideWarning,
+    /// Opened a worklist (the reason names which list and village).
+    ViewWorklist,
 }
 
 /// A SHA-256 hash linking an audit entry to the one before it.

@@ -30,9 +30,9 @@ pub use policy::{LevelRule, Policy};
 pub use queue::{QueueStatus, QueueTicket, VisitType};
 pub use record::{
     Adherence, Allergy, Amendment, AntenatalCheck, ChildCheck, ChronicCondition, ChronicFollowUp,
-    ClinicalRecord, ControlStatus, Diagnosis, Encounter, FollowUpMethod, Frequency, Immunisation,
-    MaternalChild, Observation, ObservationKind, Prescription, PrescriptionLine, RecordBody,
-    RecordCategory, Route, Vitals,
+    ClinicalRecord, Contact, ContactOutcome, ControlStatus, Diagnosis, Encounter, FollowUpMethod,
+    Frequency, Immunisation, MaternalChild, Observation, ObservationKind, Prescription,
+    PrescriptionLine, RecordBody, RecordCategory, Route, Vitals, WorklistKind,
 };
 pub use resident::{
     Address, CardId, Field, Identifier, Resident, ResidentChange, ResidentField, Sex,

@@ -82,6 +82,8 @@ pub enum RecordBody {
     Observation(Observation),
     Allergy(Allergy),
     Amendment(Amendment),
+    /// A call or home visit for a worklist (appended: older variants keep their positions).
+    Contact(Contact),
 }
 
 impl RecordBody {
@@ -96,6 +98,7 @@ impl RecordBody {
             RecordBody::Observation(_) => RecordCategory::Observation,
             RecordBody::Allergy(_) => RecordCategory::Allergy,
             RecordBody::Amendment(a) => a.replacement.category(),
+            RecordBody::Contact(c) => c.list.category(),
         }
     }
 }
@@ -363,6 +366,116 @@ pub struct Observation {
 pub struct Allergy {
     pub substance: String,
     pub reaction: String,
+}
+
+/// The public-health worklists: who is due for which visit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WorklistKind {
+    /// Hypertension and type 2 diabetes follow-ups (随访).
+    FollowUp,
+    /// Doses of the national immunisation schedule (预防接种).
+    Immunisation,
+    /// Antenatal visits and the postpartum visits (孕产妇健康管理).
+    Antenatal,
+    /// Health checks of children under 7 (0～6岁儿童健康管理).
+    Child,
+}
+
+impl WorklistKind {
+    pub const ALL: [WorklistKind; 4] = [
+        WorklistKind::FollowUp,
+        WorklistKind::Immunisation,
+        WorklistKind::Antenatal,
+        WorklistKind::Child,
+    ];
+
+    /// The name on the command line and in JSON: `followup`, `immunisation`…
+    pub fn code(self) -> &'static str {
+        match self {
+            WorklistKind::FollowUp => "followup",
+            WorklistKind::Immunisation => "immunisation",
+            WorklistKind::Antenatal => "antenatal",
+            WorklistKind::Child => "child",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<WorklistKind> {
+        WorklistKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The list's name, in Chinese and English.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            WorklistKind::FollowUp => ("慢病随访", "Chronic disease follow-up"),
+            WorklistKind::Immunisation => ("预防接种", "Immunisation"),
+            WorklistKind::Antenatal => ("孕产妇随访", "Antenatal and postpartum"),
+            WorklistKind::Child => ("儿童健康检查", "Child health checks"),
+        }
+    }
+
+    /// A contact shares the consent category of the care it is about.
+    pub fn category(self) -> RecordCategory {
+        match self {
+            WorklistKind::FollowUp => RecordCategory::ChronicFollowUp,
+            WorklistKind::Immunisation => RecordCategory::Immunisation,
+            WorklistKind::Antenatal | WorklistKind::Child => RecordCategory::MaternalChild,
+        }
+    }
+}
+
+/// What came of a call or a home visit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ContactOutcome {
+    /// Spoken to; they said they would come.
+    Reached,
+    /// No answer, nobody at home: they stay on the list.
+    NotReached,
+    /// Lives elsewhere now: off this facility's lists.
+    MovedAway,
+    /// Off every list.
+    Died,
+}
+
+impl ContactOutcome {
+    pub const ALL: [ContactOutcome; 4] = [
+        ContactOutcome::Reached,
+        ContactOutcome::NotReached,
+        ContactOutcome::MovedAway,
+        ContactOutcome::Died,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "reached",
+            ContactOutcome::NotReached => "not_reached",
+            ContactOutcome::MovedAway => "moved_away",
+            ContactOutcome::Died => "died",
+        }
+    }
+
+    /// The outcome's name, in Chinese and English.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            ContactOutcome::Reached => ("已联系", "reached"),
+            ContactOutcome::NotReached => ("未联系上", "not reached"),
+            ContactOutcome::MovedAway => ("已迁出", "moved away"),
+            ContactOutcome::Died => ("已死亡", "died"),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ContactOutcome> {
+        let code = code.replace('-', "_");
+        ContactOutcome::ALL.into_iter().find(|o| o.code() == code)
+    }
+}
+
+/// A call or a home visit made from a worklist, and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub list: WorklistKind,
+    pub method: FollowUpMethod,
+    pub outcome: ContactOutcome,
+    pub notes: String,
 }
 
 /// Corrects an earlier record of the same resident. The original stays in the history.
