@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 use print::{
     CardSheet, Patient, PrescriptionLine, PrescriptionSheet, Printed, ReceiptLine, ReceiptSheet,
-    ReferralSheet,
+    ReferralSheet, WorklistRow, WorklistSheet,
 };
 use scanner::card::{issue_card, keys};
 use storage::model::{
@@ -262,6 +262,115 @@ pub fn receipt(store: &Store, actor: &Actor, claim: Id) -> anyhow::Result<Printe
         payments,
         status,
         cashier,
+    };
+    Ok(sheet.to_pdf()?)
+}
+
+/// How a worklist entry reads, on screen and on paper (in `lang`; paper is Chinese).
+pub fn worklist_row(
+    lang: Lang,
+    store: &Store,
+    e: &storage::worklist::WorklistEntry,
+    today: Date,
+) -> WorklistRow {
+    let r = &e.resident;
+    let age = r.birth_date.age_on(today);
+    let age = if age >= 1 {
+        format!("{age}{}", lang.t("岁", " y"))
+    } else {
+        format!(
+            "{}{}",
+            r.birth_date.months_until(today).max(0),
+            lang.t("月", " mo")
+        )
+    };
+    let due = e.due();
+    let late = due.days_until(today);
+    let since = if e.overdue() {
+        format!("{due} {}{late}{}", lang.t("逾期", "overdue "), lang.t("天", " d"))
+    } else {
+        due.to_string()
+    };
+    let household: Vec<String> = e
+        .household
+        .iter()
+        .map(|(rel, name)| format!("{}（{}）", name, format::relation(lang, *rel)))
+        .collect();
+    let last_contact = e.last_contact.as_ref().map_or(String::new(), |(day, c)| {
+        let (zh, en) = c.outcome.names();
+        let mut s = format!("{day} {}{}", format::method(lang, c.method), lang.t(zh, en));
+        if e.attempts > 1 {
+            s += &format!("（{}{}{}）", lang.t("第", "attempt "), e.attempts, lang.t("次", ""));
+        }
+        s
+    });
+    WorklistRow {
+        name: r.name.clone(),
+        sex_age: format!("{} {age}", format::sex(lang, r.sex)),
+        address: storage::worklist::village_name(&r.address),
+        phone: match &e.phone_of {
+            Some(whose) => format!("{}（{whose}）", e.phone),
+            None => e.phone.clone(),
+        },
+        household: household.join("，"),
+        due: e
+            .items
+            .iter()
+            .map(|i| {
+                let what = lang.t(&i.what_zh, &i.what_en).to_string();
+                if e.items.len() > 1 {
+                    format!("{what} {}", i.due)
+                } else {
+                    what
+                }
+            })
+            .collect(),
+        since,
+        last_visit: e.last_visit.as_ref().map_or(String::new(), |(day, facility)| {
+            format!("{day} {}", facility_name(store, facility))
+        }),
+        last_contact,
+    }
+}
+
+/// The worklist as the A4 list for the round, audited as a print. Doctors only.
+pub fn worklist(
+    store: &Store,
+    actor: &Actor,
+    q: &storage::worklist::WorklistQuery,
+    entries: &[storage::worklist::WorklistEntry],
+    doctor: &str,
+) -> anyhow::Result<Printed> {
+    if actor.role != storage::model::Role::Doctor {
+        bail!("only doctors print worklists");
+    }
+    let today = store.clock().today();
+    let village = match &q.village {
+        Some(code) => store
+            .villages(actor)?
+            .into_iter()
+            .find(|(c, _)| c == code)
+            .map_or(code.clone(), |(_, name)| name),
+        None => "全部".into(),
+    };
+    store.commit_one(
+        actor,
+        Body::Audit(AuditEntry::new(
+            AuditAction::Print,
+            None,
+            &format!("worklist {} ({} residents)", q.kind.code(), entries.len()),
+        )),
+    )?;
+    let sheet = WorklistSheet {
+        facility: facility_name(store, &actor.facility),
+        list: q.kind.names().0.into(),
+        village,
+        day: today.to_string(),
+        doctor: doctor.into(),
+        rows: entries
+            .iter()
+            .map(|e| worklist_row(Lang::Zh, store, e, today))
+            .collect(),
     };
     Ok(sheet.to_pdf()?)
 }

@@ -1,6 +1,6 @@
 //! The clinic's printed documents, as PDF: the resident's card for those without a phone, the
 //! prescription (处方笺), the referral (转诊单) and the charge list handed over at the till
-//! (门诊收费清单).
+//! (门诊收费清单), and the village doctor's worklist (随访名单).
 //!
 //! Each document is a plain sheet of display strings (the app fills it from the store, where
 //! roles and the audit are enforced) laid out on a page of fixed size. Text is set in the
@@ -12,12 +12,14 @@ mod card;
 mod prescription;
 mod receipt;
 mod referral;
+mod worklist;
 
 pub use canvas::Printed;
 pub use card::CardSheet;
 pub use prescription::{PrescriptionLine, PrescriptionSheet};
 pub use receipt::{ReceiptLine, ReceiptSheet};
 pub use referral::ReferralSheet;
+pub use worklist::{WorklistRow, WorklistSheet};
 
 /// WenQuanYi Micro Hei cut to GB2312 + Latin (Apache-2.0, see assets/fonts/).
 pub static CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei-gb2312.ttf");

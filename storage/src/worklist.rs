@@ -423,6 +423,24 @@ impl WorklistQuery {
     }
 }
 
+/// The village of an address as people say it (`新河村`), from its text; the code when the
+/// text does not name one.
+pub fn village_name(a: &Address) -> String {
+    let text = a.text.as_str();
+    let after = ["镇", "乡", "街道"]
+        .iter()
+        .filter_map(|m| text.find(m).map(|i| i + m.len()))
+        .min()
+        .unwrap_or(0);
+    let rest = &text[after..];
+    ["村", "社区"]
+        .iter()
+        .filter_map(|m| rest.find(m).map(|i| i + m.len()))
+        .min()
+        .map(|end| rest[..end].to_string())
+        .unwrap_or_else(|| a.village.clone())
+}
+
 /// Residents whose public-health care is this facility's: those registered with it and, for a
 /// township health centre, everyone living in its township (its village doctors work under it).
 pub fn in_catchment(r: &Resident, facility: &Facility) -> bool {
@@ -434,24 +452,29 @@ pub fn in_catchment(r: &Resident, facility: &Facility) -> bool {
 
 impl Store {
     /// The worklist of the actor's facility, overdue first (longest overdue first), then by
-    /// due date. Doctors only; the view is audited once, naming the list and village.
-    pub fn worklist(&self, actor: &Actor, q: &WorklistQuery) -> Result<Vec<WorklistEntry>> {
-        if actor.role != Role::Doctor {
+    /// due date. The view is audited once, naming the list and village. Doctors read it as
+    /// part of their work; anyone else (the command line of an administrator) gives a reason,
+    /// as for break-glass.
+    pub fn worklist(
+        &self,
+        actor: &Actor,
+        q: &WorklistQuery,
+        reason: Option<&str>,
+    ) -> Result<Vec<WorklistEntry>> {
+        let why = reason.map(str::trim).unwrap_or_default();
+        if actor.role != Role::Doctor && why.chars().count() < crate::roles::MIN_REASON_CHARS {
             return Err(Error::Forbidden(
-                "worklists show clinical data: doctors only".into(),
+                "worklists show clinical data: doctors only, or others with a reason".into(),
             ));
         }
-        let facility = self.facility(&actor.facility)?.unwrap_or(Facility {
-            code: actor.facility.clone(),
-            name: actor.facility.clone(),
-            level: FacilityLevel::Village,
-            county: String::new(),
-            township: String::new(),
-        });
-        let reason = match &q.village {
+        let facility = self.facility_or_code(&actor.facility)?;
+        let mut reason = match &q.village {
             Some(v) => format!("{} {v}", q.kind.code()),
             None => q.kind.code().to_string(),
         };
+        if !why.is_empty() {
+            reason = format!("{reason}: {why}");
+        }
         self.commit_one(
             actor,
             Body::Audit(AuditEntry::new(AuditAction::ViewWorklist, None, &reason)),
@@ -521,6 +544,31 @@ impl Store {
             body: RecordBody::Contact(contact),
         };
         self.add_record(actor, record)
+    }
+
+    /// The villages of the actor's catchment, by code, with their names.
+    pub fn villages(&self, actor: &Actor) -> Result<Vec<(String, String)>> {
+        let facility = self.facility_or_code(&actor.facility)?;
+        let tx = self.read()?;
+        let mut out = std::collections::BTreeMap::new();
+        for row in tx.open_table(RESIDENTS)?.iter()? {
+            let r: Resident = crate::apply::decode(row?.1.value())?;
+            if !r.address.village.is_empty() && in_catchment(&r, &facility) {
+                out.entry(r.address.village.clone())
+                    .or_insert_with(|| village_name(&r.address));
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    fn facility_or_code(&self, code: &str) -> Result<Facility> {
+        Ok(self.facility(code)?.unwrap_or(Facility {
+            code: code.to_string(),
+            name: code.to_string(),
+            level: FacilityLevel::Village,
+            county: String::new(),
+            township: String::new(),
+        }))
     }
 
     /// The residents of a facility's catchment that a list could hold.
@@ -753,6 +801,22 @@ mod tests {
             outcome,
             notes: String::new(),
         })
+    }
+
+    #[test]
+    fn the_village_is_read_from_the_address() {
+        let a = Address {
+            village: "420921100201".into(),
+            text: "湖北省孝感市孝昌县花园镇新河村3组".into(),
+            ..Default::default()
+        };
+        assert_eq!(village_name(&a), "新河村");
+        let a = Address {
+            village: "420921100201".into(),
+            text: "3组".into(),
+            ..Default::default()
+        };
+        assert_eq!(village_name(&a), "420921100201");
     }
 
     #[test]

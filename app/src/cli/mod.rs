@@ -15,6 +15,7 @@ mod scan;
 mod security;
 mod stats;
 pub mod sync;
+mod worklist;
 
 use std::path::PathBuf;
 
@@ -121,6 +122,31 @@ pub enum Cmd {
         #[command(subcommand)]
         what: AuditCmd,
     },
+    /// Who is due or overdue for a follow-up, a vaccine dose, an antenatal visit or a child
+    /// health check; `worklist contact` records the outcome of a call or a home visit.
+    #[command(args_conflicts_with_subcommands = true)]
+    Worklist {
+        #[command(subcommand)]
+        what: Option<WorklistCmd>,
+        /// followup, immunisation, antenatal or child.
+        #[arg(long, value_parser = worklist::parse_kind)]
+        kind: Option<storage::model::WorklistKind>,
+        /// Only this village (its 12-digit code).
+        #[arg(long)]
+        village: Option<String>,
+        /// Also what falls due within this many days.
+        #[arg(long, default_value_t = storage::worklist::DEFAULT_WITHIN_DAYS)]
+        within: i32,
+        #[arg(long)]
+        json: bool,
+        /// Write the A4 list for the round to this PDF file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The doctor's user name (without it, the command line reads the list as
+        /// break-glass, audited).
+        #[arg(long)]
+        doctor: Option<String>,
+    },
     /// The prescribing, referral and immunisation rules, run on a scenario file.
     Rules {
         #[command(subcommand)]
@@ -151,6 +177,28 @@ pub enum SyncCmd {
     /// Send entries the hub rejected again, after the cause was fixed (all of them, or the
     /// change ids given); the next `clinic sync` pushes them.
     Retry { ids: Vec<storage::Id> },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorklistCmd {
+    /// Record a call or home visit made from a worklist, and its outcome.
+    Contact {
+        /// Resident id, ID number, card or insurance number.
+        resident: String,
+        #[arg(long, value_parser = worklist::parse_kind)]
+        kind: storage::model::WorklistKind,
+        /// reached, not_reached, moved_away or died.
+        #[arg(long, value_parser = worklist::parse_outcome)]
+        outcome: storage::model::ContactOutcome,
+        /// phone or home.
+        #[arg(long, default_value = "phone", value_parser = worklist::parse_method)]
+        method: storage::model::FollowUpMethod,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The doctor's user name.
+        #[arg(long)]
+        doctor: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -356,6 +404,15 @@ fn staff_actor(store: &Store, settings: &Settings, username: &str) -> anyhow::Re
     })
 }
 
+/// The name a staff member signs with.
+fn display_name(store: &Store, username: &str) -> anyhow::Result<String> {
+    Ok(store
+        .staff()?
+        .into_iter()
+        .find(|s| s.username == username)
+        .map_or(username.to_string(), |s| s.display_name))
+}
+
 fn print_cmd(
     store: &Store,
     settings: &Settings,
@@ -471,6 +528,59 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Rules {
             what: RulesCmd::Check { scenario },
         } => rules::check(&data_dir, &scenario),
+        Cmd::Worklist {
+            what:
+                Some(WorklistCmd::Contact {
+                    resident,
+                    kind,
+                    outcome,
+                    method,
+                    note,
+                    doctor,
+                }),
+            ..
+        } => {
+            let store = open_store(&data_dir)?;
+            let actor = staff_actor(&store, &settings, &doctor)?;
+            let contact = storage::model::Contact {
+                list: kind,
+                method,
+                outcome,
+                notes: note,
+            };
+            worklist::contact(&store, &actor, &display_name(&store, &doctor)?, &resident, contact)
+        }
+        Cmd::Worklist {
+            what: None,
+            kind,
+            village,
+            within,
+            json,
+            out,
+            doctor,
+        } => {
+            let kind = kind.context("--kind is needed: followup, immunisation, antenatal or child")?;
+            let store = open_store(&data_dir)?;
+            let (actor, name) = match &doctor {
+                Some(d) => (staff_actor(&store, &settings, d)?, display_name(&store, d)?),
+                None => (cli_actor(&settings), String::new()),
+            };
+            let query = storage::worklist::WorklistQuery {
+                kind,
+                village,
+                within_days: within,
+            };
+            worklist::list(
+                &store,
+                &actor,
+                worklist::ListArgs {
+                    query,
+                    json,
+                    out: out.as_deref(),
+                    doctor: name,
+                },
+            )
+        }
         Cmd::Find { query, year } => query::find(&open_store(&data_dir)?, &query, year),
         Cmd::History { id } => query::history(&open_store(&data_dir)?, &cli_actor(&settings), &id),
         Cmd::Bench {

@@ -48,6 +48,13 @@ pub enum Command {
         claim: Id,
         method: PaymentMethod,
     },
+    /// Read a worklist (audited) for the worklist screen.
+    LoadWorklist(storage::worklist::WorklistQuery),
+    /// The outcome of a call or home visit made from a worklist.
+    RecordContact {
+        resident: Id,
+        contact: storage::model::Contact,
+    },
     CallNext,
     CallPatient(Id),
     SaveEncounter,
@@ -77,4 +84,6 @@ pub enum PrintRequest {
         to: String,
         reason: String,
     },
+    /// The A4 list for the village doctor's round.
+    Worklist(storage::worklist::WorklistQuery),
 }

@@ -44,6 +44,16 @@ pub fn frequency(f: Frequency) -> &'static str {
     }
 }
 
+pub fn relation(lang: Lang, r: Relation) -> &'static str {
+    match r {
+        Relation::Spouse => lang.t("配偶", "spouse"),
+        Relation::ParentOf => lang.t("子女", "child"),
+        Relation::ChildOf => lang.t("父母", "parent"),
+        Relation::GuardianOf => lang.t("被监护人", "ward"),
+        Relation::WardOf => lang.t("监护人", "guardian"),
+    }
+}
+
 pub fn method(lang: Lang, m: FollowUpMethod) -> &'static str {
     match m {
         FollowUpMethod::Clinic => lang.t("门诊", "clinic"),

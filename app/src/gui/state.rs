@@ -21,6 +21,8 @@ pub struct Session {
 pub enum Screen {
     FrontDesk,
     Doctor,
+    /// Who is due or overdue for public-health visits (doctors).
+    Worklist,
     Records,
     Settings,
     /// Claims, reconciliation and the daily settlement report.
@@ -34,7 +36,7 @@ impl Screen {
     pub fn for_role(role: Role) -> &'static [Screen] {
         match role {
             Role::FrontDesk => &[Screen::FrontDesk, Screen::Claims],
-            Role::Doctor => &[Screen::Doctor, Screen::Records],
+            Role::Doctor => &[Screen::Doctor, Screen::Worklist, Screen::Records],
             Role::Admin | Role::Settlement => &[
                 Screen::Settings,
                 Screen::Records,
@@ -48,6 +50,7 @@ impl Screen {
         match self {
             Screen::FrontDesk => lang.t("前台", "Front desk"),
             Screen::Doctor => lang.t("接诊", "Consultation"),
+            Screen::Worklist => lang.t("随访名单", "Worklists"),
             Screen::Records => lang.t("查档", "Records"),
             Screen::Settings => lang.t("设置", "Settings"),
             Screen::Claims => lang.t("医保结算", "Claims"),

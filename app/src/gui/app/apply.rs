@@ -51,7 +51,13 @@ impl ClinicApp {
                     self.state.settings.language = l.code().into();
                     self.state.settings.save(&self.state.data_dir)?;
                 }
-                Command::SetScreen(screen) => self.state.screen = screen,
+                Command::SetScreen(screen) => {
+                    if screen == Screen::Worklist && self.state.screen != screen {
+                        // Visits were recorded or synced meanwhile: read the list afresh.
+                        self.worklist.loaded = None;
+                    }
+                    self.state.screen = screen;
+                }
                 Command::OpenResident { id, reason } => {
                     let doctor = self
                         .state
@@ -153,6 +159,24 @@ impl ClinicApp {
                     }
                 }
                 Command::CallPatient(ticket) => self.call(ticket)?,
+                Command::LoadWorklist(query) => {
+                    let actor = self.actor()?;
+                    let entries = self
+                        .state
+                        .store
+                        .worklist(&actor, &query, None)
+                        .map_err(|e| e.to_string());
+                    self.worklist.loaded = Some((query, entries));
+                }
+                Command::RecordContact { resident, contact } => {
+                    let actor = self.actor()?;
+                    let clinician = self.clinician_name();
+                    self.state
+                        .store
+                        .record_contact(&actor, &clinician, resident, contact)?;
+                    // The list shrinks at once: read it again.
+                    self.worklist.loaded = None;
+                }
                 Command::SaveEncounter => self.save_encounter()?,
                 Command::FinishVisit => {
                     let actor = self.actor()?;
@@ -240,6 +264,15 @@ impl ClinicApp {
             .ok_or_else(|| anyhow::anyhow!("not logged in"))
     }
 
+    /// The name the logged-in clinician signs records with.
+    pub(super) fn clinician_name(&self) -> String {
+        self.state
+            .session
+            .as_ref()
+            .map(|s| s.staff.display_name.clone())
+            .unwrap_or_default()
+    }
+
     /// Calls a patient into this room and opens their record for the consultation.
     fn call(&mut self, ticket: storage::Id) -> anyhow::Result<()> {
         let actor = self.actor()?;
@@ -274,12 +307,7 @@ impl ClinicApp {
     fn save_encounter(&mut self) -> anyhow::Result<()> {
         let lang = self.state.lang;
         let actor = self.actor()?;
-        let clinician = self
-            .state
-            .session
-            .as_ref()
-            .map(|s| s.staff.display_name.clone())
-            .unwrap_or_default();
+        let clinician = self.clinician_name();
         let Some(c) = &mut self.doctor.consult else {
             return Ok(());
         };

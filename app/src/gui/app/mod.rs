@@ -27,6 +27,7 @@ use super::screens::login::{Login, login_ui};
 use super::screens::records::{Records, records_ui};
 use super::screens::settings::{SettingsScreen, settings_ui};
 use super::screens::welcome::{Welcome, welcome_ui};
+use super::screens::worklist::{WorklistScreen, worklist_ui};
 use super::state::{AppState, Notice, Screen};
 use super::workers::DemoLoader;
 use crate::settings::Settings;
@@ -38,6 +39,7 @@ pub struct ClinicApp {
     pub records: Records,
     pub front_desk: FrontDesk,
     pub doctor: DoctorScreen,
+    pub worklist: WorklistScreen,
     pub settings_screen: SettingsScreen,
     pub claims: ClaimsScreen,
     pub audit: AuditScreen,
@@ -103,6 +105,7 @@ impl ClinicApp {
             records: Records::default(),
             front_desk: FrontDesk::default(),
             doctor: DoctorScreen::default(),
+            worklist: WorklistScreen::default(),
             settings_screen: SettingsScreen::default(),
             claims: ClaimsScreen::default(),
             audit: AuditScreen::default(),
@@ -181,6 +184,7 @@ impl ClinicApp {
                     front_desk_ui(ui, state, &mut self.front_desk, preview, commands)
                 }
                 Screen::Doctor => doctor_ui(ui, state, &mut self.doctor, commands),
+                Screen::Worklist => worklist_ui(ui, state, &mut self.worklist, commands),
                 Screen::Records => records_ui(ui, state, &mut self.records, preview, commands),
                 Screen::Settings => settings_ui(ui, state, &mut self.settings_screen, commands),
                 Screen::Claims => claims_ui(ui, state, &mut self.claims, commands),

@@ -12,6 +12,7 @@ use crate::printing::{self, Delivered, Output};
 impl ClinicApp {
     pub(super) fn start_print(&mut self, request: PrintRequest) -> anyhow::Result<()> {
         let actor = self.actor()?;
+        let doctor = self.clinician_name();
         let store = self.state.store.clone();
         let output = Output::from_setting(&self.state.settings.printer);
         let lang = self.state.lang;
@@ -40,6 +41,13 @@ impl ClinicApp {
                         format!("referral-{encounter}"),
                         printing::referral(&store, &actor, *encounter, to, reason)?,
                     ),
+                    PrintRequest::Worklist(query) => {
+                        let entries = store.worklist(&actor, query, None)?;
+                        (
+                            format!("worklist-{}", query.kind.code()),
+                            printing::worklist(&store, &actor, query, &entries, &doctor)?,
+                        )
+                    }
                 };
                 let delivered = printing::deliver(&printed, &output, &name)?;
                 Ok((delivered, printed.missing))

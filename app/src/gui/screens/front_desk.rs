@@ -229,7 +229,7 @@ fn resident_desk_ui(
             ui.label(format!(
                 "{} · {} · {}{}",
                 other.name,
-                relation(lang, link.relation),
+                format::relation(lang, link.relation),
                 other.birth_date.age_on(today),
                 lang.t("岁", " y")
             ));
@@ -339,16 +339,6 @@ fn bills_ui(ui: &mut Ui, state: &AppState, f: &mut FrontDesk, id: Id) {
         .clicked()
     {
         f.billing = Some(Billing::new(id, None, Vec::new()));
-    }
-}
-
-fn relation(lang: crate::gui::i18n::Lang, r: Relation) -> &'static str {
-    match r {
-        Relation::Spouse => lang.t("配偶", "spouse"),
-        Relation::ParentOf => lang.t("子女", "child"),
-        Relation::ChildOf => lang.t("父母", "parent"),
-        Relation::GuardianOf => lang.t("被监护人", "ward"),
-        Relation::WardOf => lang.t("监护人", "guardian"),
     }
 }
 

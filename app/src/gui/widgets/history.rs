@@ -261,13 +261,7 @@ fn header_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(lang.t("家庭成员：", "Household: ")).color(MUTED));
             for (link, other) in &view.household {
-                let rel = match link.relation {
-                    Relation::Spouse => lang.t("配偶", "spouse"),
-                    Relation::ParentOf => lang.t("子女", "child"),
-                    Relation::ChildOf => lang.t("父母", "parent"),
-                    Relation::GuardianOf => lang.t("被监护人", "ward"),
-                    Relation::WardOf => lang.t("监护人", "guardian"),
-                };
+                let rel = format::relation(lang, link.relation);
                 ui.label(format!(
                     "{} ({rel}, {}{})",
                     other.name,
