@@ -287,7 +287,11 @@ pub fn worklist_row(
     let due = e.due();
     let late = due.days_until(today);
     let since = if e.overdue() {
-        format!("{due} {}{late}{}", lang.t("逾期", "overdue "), lang.t("天", " d"))
+        format!(
+            "{due} {}{late}{}",
+            lang.t("逾期", "overdue "),
+            lang.t("天", " d")
+        )
     } else {
         due.to_string()
     };
@@ -300,7 +304,12 @@ pub fn worklist_row(
         let (zh, en) = c.outcome.names();
         let mut s = format!("{day} {}{}", format::method(lang, c.method), lang.t(zh, en));
         if e.attempts > 1 {
-            s += &format!("（{}{}{}）", lang.t("第", "attempt "), e.attempts, lang.t("次", ""));
+            s += &format!(
+                "（{}{}{}）",
+                lang.t("第", "attempt "),
+                e.attempts,
+                lang.t("次", "")
+            );
         }
         s
     });
@@ -326,9 +335,12 @@ pub fn worklist_row(
             })
             .collect(),
         since,
-        last_visit: e.last_visit.as_ref().map_or(String::new(), |(day, facility)| {
-            format!("{day} {}", facility_name(store, facility))
-        }),
+        last_visit: e
+            .last_visit
+            .as_ref()
+            .map_or(String::new(), |(day, facility)| {
+                format!("{day} {}", facility_name(store, facility))
+            }),
         last_contact,
     }
 }

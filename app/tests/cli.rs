@@ -730,3 +730,204 @@ fn print_a_card_that_scans_as_valid_and_a_doctor_s_prescription_and_referral() {
     assert!(prints.contains(&("doctor".into(), "prescription printed".into())));
     assert!(prints.contains(&("doctor".into(), "referral to 孝昌县第一人民医院".into())));
 }
+
+/// The follow-up worklist as a process: a demo hypertensive patient overdue for follow-up is
+/// listed; once a follow-up is recorded they leave the list; a call that reached someone takes
+/// them off too, one that found nobody keeps them on with the attempt counted; the A4 list
+/// prints what the JSON says.
+#[test]
+fn the_follow_up_worklist_shrinks_as_the_work_is_done() {
+    use storage::model::*;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(
+        clinic(&data, &["demo", "--residents", "600"])
+            .status
+            .success()
+    );
+    let list = |extra: &[&str]| {
+        let mut args = vec![
+            "worklist", "--kind", "followup", "--json", "--doctor", "doctor",
+        ];
+        args.extend_from_slice(extra);
+        json(&clinic(&data, &args))
+    };
+    let ids = |l: &serde_json::Value| -> Vec<String> {
+        l["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resident"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = list(&[]);
+    let entries = before["entries"].as_array().unwrap().clone();
+    let hypertensive_overdue: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|e| {
+            e["overdue"] == true
+                && e["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["what_en"].as_str().unwrap().starts_with("Hypertension"))
+        })
+        .collect();
+    assert!(
+        hypertensive_overdue.len() >= 3,
+        "the demo has hypertensive patients overdue for follow-up: {:#}",
+        before
+    );
+    let first = hypertensive_overdue[0];
+    assert!(first["overdue_days"].as_i64().unwrap() > 0);
+    assert!(!first["phone"].as_str().unwrap().is_empty() || first["phone_of"].is_string());
+    assert!(first["last_visit"]["date"].is_string());
+    // Overdue first, the longest overdue first.
+    let days: Vec<i64> = entries
+        .iter()
+        .take_while(|e| e["overdue"] == true)
+        .map(|e| e["overdue_days"].as_i64().unwrap())
+        .collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+
+    // A controlled follow-up recorded for the first: off the list.
+    let seen = first["resident"].as_str().unwrap().to_string();
+    {
+        let store =
+            storage::Store::open(data.join("clinic.redb"), storage::OpenOptions::new(SECRET))
+                .unwrap();
+        let doctor = storage::Actor {
+            staff: "doctor".into(),
+            facility: before["facility"].as_str().unwrap().into(),
+            role: Role::Doctor,
+        };
+        let today = store.clock().today();
+        let record = ClinicalRecord {
+            resident: seen.parse().unwrap(),
+            at: store.clock().now_ms(),
+            facility: doctor.facility.clone(),
+            clinician: "陈志强".into(),
+            body: RecordBody::ChronicFollowUp(ChronicFollowUp {
+                condition: ChronicCondition::Hypertension,
+                method: FollowUpMethod::Home,
+                systolic: Some(132),
+                diastolic: Some(84),
+                fasting_glucose_x10: None,
+                hba1c_x10: None,
+                weight_x10: None,
+                adherence: Adherence::Regular,
+                control: ControlStatus::Satisfactory,
+                medications: vec!["硝苯地平缓释片".into()],
+                next_visit: Some(today.add_months(3)),
+                notes: String::new(),
+            }),
+        };
+        store.add_record(&doctor, record).unwrap();
+    }
+    // Reached by phone: off the list; nobody home: still on it, the attempt counted.
+    let reached = hypertensive_overdue[1]["resident"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let missed = hypertensive_overdue[2]["resident"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (who, outcome) in [(&reached, "reached"), (&missed, "not_reached")] {
+        let out = clinic(
+            &data,
+            &[
+                "worklist",
+                "contact",
+                who,
+                "--kind",
+                "followup",
+                "--outcome",
+                outcome,
+                "--doctor",
+                "doctor",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let after = list(&[]);
+    let now = ids(&after);
+    assert!(
+        !now.contains(&seen),
+        "a follow-up was recorded: off the list"
+    );
+    assert!(!now.contains(&reached), "reached: off the list for now");
+    let still = after["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resident"] == missed.as_str())
+        .expect("nobody reached: still listed");
+    assert_eq!(still["attempts"], 1);
+    assert_eq!(still["last_contact"]["outcome"], "not_reached");
+    assert_eq!(now.len(), ids(&before).len() - 2);
+
+    // One village: only its residents.
+    let village = first["village"].as_str().unwrap();
+    let one = list(&["--village", village]);
+    assert!(!one["entries"].as_array().unwrap().is_empty());
+    assert!(
+        one["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["village"] == village)
+    );
+
+    // The A4 list for the round holds the same people.
+    let pdf = dir.path().join("round.pdf");
+    let out = clinic(
+        &data,
+        &[
+            "worklist",
+            "--kind",
+            "followup",
+            "--village",
+            village,
+            "--doctor",
+            "doctor",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = pdf_text(&pdf);
+    assert!(text.contains("慢病随访名单"), "{text}");
+    assert!(text.contains(&format!(
+        "共 {} 人",
+        one["entries"].as_array().unwrap().len()
+    )));
+    for e in one["entries"].as_array().unwrap() {
+        assert!(
+            text.contains(e["name"].as_str().unwrap()),
+            "{} missing",
+            e["name"]
+        );
+    }
+
+    // Every other list runs; a wrong kind is a clear error.
+    for kind in ["immunisation", "antenatal", "child"] {
+        let l = json(&clinic(
+            &data,
+            &["worklist", "--kind", kind, "--json", "--doctor", "doctor"],
+        ));
+        assert_eq!(l["kind"], kind);
+    }
+    let out = clinic(&data, &["worklist", "--kind", "dental"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("followup, immunisation"));
+}

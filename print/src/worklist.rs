@@ -102,7 +102,10 @@ impl WorklistSheet {
             24.0,
             9.5,
             Align::Left,
-            &format!("村：{}    日期：{}    随访医生：{}", self.village, self.day, self.doctor),
+            &format!(
+                "村：{}    日期：{}    随访医生：{}",
+                self.village, self.day, self.doctor
+            ),
         );
         c.text(
             w - MARGIN,
@@ -113,8 +116,15 @@ impl WorklistSheet {
         );
         c.line(MARGIN, 26.5, w - MARGIN, 26.5, 0.6);
         let heads = [
-            "序号", "姓名", "住址", "电话", "家庭成员", "应随访日期", "应随访项目",
-            "上次就诊", "结果（请勾选）",
+            "序号",
+            "姓名",
+            "住址",
+            "电话",
+            "家庭成员",
+            "应随访日期",
+            "应随访项目",
+            "上次就诊",
+            "结果（请勾选）",
         ];
         for (x, head) in COLUMNS.iter().zip(heads) {
             c.text(*x, 31.5, 9.0, Align::Left, head);

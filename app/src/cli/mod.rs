@@ -548,7 +548,13 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
                 outcome,
                 notes: note,
             };
-            worklist::contact(&store, &actor, &display_name(&store, &doctor)?, &resident, contact)
+            worklist::contact(
+                &store,
+                &actor,
+                &display_name(&store, &doctor)?,
+                &resident,
+                contact,
+            )
         }
         Cmd::Worklist {
             what: None,
@@ -559,7 +565,8 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             out,
             doctor,
         } => {
-            let kind = kind.context("--kind is needed: followup, immunisation, antenatal or child")?;
+            let kind =
+                kind.context("--kind is needed: followup, immunisation, antenatal or child")?;
             let store = open_store(&data_dir)?;
             let (actor, name) = match &doctor {
                 Some(d) => (staff_actor(&store, &settings, d)?, display_name(&store, d)?),

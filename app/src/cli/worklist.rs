@@ -23,7 +23,8 @@ pub struct ListArgs<'a> {
 /// Prints the list. A doctor reads it as part of their work; the command line's own actor
 /// (no `--doctor`) is audited with the reason "command line".
 pub fn list(store: &Store, actor: &Actor, args: ListArgs) -> anyhow::Result<()> {
-    let reason = (actor.role != storage::model::Role::Doctor).then_some("command line (clinic worklist)");
+    let reason =
+        (actor.role != storage::model::Role::Doctor).then_some("command line (clinic worklist)");
     let entries = store.worklist(actor, &args.query, reason)?;
     let today = store.clock().today();
     if let Some(path) = args.out {
@@ -115,7 +116,9 @@ pub fn parse_method(text: &str) -> Result<FollowUpMethod, String> {
         "phone" => Ok(FollowUpMethod::Phone),
         "home" => Ok(FollowUpMethod::Home),
         "clinic" => Ok(FollowUpMethod::Clinic),
-        _ => Err(format!("a contact is made by phone, home or clinic; not {text}")),
+        _ => Err(format!(
+            "a contact is made by phone, home or clinic; not {text}"
+        )),
     }
 }
 
@@ -129,6 +132,9 @@ pub fn contact(
 ) -> anyhow::Result<()> {
     let id = query::resolve(store, resident)?;
     let record = store.record_contact(actor, clinician, id, contact)?;
-    println!("{}", json!({"record": record.to_string(), "resident": id.to_string()}));
+    println!(
+        "{}",
+        json!({"record": record.to_string(), "resident": id.to_string()})
+    );
     Ok(())
 }

@@ -95,8 +95,16 @@ pub fn worklist_ui(
                 .labelled_by(label.id);
             ui.separator();
             ui.label(lang.t("联系方式", "Contact by"));
-            ui.radio_value(&mut w.method, FollowUpMethod::Phone, lang.t("电话", "phone"));
-            ui.radio_value(&mut w.method, FollowUpMethod::Home, lang.t("入户", "home visit"));
+            ui.radio_value(
+                &mut w.method,
+                FollowUpMethod::Phone,
+                lang.t("电话", "phone"),
+            );
+            ui.radio_value(
+                &mut w.method,
+                FollowUpMethod::Home,
+                lang.t("入户", "home visit"),
+            );
             ui.separator();
             if ui.button(lang.t("刷新", "Refresh")).clicked() {
                 w.loaded = None;
@@ -138,7 +146,7 @@ pub fn worklist_ui(
         let mut action: Option<(Id, ContactOutcome)> = None;
         let mut confirm = w.confirm;
         let mut open: Option<Id> = None;
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("worklist-rows")
             .show(ui, |ui| {
                 egui::Grid::new("worklist-grid")
@@ -149,13 +157,10 @@ pub fn worklist_ui(
                             ui,
                             &[
                                 lang.t("应随访日期", "Due since"),
-                                lang.t("姓名", "Name"),
-                                lang.t("村", "Village"),
-                                lang.t("电话", "Phone"),
-                                lang.t("家庭成员", "Household"),
+                                lang.t("姓名 · 村", "Name · village"),
+                                lang.t("电话 · 家庭成员", "Phone · household"),
                                 lang.t("项目", "Due for"),
-                                lang.t("上次就诊", "Last visit"),
-                                lang.t("上次联系", "Last contact"),
+                                lang.t("上次就诊 · 联系", "Last visit · contact"),
                                 "",
                             ],
                         );
@@ -163,13 +168,23 @@ pub fn worklist_ui(
                             let row = crate::printing::worklist_row(lang, &state.store, e, today);
                             let colour = if e.overdue() { DANGER } else { WARN };
                             ui.label(RichText::new(&row.since).color(colour));
-                            ui.label(format!("{} · {}", row.name, row.sex_age));
-                            ui.label(&row.address);
-                            ui.label(&row.phone);
-                            ui.label(RichText::new(&row.household).color(MUTED));
+                            ui.vertical(|ui| {
+                                ui.label(format!("{} · {}", row.name, row.sex_age));
+                                ui.label(RichText::new(&row.address).color(MUTED));
+                            });
+                            ui.vertical(|ui| {
+                                ui.set_max_width(240.0);
+                                ui.label(&row.phone);
+                                ui.add(
+                                    egui::Label::new(RichText::new(&row.household).color(MUTED))
+                                        .wrap(),
+                                );
+                            });
                             ui.label(row.due.join("\n"));
-                            ui.label(RichText::new(&row.last_visit).color(MUTED));
-                            ui.label(RichText::new(&row.last_contact).color(MUTED));
+                            ui.vertical(|ui| {
+                                ui.label(RichText::new(&row.last_visit).color(MUTED));
+                                ui.label(RichText::new(&row.last_contact).color(MUTED));
+                            });
                             ui.horizontal(|ui| {
                                 let id = e.resident.id;
                                 match confirm {
