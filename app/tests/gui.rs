@@ -396,6 +396,10 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
         rx.contains("青霉素"),
         "the allergy found today is on the prescription:\n{rx}"
     );
+    // The newest encounter's button may sit below the window's edge: scrolled to, as a user
+    // would.
+    h.get_all_by_label("转诊单").next().unwrap().scroll_to_me();
+    h.run();
     h.get_all_by_label("转诊单").next().unwrap().click();
     h.run();
     fill(&mut h, &[("转出原因", "血压控制不佳，请上级医院调整用药")]);

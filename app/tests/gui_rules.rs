@@ -188,3 +188,73 @@ fn readings_that_meet_a_referral_criterion_are_flagged_on_the_form_and_in_the_hi
     );
     h.get_by_label_contains("最近一次测量");
 }
+
+/// The follow-up's classification is worked out from the readings (DOMAIN §2a: < 140/90); the
+/// doctor may classify otherwise only with a reason, kept in the record. A random glucose is
+/// recorded as such, never as fasting.
+#[test]
+fn the_follow_up_is_classified_from_the_readings_and_a_change_needs_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), 300);
+    let today = store.clock().today();
+    let target = store
+        .search("王", None)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.resident)
+        .find(|r| (40..65).contains(&r.birth_date.age_on(today)))
+        .expect("a demo adult of 40–64");
+    let mut h = consult(&store, dir.path(), target.id);
+    click(&mut h, "接诊记录");
+    fill(
+        &mut h,
+        &[
+            ("主诉", "高血压随访"),
+            ("收缩压", "150"),
+            ("舒张压", "95"),
+            ("血糖", "8.6"),
+        ],
+    );
+    h.get_by_label("血糖类型").click();
+    h.run();
+    h.get_by_label("随机").click();
+    h.run();
+    h.get_by_label("高血压").click();
+    h.run();
+    h.get_by_label_contains("按读数控制不满意");
+    // The doctor says controlled: the form asks why and saves nothing without it.
+    h.get_by_label("控制满意").click();
+    h.run();
+    let before = store.history_unaudited(target.id).unwrap().len();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run();
+    assert_eq!(store.history_unaudited(target.id).unwrap().len(), before);
+    h.get_by_label_contains("请填写原因");
+    type_into(
+        &mut h,
+        "更改分类原因",
+        "家庭自测血压连续一周正常，诊室血压偏高",
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run();
+    let history = store.history_unaudited(target.id).unwrap();
+    let new = &history[before..];
+    let follow_up = new
+        .iter()
+        .find_map(|e| match &e.record.body {
+            RecordBody::ChronicFollowUp(f) => Some(f.clone()),
+            _ => None,
+        })
+        .expect("the follow-up was saved");
+    assert_eq!(
+        follow_up.control,
+        storage::model::ControlStatus::Satisfactory
+    );
+    assert!(follow_up.notes.contains("控制不满意") && follow_up.notes.contains("家庭自测"));
+    // The random glucose: an observation of its kind, not the visit's (fasting) glucose.
+    assert!(new.iter().any(|e| matches!(&e.record.body,
+        RecordBody::Observation(o) if o.kind == storage::model::ObservationKind::GlucoseRandom && o.value == 86)));
+    assert!(new.iter().all(|e| !matches!(&e.record.body,
+        RecordBody::Encounter(enc) if enc.vitals.glucose_x10.is_some())));
+    assert_eq!(follow_up.fasting_glucose_x10, None);
+}

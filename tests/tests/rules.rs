@@ -613,6 +613,22 @@ fn cases() -> Vec<Case> {
             ),
             vec![Control("diabetes", false)],
         ),
+        case(
+            "no fasting glucose: HbA1c 6.5 % classifies as controlled (target < 7 %)",
+            vitals(
+                with(adult(), "diagnoses", json!(["E11.9"])),
+                json!({"hba1c": 6.5}),
+            ),
+            vec![Control("diabetes", true)],
+        ),
+        case(
+            "a random glucose does not classify; HbA1c 7.8 % says not controlled",
+            vitals(
+                with(adult(), "diagnoses", json!(["E11.9"])),
+                json!({"glucose": 6.1, "glucose_kind": "random", "hba1c": 7.8}),
+            ),
+            vec![Control("diabetes", false)],
+        ),
         // ── Immunisation schedule (2021 说明, DOMAIN §1c).
         case(
             "after a late HepB2 at 5 months, HepB3 waits 60 days: not at 6 months",

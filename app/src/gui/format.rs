@@ -62,7 +62,7 @@ pub fn method(lang: Lang, m: FollowUpMethod) -> &'static str {
     }
 }
 
-fn control(lang: Lang, c: ControlStatus) -> &'static str {
+pub fn control(lang: Lang, c: ControlStatus) -> &'static str {
     match c {
         ControlStatus::Satisfactory => lang.t("控制满意", "controlled"),
         ControlStatus::Unsatisfactory => lang.t("控制不满意", "not controlled"),
@@ -104,7 +104,7 @@ pub fn vitals(lang: Lang, v: &Vitals) -> String {
     if let Some(g) = v.glucose_x10 {
         parts.push(format!(
             "{} {} mmol/L",
-            lang.t("血糖", "glucose"),
+            lang.t("空腹血糖", "fasting glucose"),
             tenths(g)
         ));
     }
@@ -201,7 +201,19 @@ pub fn observation(lang: Lang, o: &Observation) -> (&'static str, String) {
             lang.t("血压", "BP"),
             format!("{}/{} mmHg", o.value, o.second.unwrap_or(0)),
         ),
-        ObservationKind::Glucose => (lang.t("血糖", "Glucose"), format!("{} mmol/L", t(o.value))),
+        ObservationKind::Glucose => (
+            lang.t("空腹血糖", "Fasting glucose"),
+            format!("{} mmol/L", t(o.value)),
+        ),
+        ObservationKind::GlucoseRandom => (
+            lang.t("随机血糖", "Random glucose"),
+            format!("{} mmol/L", t(o.value)),
+        ),
+        ObservationKind::GlucoseTwoHour => (
+            lang.t("餐后2小时血糖", "2-hour glucose"),
+            format!("{} mmol/L", t(o.value)),
+        ),
+        ObservationKind::HbA1c => (lang.t("糖化血红蛋白", "HbA1c"), format!("{}%", t(o.value))),
         ObservationKind::Weight => (lang.t("体重", "Weight"), format!("{} kg", t(o.value))),
         ObservationKind::Height => (lang.t("身高", "Height"), format!("{} cm", t(o.value))),
         ObservationKind::Temperature => {

@@ -118,7 +118,8 @@ pub struct Vitals {
     pub weight_x10: Option<u16>,
     /// cm × 10
     pub height_x10: Option<u16>,
-    /// mmol/L × 10
+    /// Fasting glucose, mmol/L × 10. A random or 2-hour glucose is an [`Observation`] of its
+    /// own kind, so no reading is taken for fasting that was not.
     pub glucose_x10: Option<u16>,
     /// %
     pub spo2: Option<u8>,
@@ -338,7 +339,7 @@ pub struct ChronicFollowUp {
 pub enum ObservationKind {
     /// value = systolic, second = diastolic, mmHg
     BloodPressure,
-    /// mmol/L × 10
+    /// Fasting glucose, mmol/L × 10
     Glucose,
     /// kg × 10
     Weight,
@@ -350,6 +351,13 @@ pub enum ObservationKind {
     Pulse,
     /// %
     SpO2,
+    // Appended: older variants keep their positions in the binary format.
+    /// Random (non-fasting) glucose, mmol/L × 10
+    GlucoseRandom,
+    /// Glucose 2 hours after a meal or a glucose load, mmol/L × 10
+    GlucoseTwoHour,
+    /// Glycated haemoglobin, % × 10
+    HbA1c,
 }
 
 /// A measurement, typed in or read from a device.

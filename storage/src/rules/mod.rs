@@ -108,6 +108,22 @@ pub struct Readings {
     pub hba1c: Option<f64>,
 }
 
+impl Readings {
+    /// The readings of recorded vitals (whose glucose is fasting).
+    pub fn of_vitals(v: &crate::model::Vitals) -> Readings {
+        let tenths = |x: Option<u16>| x.map(|x| x as f64 / 10.0);
+        Readings {
+            sbp: v.systolic.map(f64::from),
+            dbp: v.diastolic.map(f64::from),
+            heart_rate: v.pulse.map(f64::from),
+            temperature: tenths(v.temperature_x10),
+            glucose: tenths(v.glucose_x10),
+            glucose_kind: v.glucose_x10.map(|_| GlucoseKind::Fasting),
+            hba1c: None,
+        }
+    }
+}
+
 /// One line of the prescription being written.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {

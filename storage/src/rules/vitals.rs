@@ -93,9 +93,9 @@ pub fn control_status(condition: Condition, r: &Readings, age: i32) -> Option<bo
             let target = if age >= 65 { 150.0 } else { 140.0 };
             Some(sbp < target && dbp < 90.0)
         }
-        Condition::Diabetes => match r.glucose_kind.unwrap_or_default() {
-            GlucoseKind::Fasting => Some(r.glucose? < 7.0),
-            // Only fasting glucose classifies; HbA1c < 7 % when no fasting reading.
+        // Only fasting glucose classifies; HbA1c < 7 % when there is no fasting reading.
+        Condition::Diabetes => match (r.glucose, r.glucose_kind.unwrap_or_default()) {
+            (Some(g), GlucoseKind::Fasting) => Some(g < 7.0),
             _ => r.hba1c.map(|h| h < 7.0),
         },
     }

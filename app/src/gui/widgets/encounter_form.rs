@@ -88,6 +88,10 @@ pub struct EncounterForm {
     pub pulse: String,
     pub temperature: String,
     pub glucose: String,
+    /// Fasting unless the doctor says otherwise: only a fasting glucose goes into the vitals.
+    pub glucose_kind: rules::GlucoseKind,
+    /// Glycated haemoglobin, %.
+    pub hba1c: String,
     pub weight: String,
     pub diagnoses: Vec<Diagnosis>,
     pub dx_query: String,
@@ -159,7 +163,10 @@ impl EncounterForm {
             diastolic: whole(&self.diastolic, "diastolic", 20.0, 200.0)?,
             pulse: whole(&self.pulse, "pulse", 20.0, 250.0)?,
             temperature_x10: tenth(&self.temperature, "temperature", 30.0, 45.0)?,
-            glucose_x10: tenth(&self.glucose, "glucose", 0.5, 40.0)?,
+            glucose_x10: match self.glucose_kind {
+                rules::GlucoseKind::Fasting => tenth(&self.glucose, "glucose", 0.5, 40.0)?,
+                _ => None,
+            },
             weight_x10: tenth(&self.weight, "weight", 0.5, 300.0)?,
             ..Default::default()
         };
@@ -184,6 +191,50 @@ impl EncounterForm {
         })
     }
 
+    /// The readings as typed so far (a field that does not parse yet counts as empty).
+    pub fn typed_readings(&self) -> rules::Readings {
+        let read = |t: &str| t.trim().parse::<f64>().ok();
+        let glucose = read(&self.glucose);
+        rules::Readings {
+            sbp: read(&self.systolic),
+            dbp: read(&self.diastolic),
+            heart_rate: read(&self.pulse),
+            temperature: read(&self.temperature),
+            glucose,
+            glucose_kind: glucose.map(|_| self.glucose_kind),
+            hba1c: read(&self.hba1c),
+        }
+    }
+
+    /// A random or 2-hour glucose and an HbA1c are observations of their own kind (a fasting
+    /// glucose is in the encounter's vitals).
+    fn other_readings(&self) -> Result<Vec<RecordBody>, String> {
+        let tenth = |v: f32| (v * 10.0).round() as i32;
+        let mut out = Vec::new();
+        let kind = match self.glucose_kind {
+            rules::GlucoseKind::Fasting => None,
+            rules::GlucoseKind::Random => Some(ObservationKind::GlucoseRandom),
+            rules::GlucoseKind::TwoHour => Some(ObservationKind::GlucoseTwoHour),
+        };
+        if let (Some(kind), Some(g)) = (kind, number(&self.glucose, "glucose", 0.5, 40.0)?) {
+            out.push((kind, tenth(g)));
+        }
+        if let Some(h) = number(&self.hba1c, "HbA1c", 3.0, 20.0)? {
+            out.push((ObservationKind::HbA1c, tenth(h)));
+        }
+        Ok(out
+            .into_iter()
+            .map(|(kind, value)| {
+                RecordBody::Observation(Observation {
+                    kind,
+                    value,
+                    second: None,
+                    device: String::new(),
+                })
+            })
+            .collect())
+    }
+
     /// The scenario the rules check: the resident, and this visit as typed so far (a field
     /// that does not parse yet counts as empty).
     pub fn scenario(&self, patient: &Patient, today: Date) -> rules::Scenario {
@@ -205,14 +256,7 @@ impl EncounterForm {
             allergies,
             diagnoses,
             immunisations: patient.immunisations.clone(),
-            vitals: Some(rules::Readings {
-                sbp: read(&self.systolic),
-                dbp: read(&self.diastolic),
-                heart_rate: read(&self.pulse),
-                temperature: read(&self.temperature),
-                glucose: read(&self.glucose),
-                ..Default::default()
-            }),
+            vitals: Some(self.typed_readings()),
             prescription: self.rx.iter().map(RxLine::order).collect(),
         }
     }
@@ -245,7 +289,11 @@ impl EncounterForm {
             Some(_) => Vec::new(),
             None => {
                 let medications = lines.iter().map(|l| l.drug_name.clone()).collect();
-                self.public_health.records(&encounter, medications)?
+                let mut records =
+                    self.public_health
+                        .records(&encounter, &self.typed_readings(), medications)?;
+                records.extend(self.other_readings()?);
+                records
             }
         };
         let record = |body| ClinicalRecord {
@@ -438,9 +486,30 @@ pub fn encounter_form_ui(
             ui,
             lang.t("血糖", "Glucose"),
             &mut f.glucose,
-            70.0,
+            60.0,
             "mmol/L",
         );
+        let kinds = [
+            (rules::GlucoseKind::Fasting, lang.t("空腹", "fasting")),
+            (rules::GlucoseKind::Random, lang.t("随机", "random")),
+            (rules::GlucoseKind::TwoHour, lang.t("餐后2h", "2-hour")),
+        ];
+        let shown = kinds
+            .iter()
+            .find(|(k, _)| *k == f.glucose_kind)
+            .map_or("", |(_, n)| *n);
+        let label = ui.label(lang.t("血糖类型", "Glucose kind"));
+        egui::ComboBox::from_id_salt("glucose-kind")
+            .selected_text(shown)
+            .width(70.0)
+            .show_ui(ui, |ui| {
+                for (k, name) in kinds {
+                    ui.selectable_value(&mut f.glucose_kind, k, name);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        labelled(ui, lang.t("糖化血红蛋白", "HbA1c"), &mut f.hba1c, 44.0, "%");
         labelled(ui, lang.t("体重", "Weight"), &mut f.weight, 50.0, "kg");
     });
     ui.separator();
@@ -503,7 +572,8 @@ pub fn encounter_form_ui(
     prescription_ui(ui, lang, f, catalogue, checks);
     if f.amend_target.is_none() {
         ui.separator();
-        public_health_ui(ui, lang, &mut f.public_health, who, due);
+        let readings = f.typed_readings();
+        public_health_ui(ui, lang, &mut f.public_health, who, due, &readings);
     }
     ui.separator();
     let l = ui.label(lang.t("医嘱 / 备注", "Advice / notes"));

@@ -286,15 +286,7 @@ pub fn urgent_from_latest(
     let Some((at, v)) = &view.summary.last_vitals else {
         return Vec::new();
     };
-    let tenths = |x: Option<u16>| x.map(|x| x as f64 / 10.0);
-    let readings = storage::rules::Readings {
-        sbp: v.systolic.map(f64::from),
-        dbp: v.diastolic.map(f64::from),
-        heart_rate: v.pulse.map(f64::from),
-        temperature: tenths(v.temperature_x10),
-        glucose: tenths(v.glucose_x10),
-        ..Default::default()
-    };
+    let readings = storage::rules::Readings::of_vitals(v);
     let age = view.resident.birth_date.age_on(today);
     let pregnant = view.patient.person.pregnant;
     let day = Date::of_instant(*at);

@@ -4,8 +4,10 @@
 
 use egui::{RichText, Ui};
 use storage::model::*;
+use storage::rules;
 use storage::schedule::ScheduledDose;
 
+use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::widgets::encounter_form::labelled;
 
@@ -22,7 +24,10 @@ pub struct PublicHealth {
     pub follow_ups: Vec<ChronicCondition>,
     pub method: FollowUpMethod,
     pub adherence: Adherence,
-    pub control: ControlStatus,
+    /// The classification the doctor chose instead of the one the readings give (此次随访分类),
+    /// per condition; the reason is required when it differs.
+    pub control: Vec<(ChronicCondition, ControlStatus)>,
+    pub control_reason: String,
     pub allergy: String,
     pub reaction: String,
     /// An antenatal check at this visit: its number (1–5) and the measurements beside the
@@ -70,7 +75,8 @@ impl Default for PublicHealth {
             follow_ups: Vec::new(),
             method: FollowUpMethod::Clinic,
             adherence: Adherence::Regular,
-            control: ControlStatus::Satisfactory,
+            control: Vec::new(),
+            control_reason: String::new(),
             allergy: String::new(),
             reaction: String::new(),
             antenatal: false,
@@ -121,12 +127,41 @@ pub fn vaccine_route(vaccine: &str) -> Route {
     }
 }
 
+/// The classification the readings give (storage::rules): 控制满意 when on target, 控制不满意
+/// when not; `None` without the readings to tell.
+pub fn classified(
+    condition: ChronicCondition,
+    readings: &rules::Readings,
+    age_years: i32,
+) -> Option<ControlStatus> {
+    let c = match condition {
+        ChronicCondition::Hypertension => rules::Condition::Hypertension,
+        ChronicCondition::Type2Diabetes => rules::Condition::Diabetes,
+    };
+    rules::control_status(c, readings, age_years).map(|ok| {
+        if ok {
+            ControlStatus::Satisfactory
+        } else {
+            ControlStatus::Unsatisfactory
+        }
+    })
+}
+
 impl PublicHealth {
+    /// The doctor's classification of a condition, if they chose one.
+    fn chosen(&self, condition: ChronicCondition) -> Option<ControlStatus> {
+        self.control
+            .iter()
+            .find(|(c, _)| *c == condition)
+            .map(|(_, s)| *s)
+    }
+
     /// The records to save beside `encounter`, whose vitals and prescription the follow-up
-    /// takes as the national follow-up forms do.
+    /// takes as the national follow-up forms do; `readings` classify each follow-up.
     pub fn records(
         &self,
         encounter: &Encounter,
+        readings: &rules::Readings,
         medications: Vec<String>,
     ) -> Result<Vec<RecordBody>, String> {
         let mut out = Vec::new();
@@ -149,10 +184,39 @@ impl PublicHealth {
                 ChronicCondition::Hypertension if v.systolic.is_none() => {
                     return Err("a hypertension follow-up needs the blood pressure".into());
                 }
-                ChronicCondition::Type2Diabetes if v.glucose_x10.is_none() => {
-                    return Err("a diabetes follow-up needs the (fasting) glucose".into());
+                ChronicCondition::Type2Diabetes
+                    if v.glucose_x10.is_none() && readings.hba1c.is_none() =>
+                {
+                    return Err(
+                        "糖尿病随访需要空腹血糖或糖化血红蛋白 / a diabetes follow-up needs the fasting glucose or the HbA1c"
+                            .into(),
+                    );
                 }
                 _ => {}
+            }
+            let age = (self.age_months / 12) as i32;
+            let by_readings = classified(condition, readings, age);
+            let control = self
+                .chosen(condition)
+                .or(by_readings)
+                .ok_or("请选择此次随访分类 / choose the follow-up's classification")?;
+            let mut notes = String::new();
+            if let Some(read) = by_readings.filter(|r| *r != control) {
+                let reason = self.control_reason.trim();
+                if reason.chars().count() < 2 {
+                    return Err(format!(
+                        "读数为{}，改为{}请填写原因 / the readings say {}: give the reason for {}",
+                        format::control(Lang::Zh, read),
+                        format::control(Lang::Zh, control),
+                        format::control(Lang::En, read),
+                        format::control(Lang::En, control),
+                    ));
+                }
+                notes = format!(
+                    "读数分类{}，医生判定{}：{reason}",
+                    format::control(Lang::Zh, read),
+                    format::control(Lang::Zh, control)
+                );
             }
             out.push(RecordBody::ChronicFollowUp(ChronicFollowUp {
                 condition,
@@ -160,13 +224,13 @@ impl PublicHealth {
                 systolic: v.systolic,
                 diastolic: v.diastolic,
                 fasting_glucose_x10: v.glucose_x10,
-                hba1c_x10: None,
+                hba1c_x10: readings.hba1c.map(|h| (h * 10.0).round() as u16),
                 weight_x10: v.weight_x10,
                 adherence: self.adherence,
-                control: self.control,
+                control,
                 medications: medications.clone(),
                 next_visit: encounter.follow_up,
-                notes: String::new(),
+                notes,
             }));
         }
         if self.antenatal {
@@ -223,6 +287,7 @@ pub fn public_health_ui(
     p: &mut PublicHealth,
     who: Visitor,
     due: &[ScheduledDose],
+    readings: &rules::Readings,
 ) {
     ui.label(RichText::new(lang.t("公卫记录", "Public health")).strong());
     p.age_months = who.age_months.clamp(0, u16::MAX as i32) as u16;
@@ -336,28 +401,50 @@ pub fn public_health_ui(
                 ui.radio_value(&mut p.adherence, a, name);
             }
         });
-        ui.horizontal_wrapped(|ui| {
-            for (s, name) in [
-                (
+        let age = (p.age_months / 12) as i32;
+        let mut differs = false;
+        for condition in p.follow_ups.clone() {
+            let by_readings = classified(condition, readings, age);
+            ui.horizontal_wrapped(|ui| {
+                let name = match condition {
+                    ChronicCondition::Hypertension => lang.t("高血压", "Hypertension"),
+                    ChronicCondition::Type2Diabetes => lang.t("糖尿病", "Diabetes"),
+                };
+                let read = by_readings.map_or(lang.t("读数不足", "not enough readings"), |s| {
+                    format::control(lang, s)
+                });
+                ui.label(format!(
+                    "{name}{}{read}",
+                    lang.t("：按读数", ": by the readings, ")
+                ));
+                let mut chosen = p.chosen(condition);
+                ui.radio_value(&mut chosen, None, lang.t("按读数", "as read"));
+                for s in [
                     ControlStatus::Satisfactory,
-                    lang.t("控制满意", "controlled"),
-                ),
-                (
                     ControlStatus::Unsatisfactory,
-                    lang.t("控制不满意", "not controlled"),
-                ),
-                (
                     ControlStatus::AdverseReaction,
-                    lang.t("不良反应", "adverse reaction"),
-                ),
-                (
                     ControlStatus::Complication,
-                    lang.t("并发症", "complication"),
-                ),
-            ] {
-                ui.radio_value(&mut p.control, s, name);
-            }
-        });
+                ] {
+                    ui.radio_value(&mut chosen, Some(s), format::control(lang, s));
+                }
+                p.control.retain(|(c, _)| *c != condition);
+                if let Some(s) = chosen {
+                    p.control.push((condition, s));
+                    differs |= by_readings.is_some_and(|r| r != s);
+                }
+            });
+        }
+        if differs {
+            ui.horizontal(|ui| {
+                labelled(
+                    ui,
+                    lang.t("更改分类原因", "Why another classification"),
+                    &mut p.control_reason,
+                    300.0,
+                    lang.t("必填，记入随访记录", "required, kept in the follow-up"),
+                );
+            });
+        }
     }
     ui.horizontal(|ui| {
         let penicillin = lang.t("青霉素", "penicillin");
@@ -375,6 +462,75 @@ pub fn public_health_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(e: &Encounter) -> rules::Readings {
+        rules::Readings::of_vitals(&e.vitals)
+    }
+
+    /// DOMAIN §2a/2b: 控制满意 is BP < 140/90 (< 150/90 from 65), fasting glucose < 7.0 mmol/L;
+    /// the doctor may classify otherwise (an adverse reaction, a complication) with a reason.
+    #[test]
+    fn the_classification_comes_from_the_readings_and_another_needs_a_reason() {
+        let follow = |c, age_years: u16| PublicHealth {
+            follow_ups: vec![c],
+            age_months: age_years * 12,
+            ..Default::default()
+        };
+        let control = |p: &PublicHealth, e: &Encounter, r: &rules::Readings| match p
+            .records(e, r, vec![])
+            .map(|v| v.into_iter().next())
+        {
+            Ok(Some(RecordBody::ChronicFollowUp(f))) => Ok((f.control, f.notes)),
+            other => Err(format!("{other:?}")),
+        };
+        let bp = |sys| visit(Some(sys), None);
+        let htn = follow(ChronicCondition::Hypertension, 60);
+        let e = bp(138);
+        assert_eq!(
+            control(&htn, &e, &read(&e)).unwrap().0,
+            ControlStatus::Satisfactory
+        );
+        let e = bp(146);
+        assert_eq!(
+            control(&htn, &e, &read(&e)).unwrap().0,
+            ControlStatus::Unsatisfactory
+        );
+        // 146/88 at 70: under the elderly target of 150/90.
+        let old = follow(ChronicCondition::Hypertension, 70);
+        assert_eq!(
+            control(&old, &e, &read(&e)).unwrap().0,
+            ControlStatus::Satisfactory
+        );
+        // The doctor says adverse reaction: only with a reason, which the record keeps.
+        let mut p = follow(ChronicCondition::Hypertension, 60);
+        p.control = vec![(
+            ChronicCondition::Hypertension,
+            ControlStatus::AdverseReaction,
+        )];
+        let err = control(&p, &e, &read(&e)).unwrap_err();
+        assert!(err.contains("原因"), "{err}");
+        p.control_reason = "服药后踝部水肿".into();
+        let (status, notes) = control(&p, &e, &read(&e)).unwrap();
+        assert_eq!(status, ControlStatus::AdverseReaction);
+        assert!(
+            notes.contains("控制不满意") && notes.contains("踝部水肿"),
+            "{notes}"
+        );
+        // Diabetes: fasting glucose 7.4 is not controlled; HbA1c 6.5 % alone is.
+        let dm = follow(ChronicCondition::Type2Diabetes, 60);
+        let e = visit(None, Some(74));
+        assert_eq!(
+            control(&dm, &e, &read(&e)).unwrap().0,
+            ControlStatus::Unsatisfactory
+        );
+        let e = visit(None, None);
+        let r = rules::Readings {
+            hba1c: Some(6.5),
+            ..Default::default()
+        };
+        let (status, _) = control(&dm, &e, &r).unwrap();
+        assert_eq!(status, ControlStatus::Satisfactory);
+    }
 
     fn visit(systolic: Option<u16>, glucose: Option<u16>) -> Encounter {
         Encounter {
@@ -407,13 +563,16 @@ mod tests {
             lot: " 202611A ".into(),
             site: "右上臂".into(),
             follow_ups: vec![ChronicCondition::Hypertension],
-            control: ControlStatus::Unsatisfactory,
             allergy: "青霉素".into(),
             reaction: "皮疹".into(),
             ..Default::default()
         };
         let records = p
-            .records(&visit(Some(158), None), vec!["硝苯地平缓释片".into()])
+            .records(
+                &visit(Some(158), None),
+                &read(&visit(Some(158), None)),
+                vec!["硝苯地平缓释片".into()],
+            )
             .unwrap();
         assert_eq!(records.len(), 3);
         let RecordBody::Immunisation(i) = &records[0] else {
@@ -447,11 +606,19 @@ mod tests {
             ..Default::default()
         };
         let err = follow(ChronicCondition::Hypertension)
-            .records(&visit(None, Some(70)), vec![])
+            .records(
+                &visit(None, Some(70)),
+                &read(&visit(None, Some(70))),
+                vec![],
+            )
             .unwrap_err();
         assert!(err.contains("blood pressure"), "{err}");
         let err = follow(ChronicCondition::Type2Diabetes)
-            .records(&visit(Some(130), None), vec![])
+            .records(
+                &visit(Some(130), None),
+                &read(&visit(Some(130), None)),
+                vec![],
+            )
             .unwrap_err();
         assert!(err.contains("glucose"), "{err}");
         let dose = PublicHealth {
@@ -464,13 +631,13 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            dose.records(&visit(None, None), vec![])
+            dose.records(&visit(None, None), &read(&visit(None, None)), vec![])
                 .unwrap_err()
                 .contains("lot")
         );
         assert!(
             PublicHealth::default()
-                .records(&visit(None, None), vec![])
+                .records(&visit(None, None), &read(&visit(None, None)), vec![])
                 .unwrap()
                 .is_empty()
         );
@@ -488,7 +655,7 @@ mod tests {
             fetal_heart: "142".into(),
             ..Default::default()
         };
-        let records = p.records(&visit, vec![]).unwrap();
+        let records = p.records(&visit, &read(&visit), vec![]).unwrap();
         let [RecordBody::MaternalChild(MaternalChild::Antenatal(a))] = records.as_slice() else {
             panic!("{records:?}")
         };
@@ -506,7 +673,7 @@ mod tests {
         };
         assert!(
             missing_weeks
-                .records(&visit, vec![])
+                .records(&visit, &read(&visit), vec![])
                 .unwrap_err()
                 .contains("gestational")
         );
@@ -519,7 +686,7 @@ mod tests {
             development: "正常".into(),
             ..Default::default()
         };
-        let records = child.records(&visit, vec![]).unwrap();
+        let records = child.records(&visit, &read(&visit), vec![]).unwrap();
         let [RecordBody::MaternalChild(MaternalChild::Child(c))] = records.as_slice() else {
             panic!("{records:?}")
         };
@@ -533,7 +700,7 @@ mod tests {
         };
         assert!(
             wrong
-                .records(&visit, vec![])
+                .records(&visit, &read(&visit), vec![])
                 .unwrap_err()
                 .contains("height")
         );
@@ -549,7 +716,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            p.records(&visit, vec![]).unwrap(),
+            p.records(&visit, &read(&visit), vec![]).unwrap(),
             [RecordBody::MaternalChild(MaternalChild::Postpartum {
                 days_after_birth: 7,
                 notes: "恶露正常，母乳喂养".into(),
@@ -559,7 +726,12 @@ mod tests {
             days_after_birth: String::new(),
             ..p
         };
-        assert!(blank.records(&visit, vec![]).unwrap_err().contains("days"));
+        assert!(
+            blank
+                .records(&visit, &read(&visit), vec![])
+                .unwrap_err()
+                .contains("days")
+        );
     }
 
     #[test]
