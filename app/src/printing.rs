@@ -370,7 +370,7 @@ pub fn worklist(
         Body::Audit(AuditEntry::new(
             AuditAction::Print,
             None,
-            &format!("worklist {} ({} residents)", q.kind.code(), entries.len()),
+            format!("worklist {} ({} residents)", q.kind.code(), entries.len()),
         )),
     )?;
     let sheet = WorklistSheet {

@@ -879,13 +879,36 @@ fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
     h.get_by_label(&format!("{} 第{}剂", dose.name, dose.dose))
         .click();
     h.run();
-    type_into(&mut h, "批号", "202611B");
-    type_into(&mut h, "接种部位", "左上臂");
+    let short = format!("{}{}", dose.vaccine, dose.dose);
+    type_into(&mut h, &format!("{short} 批号"), "202611B");
+    type_into(&mut h, &format!("{short} 部位"), "左上臂");
+    // A dose given elsewhere, copied from the child's certificate (a dose not given here).
+    let today = store.clock().today();
+    let copied = storage::summary::Summary::of(
+        &store.history_unaudited(child.id).unwrap(),
+        child.birth_date,
+        today,
+    )
+    .immunisations
+    .iter()
+    .rev()
+    .find(|s| !s.is_due() && !matches!(s.state, storage::schedule::DoseState::Given(_)))
+    .expect("a dose not given")
+    .dose;
+    click(&mut h, "补录既往接种（接种证）");
+    click(&mut h, "补录疫苗");
+    click(&mut h, &format!("{} 第{}剂", copied.name, copied.dose));
+    let on = child.birth_date.add_days(30).to_string();
+    fill(
+        &mut h,
+        &[("接种日期", on.as_str()), ("接种单位", "外省某卫生院")],
+    );
+    click(&mut h, "添加补录");
     // The child health check of the same visit: weight from the vitals, height measured.
     type_into(&mut h, "体重", "9.5");
     h.get_by_label("儿童健康检查").click();
     h.run();
-    type_into(&mut h, "身长", "75");
+    type_into(&mut h, "身长", "75.3");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run();
     let history = store.history_unaudited(child.id).unwrap();
@@ -895,7 +918,7 @@ fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
             .find_map(|e| match &e.record.body {
                 storage::model::RecordBody::MaternalChild(
                     storage::model::MaternalChild::Child(c),
-                ) if c.height_x10 == Some(750) => Some(c.clone()),
+                ) if c.height_x10 == Some(753) => Some(c.clone()),
                 _ => None,
             })
             .expect("the child check was recorded");
@@ -916,6 +939,13 @@ fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
         (dose.vaccine, dose.dose)
     );
     assert_eq!(given.site, "左上臂");
+    assert!(
+        history.iter().any(|e| matches!(&e.record.body,
+            storage::model::RecordBody::PastDose(p)
+                if p.dose.vaccine == copied.vaccine && p.dose.dose_number == copied.dose
+                    && p.given_on.to_string() == on && p.given_at == "外省某卫生院")),
+        "the copied dose is recorded as copied, on its day"
+    );
     // The schedule now shows it given today.
     let summary = storage::summary::Summary::of(&history, child.birth_date, store.clock().today());
     assert!(

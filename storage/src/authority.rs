@@ -556,11 +556,16 @@ fn check_record(t: &Tables, r: &ClinicalRecord, acting: &Facility) -> Result<Che
             };
             encounter.and(lines)
         }
-        RecordBody::Immunisation(i) => text("the vaccine", &i.vaccine, 16, true)
-            .and(text("the vaccine name", &i.vaccine_name, 64, false))
-            .and(text("the lot", &i.lot, 64, false))
-            .and(text("the site", &i.site, 64, false))
-            .and(range("the dose number", Some(i.dose_number), 1, 10)),
+        RecordBody::Immunisation(i) => check_dose(i),
+        RecordBody::PastDose(p) => check_dose(&p.dose)
+            .and(date_within(
+                "the day the dose was given",
+                p.given_on,
+                Date::new(1900, 1, 1).unwrap_or_default(),
+                Date::of_instant(r.at).add_days(1),
+            ))
+            .and(text("where it was given", &p.given_at, 100, false))
+            .and(text("the source", &p.source, 64, false)),
         RecordBody::MaternalChild(m) => match m {
             MaternalChild::Antenatal(a) => range("the visit number", Some(a.visit_number), 1, 20)
                 .and(range("gestational weeks", Some(a.gestational_weeks), 0, 45))
@@ -615,6 +620,14 @@ fn check_record(t: &Tables, r: &ClinicalRecord, acting: &Facility) -> Result<Che
         RecordBody::Contact(c) => text("the notes", &c.notes, 1_000, false),
         RecordBody::Amendment(_) => Err("an amendment may not replace with an amendment".into()),
     })
+}
+
+fn check_dose(i: &Immunisation) -> std::result::Result<(), String> {
+    text("the vaccine", &i.vaccine, 16, true)
+        .and(text("the vaccine name", &i.vaccine_name, 64, false))
+        .and(text("the lot", &i.lot, 64, false))
+        .and(text("the site", &i.site, 64, false))
+        .and(range("the dose number", Some(i.dose_number), 1, 10))
 }
 
 /// A claim is the facility's own, for a resident of its region, just computed (queued, with

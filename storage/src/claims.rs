@@ -10,11 +10,11 @@ use crate::catalogue::{Catalogue, CatalogueItem};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::ids::Id;
-use crate::model::Role;
 use crate::model::{
     AuditAction, AuditEntry, Body, Change, Claim, ClaimStatus, ClaimStatusChange, ClinicalRecord,
     Payment, PaymentMethod, Policy, RecordBody,
 };
+use crate::model::{Role, VisitType};
 use crate::records::HistoryEntry;
 use crate::settlement::{Accumulator, BillLine, Settlement, policy_for, settle};
 use crate::store::{Actor, Store};
@@ -314,7 +314,10 @@ impl Store {
     /// A visit is a check-in: an encounter belongs to the last check-in before it (all of a
     /// day's encounters are one visit when the resident never checked in). An encounter is
     /// settled once a claim of its visit was opened after it; one recorded after the visit
-    /// was settled is billed on its own, without a second fee.
+    /// was settled is billed on its own, without a second fee. A visit of the national
+    /// immunisation programme (checked in as 预防接种, or its encounters recorded as such) is
+    /// free of charge: no consultation fee, so without a prescription there is nothing to bill
+    /// and no claim.
     pub fn visits_to_bill(
         &self,
         actor: &Actor,
@@ -338,14 +341,14 @@ impl Store {
             .filter(|c| c.status() != ClaimStatus::Rejected)
             .filter_map(|c| c.encounter.map(|e| (e, c.opened_at())))
             .collect();
-        let mut check_ins: Vec<i64> = self
+        let mut check_ins: Vec<(i64, VisitType)> = self
             .queue(facility, day)?
             .into_iter()
             .filter(|t| t.resident == resident)
-            .map(|t| t.checked_in_at)
+            .map(|t| (t.checked_in_at, t.visit_type))
             .collect();
-        check_ins.sort_unstable();
-        let visit_of = |at: i64| check_ins.iter().filter(|c| **c <= at).count();
+        check_ins.sort_unstable_by_key(|(at, _)| *at);
+        let visit_of = |at: i64| check_ins.iter().filter(|(c, _)| *c <= at).count();
         let mut encounters: Vec<&HistoryEntry> = history
             .iter()
             .filter(|h| matches!(h.record.body, RecordBody::Encounter(_)))
@@ -361,7 +364,13 @@ impl Store {
                 _ => groups.push((visit, vec![h])),
             }
         }
-        for (_, group) in groups {
+        for (visit, group) in groups {
+            let programme = match visit.checked_sub(1).and_then(|i| check_ins.get(i)) {
+                Some((_, kind)) => *kind == VisitType::Immunisation,
+                None => group.iter().all(|h| {
+                    matches!(&h.record.body, RecordBody::Encounter(e) if e.visit_type == VisitType::Immunisation)
+                }),
+            };
             let claims: Vec<i64> = claimed
                 .iter()
                 .filter(|(e, _)| group.iter().any(|h| h.id == *e))
@@ -379,7 +388,7 @@ impl Store {
             };
             let fee = catalogue
                 .get(CONSULTATION_FEE)
-                .filter(|_| claims.is_empty())
+                .filter(|_| claims.is_empty() && !programme)
                 .map(|fee| bill_line(fee, 1, filed));
             let mut bill: Vec<BillLine> = fee.into_iter().collect();
             for p in &history {

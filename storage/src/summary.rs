@@ -154,7 +154,11 @@ impl Summary {
                     _ => {}
                 },
                 RecordBody::Allergy(a) => s.allergies.push(a.clone()),
-                RecordBody::Immunisation(i) => given.push((i.vaccine.clone(), i.dose_number, day)),
+                body @ (RecordBody::Immunisation(_) | RecordBody::PastDose(_)) => {
+                    if let Some((i, on)) = body.dose_given(day) {
+                        given.push((i.vaccine.clone(), i.dose_number, on));
+                    }
+                }
                 RecordBody::MaternalChild(MaternalChild::Child(c)) => {
                     if let Some(w) = c.weight_x10 {
                         s.trends.weight.push(Point {

@@ -154,9 +154,9 @@ fn doses(history: &[HistoryEntry], birth: Date, today: Date, horizon: Date) -> V
         return Vec::new();
     }
     let given: Vec<(String, u8, Date)> = current(history)
-        .filter_map(|(day, body)| match body {
-            RecordBody::Immunisation(i) => Some((i.vaccine.clone(), i.dose_number, day)),
-            _ => None,
+        .filter_map(|(day, body)| {
+            body.dose_given(day)
+                .map(|(i, on)| (i.vaccine.clone(), i.dose_number, on))
         })
         .collect();
     dose_states(birth, today, &given)

@@ -129,14 +129,13 @@ pub fn title(lang: Lang, body: &RecordBody) -> String {
             let drugs: Vec<&str> = p.lines.iter().map(|l| l.drug_name.as_str()).collect();
             format!("{}：{}", lang.t("处方", "Prescription"), drugs.join("，"))
         }
-        RecordBody::Immunisation(i) => {
-            format!(
-                "{} {} {}",
-                i.vaccine_name,
-                lang.t("第", "dose"),
-                i.dose_number
-            ) + lang.t("剂", "")
-        }
+        RecordBody::Immunisation(i) => dose_title(lang, i),
+        RecordBody::PastDose(p) => format!(
+            "{}（{} {}）",
+            dose_title(lang, &p.dose),
+            lang.t("补录，接种于", "copied: given on"),
+            p.given_on
+        ),
         RecordBody::MaternalChild(MaternalChild::Antenatal(a)) => format!(
             "{} {} · {} {}{}",
             lang.t("产前检查", "Antenatal check"),
@@ -192,6 +191,15 @@ pub fn title(lang: Lang, body: &RecordBody) -> String {
             )
         }
     }
+}
+
+fn dose_title(lang: Lang, i: &Immunisation) -> String {
+    format!(
+        "{} {} {}",
+        i.vaccine_name,
+        lang.t("第", "dose"),
+        i.dose_number
+    ) + lang.t("剂", "")
 }
 
 pub fn observation(lang: Lang, o: &Observation) -> (&'static str, String) {
@@ -268,6 +276,15 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
             i.lot,
             lang.t("部位", "site"),
             i.site
+        )),
+        RecordBody::PastDose(p) => out.push(format!(
+            "{}：{} · {}：{} · {} {}",
+            lang.t("来源", "From"),
+            p.source,
+            lang.t("接种单位", "Given at"),
+            p.given_at,
+            lang.t("批号", "Lot"),
+            p.dose.lot
         )),
         RecordBody::MaternalChild(MaternalChild::Antenatal(a)) => {
             let mut parts = Vec::new();

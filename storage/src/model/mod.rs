@@ -31,7 +31,7 @@ pub use queue::{QueueStatus, QueueTicket, VisitType};
 pub use record::{
     Adherence, Allergy, Amendment, AntenatalCheck, ChildCheck, ChronicCondition, ChronicFollowUp,
     ClinicalRecord, Contact, ContactOutcome, ControlStatus, Diagnosis, Encounter, FollowUpMethod,
-    Frequency, Immunisation, MaternalChild, Observation, ObservationKind, Prescription,
+    Frequency, Immunisation, MaternalChild, Observation, ObservationKind, PastDose, Prescription,
     PrescriptionLine, RecordBody, RecordCategory, Route, Vitals, WorklistKind,
 };
 pub use resident::{

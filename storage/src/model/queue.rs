@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 use crate::ids::{Hlc, Id};
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VisitType {
     /// 普通门诊
+    #[default]
     General,
     /// 慢病随访
     ChronicFollowUp,

@@ -84,6 +84,8 @@ pub enum RecordBody {
     Amendment(Amendment),
     /// A call or home visit for a worklist (appended: older variants keep their positions).
     Contact(Contact),
+    /// A dose given earlier elsewhere, copied from the vaccination certificate (接种证).
+    PastDose(PastDose),
 }
 
 impl RecordBody {
@@ -99,6 +101,17 @@ impl RecordBody {
             RecordBody::Allergy(_) => RecordCategory::Allergy,
             RecordBody::Amendment(a) => a.replacement.category(),
             RecordBody::Contact(c) => c.list.category(),
+            RecordBody::PastDose(_) => RecordCategory::Immunisation,
+        }
+    }
+
+    /// A vaccine dose and the day it was given: a dose given at this record's visit (`day`),
+    /// or one copied from a certificate, on the day written there.
+    pub fn dose_given(&self, day: Date) -> Option<(&Immunisation, Date)> {
+        match self {
+            RecordBody::Immunisation(i) => Some((i, day)),
+            RecordBody::PastDose(p) => Some((&p.dose, p.given_on)),
+            _ => None,
         }
     }
 }
@@ -484,6 +497,18 @@ pub struct Contact {
     pub method: FollowUpMethod,
     pub outcome: ContactOutcome,
     pub notes: String,
+}
+
+/// A dose given before, entered from a paper record: what the certificate says, marked as
+/// such wherever it shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastDose {
+    pub dose: Immunisation,
+    pub given_on: Date,
+    /// Where it was given, as written on the certificate.
+    pub given_at: String,
+    /// What it was copied from: `接种证`, a transfer letter.
+    pub source: String,
 }
 
 /// Corrects an earlier record of the same resident. The original stays in the history.

@@ -292,10 +292,12 @@ impl ClinicApp {
             t.resident,
             &format!("consultation, queue number {}", t.number),
         )?;
+        let mut form = EncounterForm::default();
+        form.visit_type = t.visit_type;
         self.doctor.consult = Some(Consult {
             ticket: Some(t),
             view,
-            form: EncounterForm::default(),
+            form,
             tab: Tab::Encounter,
         });
         self.state.screen = Screen::Doctor;

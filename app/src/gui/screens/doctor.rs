@@ -223,16 +223,9 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                 let who = Visitor {
                     age_months: c.view.resident.birth_date.months_until(state.today()),
                     female: c.view.resident.sex == storage::model::Sex::Female,
+                    birth: c.view.resident.birth_date,
+                    today: state.today(),
                 };
-                // The child's doses that may be given today, to give at this visit.
-                let due: Vec<_> = c
-                    .view
-                    .summary
-                    .immunisations
-                    .iter()
-                    .filter(|s| s.can_give_on(state.today()))
-                    .map(|s| s.dose)
-                    .collect();
                 let checks = form_checks(state, c);
                 egui::ScrollArea::vertical()
                     .id_salt("encounter-form")
@@ -242,13 +235,15 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                             lang,
                             &mut c.form,
                             who,
-                            &due,
+                            &c.view.summary.immunisations,
                             &state.catalogue,
                             &checks,
                         ) {
                             FormAction::Save => commands.push(Command::SaveEncounter),
                             FormAction::Cancel => {
+                                let visit_type = c.form.visit_type;
                                 c.form = EncounterForm::default();
+                                c.form.visit_type = visit_type;
                                 c.tab = Tab::History;
                             }
                             FormAction::None => {}

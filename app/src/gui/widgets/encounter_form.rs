@@ -15,7 +15,7 @@ use crate::gui::format;
 use crate::gui::i18n::Lang;
 use crate::gui::style::{DANGER, MUTED, WARN};
 use crate::gui::widgets::public_health::{PublicHealth, Visitor, public_health_ui};
-use storage::schedule::ScheduledDose;
+use storage::schedule::{DoseState, DoseStatus, ScheduledDose};
 
 /// One prescription line as edited: a catalogue drug, its dose, how often, how long.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +80,8 @@ const MAX_COMPLAINT_CHARS: usize = 500;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EncounterForm {
+    /// What the resident checked in for (a programme vaccination visit is free of charge).
+    pub visit_type: VisitType,
     pub complaint: String,
     /// The complaint took the focus when the form first showed (the doctor types at once).
     focused: bool,
@@ -137,6 +139,7 @@ impl EncounterForm {
         let opt = |v: Option<u16>| v.map(|v| v.to_string()).unwrap_or_default();
         let tenths = |v: Option<u16>| v.map(format::tenths).unwrap_or_default();
         EncounterForm {
+            visit_type: e.visit_type,
             complaint: e.chief_complaint.clone(),
             systolic: opt(e.vitals.systolic),
             diastolic: opt(e.vitals.diastolic),
@@ -181,7 +184,7 @@ impl EncounterForm {
             t => Some(t.parse::<Date>().map_err(|e| e.to_string())?),
         };
         Ok(Encounter {
-            visit_type: VisitType::General,
+            visit_type: self.visit_type,
             chief_complaint: self.complaint.trim().into(),
             vitals,
             diagnoses: self.diagnoses.clone(),
@@ -428,7 +431,7 @@ pub fn encounter_form_ui(
     lang: Lang,
     f: &mut EncounterForm,
     who: Visitor,
-    due: &[ScheduledDose],
+    schedule: &[DoseStatus],
     catalogue: &Catalogue,
     checks: &Outcome,
 ) -> FormAction {
@@ -572,8 +575,27 @@ pub fn encounter_form_ui(
     prescription_ui(ui, lang, f, catalogue, checks);
     if f.amend_target.is_none() {
         ui.separator();
+        // The doses that may be given today; those never given, to copy from a certificate.
+        let due: Vec<ScheduledDose> = schedule
+            .iter()
+            .filter(|s| s.can_give_on(who.today))
+            .map(|s| s.dose)
+            .collect();
+        let not_given: Vec<ScheduledDose> = schedule
+            .iter()
+            .filter(|s| !matches!(s.state, DoseState::Given(_)))
+            .map(|s| s.dose)
+            .collect();
         let readings = f.typed_readings();
-        public_health_ui(ui, lang, &mut f.public_health, who, due, &readings);
+        public_health_ui(
+            ui,
+            lang,
+            &mut f.public_health,
+            who,
+            &due,
+            &not_given,
+            &readings,
+        );
     }
     ui.separator();
     let l = ui.label(lang.t("医嘱 / 备注", "Advice / notes"));

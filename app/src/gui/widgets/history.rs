@@ -121,12 +121,15 @@ fn patient_of(r: &Resident, visible: &[HistoryEntry], summary: &Summary, today: 
         match &h.record.body {
             RecordBody::MaternalChild(MaternalChild::Antenatal(_)) => pregnant_since = Some(day),
             RecordBody::MaternalChild(MaternalChild::Postpartum { .. }) => pregnant_since = None,
-            RecordBody::Immunisation(i) => immunisations.push(storage::rules::GivenDose {
-                vaccine: i.vaccine.clone(),
-                dose: i.dose_number,
-                date: day,
-            }),
-            _ => {}
+            body => {
+                if let Some((i, on)) = body.dose_given(day) {
+                    immunisations.push(storage::rules::GivenDose {
+                        vaccine: i.vaccine.clone(),
+                        dose: i.dose_number,
+                        date: on,
+                    });
+                }
+            }
         }
     }
     let pregnant =

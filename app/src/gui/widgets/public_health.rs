@@ -3,6 +3,7 @@
 //! check (妇幼保健), an allergy found.
 
 use egui::{RichText, Ui};
+use storage::Date;
 use storage::model::*;
 use storage::rules;
 use storage::schedule::ScheduledDose;
@@ -14,12 +15,13 @@ use crate::gui::widgets::encounter_form::labelled;
 /// What the doctor adds at this visit, all saved with the encounter in one transaction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicHealth {
-    /// The dose given now, chosen from those due.
-    pub dose: Option<ScheduledDose>,
-    /// 批号
-    pub lot: String,
-    /// 接种部位
-    pub site: String,
+    /// The doses given now, chosen from those due (several at one visit, as the schedule
+    /// allows: live injectable vaccines on the same day or 28 days apart).
+    pub doses: Vec<DoseNow>,
+    /// Doses given before, copied from the vaccination certificate (接种证).
+    pub past: Vec<PastEntry>,
+    /// The past dose being typed, before it is added.
+    pub past_draft: PastEntry,
     /// Conditions followed up at this visit.
     pub follow_ups: Vec<ChronicCondition>,
     pub method: FollowUpMethod,
@@ -43,9 +45,28 @@ pub struct PublicHealth {
     /// A child health check at this visit, the child being `age_months` old.
     pub child_check: bool,
     pub age_months: u16,
+    /// The visitor's birth and today (set by the form), to check the days of past doses.
+    pub born: Option<(Date, Date)>,
     pub height: String,
     pub head: String,
     pub development: String,
+}
+
+/// A dose given at this visit: 批号 and 接种部位.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoseNow {
+    pub dose: ScheduledDose,
+    pub lot: String,
+    pub site: String,
+}
+
+/// A dose copied from a paper record, as typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PastEntry {
+    pub dose: Option<ScheduledDose>,
+    pub given_on: String,
+    pub given_at: String,
+    pub lot: String,
 }
 
 /// Who the visit is for, as far as the public-health section cares.
@@ -53,6 +74,8 @@ pub struct PublicHealth {
 pub struct Visitor {
     pub age_months: i32,
     pub female: bool,
+    pub birth: Date,
+    pub today: Date,
 }
 
 impl Visitor {
@@ -69,9 +92,9 @@ impl Visitor {
 impl Default for PublicHealth {
     fn default() -> Self {
         PublicHealth {
-            dose: None,
-            lot: String::new(),
-            site: String::new(),
+            doses: Vec::new(),
+            past: Vec::new(),
+            past_draft: PastEntry::default(),
             follow_ups: Vec::new(),
             method: FollowUpMethod::Clinic,
             adherence: Adherence::Regular,
@@ -88,6 +111,7 @@ impl Default for PublicHealth {
             days_after_birth: String::new(),
             child_check: false,
             age_months: 0,
+            born: None,
             height: String::new(),
             head: String::new(),
             development: String::new(),
@@ -147,6 +171,29 @@ pub fn classified(
     })
 }
 
+impl PastEntry {
+    /// The dose and the day it was given, or what to fix; `born` is (birth, today).
+    pub fn checked(&self, born: Option<(Date, Date)>) -> Result<(ScheduledDose, Date), String> {
+        let d = self
+            .dose
+            .ok_or("补录接种：请选择疫苗和剂次 / choose the vaccine and dose")?;
+        let day: Date = self.given_on.trim().parse().map_err(|_| {
+            format!(
+                "补录接种：接种日期“{}”应为 YYYY-MM-DD / the day given is YYYY-MM-DD",
+                self.given_on.trim()
+            )
+        })?;
+        if let Some((birth, today)) = born
+            && (day < birth || day > today)
+        {
+            return Err(format!(
+                "补录接种：接种日期 {day} 应在出生（{birth}）与今天之间 / the day given must be between the birth and today"
+            ));
+        }
+        Ok((d, day))
+    }
+}
+
 impl PublicHealth {
     /// The doctor's classification of a condition, if they chose one.
     fn chosen(&self, condition: ChronicCondition) -> Option<ControlStatus> {
@@ -165,17 +212,30 @@ impl PublicHealth {
         medications: Vec<String>,
     ) -> Result<Vec<RecordBody>, String> {
         let mut out = Vec::new();
-        if let Some(d) = self.dose {
-            if self.lot.trim().is_empty() {
-                return Err("a vaccine dose needs its lot number".into());
+        let dose = |d: &ScheduledDose, lot: &str, site: &str| Immunisation {
+            vaccine: d.vaccine.into(),
+            vaccine_name: d.name.into(),
+            dose_number: d.dose,
+            lot: lot.trim().into(),
+            site: site.trim().into(),
+            route: vaccine_route(d.vaccine),
+        };
+        for d in &self.doses {
+            if d.lot.trim().is_empty() {
+                return Err(format!(
+                    "{} 第{}剂需填写批号 / a vaccine dose needs its lot number",
+                    d.dose.name, d.dose.dose
+                ));
             }
-            out.push(RecordBody::Immunisation(Immunisation {
-                vaccine: d.vaccine.into(),
-                vaccine_name: d.name.into(),
-                dose_number: d.dose,
-                lot: self.lot.trim().into(),
-                site: self.site.trim().into(),
-                route: vaccine_route(d.vaccine),
+            out.push(RecordBody::Immunisation(dose(&d.dose, &d.lot, &d.site)));
+        }
+        for p in &self.past {
+            let (d, given_on) = p.checked(self.born)?;
+            out.push(RecordBody::PastDose(PastDose {
+                dose: dose(&d, &p.lot, ""),
+                given_on,
+                given_at: p.given_at.trim().into(),
+                source: "接种证".into(),
             }));
         }
         let v = &encounter.vitals;
@@ -280,6 +340,95 @@ impl PublicHealth {
     }
 }
 
+fn dose_name(lang: Lang, d: &ScheduledDose) -> String {
+    format!("{} {}{}", d.name, lang.t("第", "dose "), d.dose) + lang.t("剂", "")
+}
+
+/// Doses given before elsewhere, copied from the vaccination certificate: each marked as
+/// copied, with the day and place written there.
+fn past_doses_ui(ui: &mut Ui, lang: Lang, p: &mut PublicHealth, not_given: &[ScheduledDose]) {
+    ui.collapsing(
+        lang.t(
+            "补录既往接种（接种证）",
+            "Doses given before (from the certificate)",
+        ),
+        |ui| {
+            let mut remove = None;
+            for (i, e) in p.past.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    let name = e.dose.map(|d| dose_name(lang, &d)).unwrap_or_default();
+                    ui.label(format!(
+                        "{name} · {} · {}",
+                        e.given_on.trim(),
+                        e.given_at.trim()
+                    ));
+                    if ui.small_button(lang.t("移除", "remove")).clicked() {
+                        remove = Some(i);
+                    }
+                });
+            }
+            if let Some(i) = remove {
+                p.past.remove(i);
+            }
+            let draft = &mut p.past_draft;
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label(lang.t("补录疫苗", "Vaccine given"));
+                let shown = draft.dose.map(|d| dose_name(lang, &d)).unwrap_or_default();
+                egui::ComboBox::from_id_salt("past-dose")
+                    .selected_text(shown)
+                    .width(180.0)
+                    .show_ui(ui, |ui| {
+                        for d in not_given {
+                            ui.selectable_value(&mut draft.dose, Some(*d), dose_name(lang, d));
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                labelled(
+                    ui,
+                    lang.t("接种日期", "Given on"),
+                    &mut draft.given_on,
+                    90.0,
+                    "YYYY-MM-DD",
+                );
+                labelled(
+                    ui,
+                    lang.t("接种单位", "Given at"),
+                    &mut draft.given_at,
+                    140.0,
+                    "",
+                );
+                labelled(
+                    ui,
+                    lang.t("补录批号", "Lot given"),
+                    &mut draft.lot,
+                    90.0,
+                    "",
+                );
+            });
+            let born = p.born;
+            let checked = p.past_draft.checked(born);
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(
+                        checked.is_ok(),
+                        egui::Button::new(lang.t("添加补录", "Add")),
+                    )
+                    .clicked()
+                {
+                    p.past.push(std::mem::take(&mut p.past_draft));
+                }
+                if let Err(e) = checked
+                    && p.past_draft.dose.is_some()
+                    && !p.past_draft.given_on.trim().is_empty()
+                {
+                    ui.label(RichText::new(e).color(crate::gui::style::DANGER));
+                }
+            });
+        },
+    );
+}
+
 /// The section of the encounter form; `due` are the child's doses due or overdue today.
 pub fn public_health_ui(
     ui: &mut Ui,
@@ -287,10 +436,12 @@ pub fn public_health_ui(
     p: &mut PublicHealth,
     who: Visitor,
     due: &[ScheduledDose],
+    not_given: &[ScheduledDose],
     readings: &rules::Readings,
 ) {
     ui.label(RichText::new(lang.t("公卫记录", "Public health")).strong());
     p.age_months = who.age_months.clamp(0, u16::MAX as i32) as u16;
+    p.born = Some((who.birth, who.today));
     if who.may_be_pregnant() {
         ui.horizontal_wrapped(|ui| {
             ui.checkbox(&mut p.antenatal, lang.t("产前检查", "Antenatal check"));
@@ -346,21 +497,33 @@ pub fn public_health_ui(
         ui.horizontal_wrapped(|ui| {
             ui.label(lang.t("接种", "Vaccinate"));
             for d in due {
-                let chosen = p.dose == Some(*d);
-                let text =
-                    format!("{} {}{}", d.name, lang.t("第", "dose "), d.dose) + lang.t("剂", "");
-                if ui.selectable_label(chosen, text).clicked() {
-                    p.dose = if chosen { None } else { Some(*d) };
+                let chosen = p.doses.iter().any(|x| x.dose == *d);
+                if ui.selectable_label(chosen, dose_name(lang, d)).clicked() {
+                    p.doses.retain(|x| x.dose != *d);
+                    if !chosen {
+                        p.doses.push(DoseNow {
+                            dose: *d,
+                            lot: String::new(),
+                            site: String::new(),
+                        });
+                    }
                 }
             }
         });
-        if p.dose.is_some() {
+        for x in &mut p.doses {
             ui.horizontal(|ui| {
-                labelled(ui, lang.t("批号", "Lot"), &mut p.lot, 140.0, "");
+                let short = format!("{}{}", x.dose.vaccine, x.dose.dose);
+                ui.label(dose_name(lang, &x.dose));
+                let lot = format!("{short} {}", lang.t("批号", "lot"));
+                labelled(ui, &lot, &mut x.lot, 140.0, "");
                 let left_arm = lang.t("左上臂", "left upper arm");
-                labelled(ui, lang.t("接种部位", "Site"), &mut p.site, 140.0, left_arm);
+                let site = format!("{short} {}", lang.t("部位", "site"));
+                labelled(ui, &site, &mut x.site, 140.0, left_arm);
             });
         }
+    }
+    if !not_given.is_empty() {
+        past_doses_ui(ui, lang, p, not_given);
     }
     ui.horizontal_wrapped(|ui| {
         ui.label(lang.t("慢病随访", "Follow-up"));
@@ -559,9 +722,11 @@ mod tests {
         .find(|d| d.vaccine == "HepB" && d.dose == 3)
         .unwrap();
         let p = PublicHealth {
-            dose: Some(hep_b),
-            lot: " 202611A ".into(),
-            site: "右上臂".into(),
+            doses: vec![DoseNow {
+                dose: hep_b,
+                lot: " 202611A ".into(),
+                site: "右上臂".into(),
+            }],
             follow_ups: vec![ChronicCondition::Hypertension],
             allergy: "青霉素".into(),
             reaction: "皮疹".into(),
@@ -622,12 +787,14 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("glucose"), "{err}");
         let dose = PublicHealth {
-            dose: Some(
-                storage::schedule::schedule_for(
+            doses: vec![DoseNow {
+                dose: storage::schedule::schedule_for(
                     storage::Date::new(2026, 5, 1).unwrap(),
                     storage::Date::new(2026, 11, 27).unwrap(),
                 )[0],
-            ),
+                lot: String::new(),
+                site: String::new(),
+            }],
             ..Default::default()
         };
         assert!(
@@ -736,21 +903,80 @@ mod tests {
 
     #[test]
     fn who_is_offered_which_check() {
-        let girl = Visitor {
-            age_months: 30,
-            female: true,
+        let today = Date::new(2026, 11, 27).unwrap();
+        let who = |age_months: i32, female| Visitor {
+            age_months,
+            female,
+            birth: today.add_months(-age_months),
+            today,
         };
-        let mother = Visitor {
-            age_months: 26 * 12,
-            female: true,
-        };
-        let father = Visitor {
-            age_months: 26 * 12,
-            female: false,
-        };
+        let (girl, mother, father) = (who(30, true), who(26 * 12, true), who(26 * 12, false));
         assert!(girl.child() && !girl.may_be_pregnant());
         assert!(!mother.child() && mother.may_be_pregnant());
         assert!(!father.child() && !father.may_be_pregnant());
+    }
+
+    /// Two doses at one visit, and one copied from the certificate, marked as such; a copied
+    /// dose's day must fall between the birth and today.
+    #[test]
+    fn several_doses_at_one_visit_and_one_from_the_certificate() {
+        let (birth, today) = (
+            Date::new(2025, 11, 20).unwrap(),
+            Date::new(2026, 11, 27).unwrap(),
+        );
+        let schedule = storage::schedule::schedule_for(birth, today);
+        let find = |v: &str, n: u8| {
+            *schedule
+                .iter()
+                .find(|d| d.vaccine == v && d.dose == n)
+                .unwrap()
+        };
+        let now = |d, lot: &str| DoseNow {
+            dose: d,
+            lot: lot.into(),
+            site: "左上臂".into(),
+        };
+        let mut p = PublicHealth {
+            doses: vec![now(find("MMR", 1), "A1"), now(find("JE-L", 1), "B2")],
+            past: vec![PastEntry {
+                dose: Some(find("BCG", 1)),
+                given_on: "2025-11-21".into(),
+                given_at: "孝感市妇幼保健院".into(),
+                lot: "C3".into(),
+            }],
+            born: Some((birth, today)),
+            ..Default::default()
+        };
+        let e = visit(None, None);
+        let records = p.records(&e, &read(&e), vec![]).unwrap();
+        let given: Vec<(&str, Date)> = records
+            .iter()
+            .filter_map(|r| r.dose_given(today))
+            .map(|(i, on)| (i.vaccine.as_str(), on))
+            .collect();
+        assert_eq!(
+            given,
+            [("MMR", today), ("JE-L", today), ("BCG", birth.add_days(1))]
+        );
+        let RecordBody::PastDose(past) = &records[2] else {
+            panic!("{records:?}")
+        };
+        assert_eq!(
+            (past.source.as_str(), past.given_at.as_str()),
+            ("接种证", "孝感市妇幼保健院")
+        );
+        p.past[0].given_on = "2025-11-01".into();
+        assert!(
+            p.records(&e, &read(&e), vec![])
+                .unwrap_err()
+                .contains("出生")
+        );
+        p.past[0].given_on = "2025-13-01".into();
+        assert!(
+            p.records(&e, &read(&e), vec![])
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
     }
 
     #[test]
