@@ -824,7 +824,7 @@ fn a_child_due_a_dose(
     store: &Store,
 ) -> (storage::model::Resident, storage::schedule::ScheduledDose) {
     let today = store.clock().today();
-    for surname in ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"] {
+    for surname in fixtures::SURNAMES {
         for hit in store.search(surname, None).unwrap() {
             let r = hit.resident;
             if r.birth_date.age_on(today) >= 7 {

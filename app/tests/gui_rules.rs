@@ -16,7 +16,7 @@ const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
 /// with the centre: the allergy is safety data and shows here all the same.
 fn allergic_elsewhere(store: &Store) -> storage::model::Resident {
     let today = store.clock().today();
-    for surname in ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"] {
+    for surname in fixtures::SURNAMES {
         for hit in store.search(surname, None).unwrap() {
             let r = hit.resident;
             // Shares nothing with the centre (some share with their own clinic only).
