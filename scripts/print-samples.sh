@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prints a card, a prescription and a referral of one demo resident to PDF and renders each
-# first page as docs PNGs: print-samples.sh CLINIC DATA_DIR OUT_DIR (CLINIC_SECRET set).
+# Prints a card, a prescription and a referral of one demo resident, and the follow-up worklist
+# of one village, to PDF and renders each first page as docs PNGs: print-samples.sh CLINIC DATA_DIR OUT_DIR (CLINIC_SECRET set).
 set -euo pipefail
 CLINIC=$1 DATA=$2 OUT=$3
 TMP=$(mktemp -d)
@@ -24,7 +24,9 @@ PY
 "$CLINIC" --data "$DATA" print prescription "$RX" --doctor doctor --out "$TMP/prescription.pdf" >/dev/null
 "$CLINIC" --data "$DATA" print referral "$VISIT" --doctor doctor --to 孝昌县人民医院 \
   --reason "血压控制不佳，需上级医院调整用药方案" --out "$TMP/referral.pdf" >/dev/null
-for doc in card prescription referral; do
+"$CLINIC" --data "$DATA" worklist --kind followup --village 420921100201 --doctor doctor \
+  --out "$TMP/worklist.pdf" 2>/dev/null
+for doc in card prescription referral worklist; do
   pdftoppm -png -r 70 -singlefile "$TMP/$doc.pdf" "$OUT/print-$doc"
   echo "rendered: $OUT/print-$doc.png"
 done

@@ -32,6 +32,8 @@ sleep 2
 shot() { sleep 1.5; import -window root "$OUT/$1.png"; echo "screenshot: $OUT/$1.png"; }
 click() { xdotool mousemove "$1" "$2" click 1; sleep 0.4; }
 type_text() { xdotool type --delay 40 "$1"; sleep 0.3; }
+# Chinese is typed through a remapped keycode per character: slower, or characters are lost.
+type_zh() { xdotool type --delay 150 "$1"; sleep 0.3; }
 log_in() { click 683 239; type_text "$1"; click 683 297; type_text demo1234; xdotool key Return; sleep 1.5; }
 log_out() { click 1236 16; sleep 1; }
 
@@ -58,18 +60,27 @@ shot claims
 click 199 81
 shot daily-report
 log_out
-# Doctor: call the next patient, the encounter form; then the history.
+# Doctor: the worklist of who is overdue; then call the next patient: a penicillin allergy found
+# today blocks amoxicillin until a reason is given, BP 186/112 is flagged; then the history.
 log_in doctor
+click 347 16; sleep 2
+shot worklist
+click 271 16
 xdotool key F5; sleep 1.5
-click 577 151; type_text "头晕、头痛一周"
-click 372 185; type_text 162
-click 500 185; type_text 98
-click 490 272; type_text I10
+click 577 151; type_zh "咽痛、发热两天"
+click 372 185; type_text 186
+click 500 185; type_text 112
+click 710 185; type_text 38.6
+click 455 491; type_zh 青霉素
+click 490 342; type_zh 阿莫西林; sleep 1
+click 395 377; sleep 1
+xdotool mousemove 800 500
+for _ in 1 2 3 4 5 6; do xdotool click 5; sleep 0.1; done
 shot encounter
-click 383 55
+click 383 81
 shot doctor-history
 # Records: search and read a record.
-click 332 16
+click 424 16
 type_text "wang xiu"; xdotool key Return
 shot records
 log_out

@@ -318,7 +318,7 @@ pub fn worklist_row(
         sex_age: format!("{} {age}", format::sex(lang, r.sex)),
         address: storage::worklist::village_name(&r.address),
         phone: match &e.phone_of {
-            Some(whose) => format!("{}（{whose}）", e.phone),
+            Some(whose) => format!("{} （{whose}）", e.phone),
             None => e.phone.clone(),
         },
         household: household.join("，"),

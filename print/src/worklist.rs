@@ -39,8 +39,9 @@ const A4_LANDSCAPE: (f32, f32) = (297.0, 210.0);
 const MARGIN: f32 = 10.0;
 const FIRST_ROW: f32 = 38.0;
 const ROW_END: f32 = 196.0;
-/// Column starts (mm from the left edge), and the outcome boxes' column.
-const COLUMNS: [f32; 9] = [10.0, 18.0, 40.0, 58.0, 100.0, 132.0, 160.0, 208.0, 236.0];
+/// Column starts (mm from the left edge): number, name, village, phone, household, due since,
+/// what is due, last visit, outcome boxes (to the right margin).
+const COLUMNS: [f32; 9] = [10.0, 18.0, 38.0, 52.0, 82.0, 118.0, 142.0, 192.0, 222.0];
 const OUTCOMES: [&str; 4] = ["已联系", "未联系上", "已迁出", "已死亡"];
 
 impl WorklistSheet {
@@ -53,7 +54,8 @@ impl WorklistSheet {
             c.text(MARGIN, y + 4.0, 11.0, Align::Left, "今日无到期或逾期人员。");
         }
         for (i, row) in self.rows.iter().enumerate() {
-            let lines = row.due.len().clamp(2, 4) as f32;
+            let contact = usize::from(!row.last_contact.is_empty()) * 3;
+            let lines = row.due.len().max(contact).clamp(2, 4) as f32;
             let height = 4.6 * lines + 2.0;
             if y + height > ROW_END {
                 c.text(w - MARGIN, ROW_END + 6.0, 8.0, Align::Right, "（续下页）");
@@ -62,18 +64,23 @@ impl WorklistSheet {
                 y = self.header(&mut c, page);
             }
             let size = 9.0;
+            let width = |i: usize| COLUMNS[i + 1] - COLUMNS[i] - 1.5;
             c.text(COLUMNS[0], y, size, Align::Left, &(i + 1).to_string());
-            c.paragraph(COLUMNS[1], y, 21.0, size, 1, &row.name);
+            c.paragraph(COLUMNS[1], y, width(1), size, 1, &row.name);
             c.text(COLUMNS[1], y + 4.6, 8.0, Align::Left, &row.sex_age);
-            c.paragraph(COLUMNS[2], y, 17.0, 8.0, 3, &row.address);
-            c.paragraph(COLUMNS[3], y, 41.0, size, 2, &row.phone);
-            c.paragraph(COLUMNS[4], y, 31.0, 8.0, 3, &row.household);
-            c.paragraph(COLUMNS[5], y, 27.0, 8.0, 2, &row.since);
-            for (k, item) in row.due.iter().take(4).enumerate() {
-                c.paragraph(COLUMNS[6], y + 4.6 * k as f32, 47.0, 8.0, 1, item);
+            c.paragraph(COLUMNS[2], y, width(2), 8.0, 2, &row.address);
+            c.paragraph(COLUMNS[3], y, width(3), 8.5, 2, &row.phone);
+            c.paragraph(COLUMNS[4], y, width(4), 7.5, 2, &row.household);
+            c.paragraph(COLUMNS[5], y, width(5), 8.0, 2, &row.since);
+            if let [only] = row.due.as_slice() {
+                c.paragraph(COLUMNS[6], y, width(6), 8.0, 2, only);
+            } else {
+                for (k, item) in row.due.iter().take(4).enumerate() {
+                    c.paragraph(COLUMNS[6], y + 4.6 * k as f32, width(6), 8.0, 1, item);
+                }
             }
-            c.paragraph(COLUMNS[7], y, 27.0, 8.0, 2, &row.last_visit);
-            c.paragraph(COLUMNS[7], y + 4.6 * 2.0, 27.0, 7.5, 1, &row.last_contact);
+            c.paragraph(COLUMNS[7], y, width(7), 8.0, 2, &row.last_visit);
+            c.paragraph(COLUMNS[7], y + 9.2, width(7), 7.5, 1, &row.last_contact);
             let mut x = COLUMNS[8];
             for outcome in OUTCOMES {
                 c.frame(x, y - 2.8, 3.0, 3.0, false);

@@ -169,8 +169,11 @@ pub fn worklist_ui(
                             let colour = if e.overdue() { DANGER } else { WARN };
                             ui.label(RichText::new(&row.since).color(colour));
                             ui.vertical(|ui| {
-                                ui.label(format!("{} · {}", row.name, row.sex_age));
-                                ui.label(RichText::new(&row.address).color(MUTED));
+                                ui.label(RichText::new(&row.name).strong());
+                                ui.label(
+                                    RichText::new(format!("{} · {}", row.sex_age, row.address))
+                                        .color(MUTED),
+                                );
                             });
                             ui.vertical(|ui| {
                                 ui.set_max_width(240.0);
