@@ -170,9 +170,19 @@ fn readings_that_meet_a_referral_criterion_are_flagged_on_the_form_and_in_the_hi
     click(&mut h, "接诊记录");
     fill(
         &mut h,
-        &[("主诉", "头痛"), ("收缩压", "186"), ("舒张压", "112")],
+        &[
+            ("主诉", "头痛"),
+            ("收缩压", "186"),
+            ("舒张压", "112"),
+            ("血糖", "18.2"),
+        ],
     );
-    h.get_by_label_contains("紧急转诊");
+    h.get_by_label("血糖类型").click();
+    h.run();
+    h.get_by_label("随机").click();
+    h.run();
+    h.get_by_label_contains("收缩压≥180");
+    h.get_by_label_contains("随机血糖 18.2");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run();
     // Saved (a referral criterion warns, it does not block), and the history says it at the top.
@@ -186,7 +196,16 @@ fn readings_that_meet_a_referral_criterion_are_flagged_on_the_form_and_in_the_hi
             .complaint
             .is_empty()
     );
-    h.get_by_label_contains("最近一次测量");
+    // Both head the history; the random glucose is an observation beside the visit, read too.
+    let heads: Vec<String> = h
+        .query_all_by_label_contains("最近一次测量")
+        .map(|n| format!("{n:?}"))
+        .collect();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(
+        heads.iter().any(|n| n.contains("随机血糖 18.2")),
+        "{heads:?}"
+    );
 }
 
 /// The follow-up's classification is worked out from the readings (DOMAIN §2a: < 140/90); the

@@ -289,10 +289,32 @@ pub fn urgent_from_latest(
     let Some((at, v)) = &view.summary.last_vitals else {
         return Vec::new();
     };
-    let readings = storage::rules::Readings::of_vitals(v);
+    let day = Date::of_instant(*at);
+    let mut readings = storage::rules::Readings::of_vitals(v);
+    if readings.glucose.is_none() {
+        // A random or 2-hour glucose of that day is an observation beside the visit.
+        use storage::rules::GlucoseKind;
+        let glucose = view
+            .visible
+            .iter()
+            .rev()
+            .find_map(|h| match &h.record.body {
+                RecordBody::Observation(o) if Date::of_instant(h.record.at) == day => {
+                    match o.kind {
+                        ObservationKind::GlucoseRandom => Some((GlucoseKind::Random, o.value)),
+                        ObservationKind::GlucoseTwoHour => Some((GlucoseKind::TwoHour, o.value)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            });
+        if let Some((kind, value)) = glucose {
+            readings.glucose = Some(f64::from(value) / 10.0);
+            readings.glucose_kind = Some(kind);
+        }
+    }
     let age = view.resident.birth_date.age_on(today);
     let pregnant = view.patient.person.pregnant;
-    let day = Date::of_instant(*at);
     storage::rules::urgent_flags(&readings, age, pregnant)
         .into_iter()
         .map(|w| (day, w))
