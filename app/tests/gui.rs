@@ -897,8 +897,12 @@ fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
     .dose;
     click(&mut h, "补录既往接种（接种证）");
     click(&mut h, "补录疫苗");
-    click(&mut h, &format!("{} 第{}剂", copied.name, copied.dose));
-    let on = child.birth_date.add_days(30).to_string();
+    // The option may be below the popup's fold: scrolled to, as a user would.
+    let option = format!("{} 第{}剂", copied.name, copied.dose);
+    h.get_by_label(&option).scroll_to_me();
+    h.run();
+    click(&mut h, &option);
+    let on = child.birth_date.add_days(1).to_string();
     fill(
         &mut h,
         &[("接种日期", on.as_str()), ("接种单位", "外省某卫生院")],

@@ -22,6 +22,15 @@ fn doctor() -> storage::Actor {
     }
 }
 
+/// Waits until the list read on the worker thread is on screen.
+fn wait_list(h: &mut egui_kittest::Harness<'_, app::gui::app::ClinicApp>) {
+    wait_for(h, "the worklist", |h| {
+        let w = &h.state().worklist;
+        w.pending.is_none() && w.entries().is_some()
+    });
+    h.run();
+}
+
 /// Where a resident is in the list on screen, if there.
 fn row(h: &egui_kittest::Harness<'_, app::gui::app::ClinicApp>, id: storage::Id) -> Option<usize> {
     h.state()
@@ -62,7 +71,7 @@ fn an_overdue_hypertensive_patient_is_listed_seen_and_leaves_the_list() {
     let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
     log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
     click(&mut h, "随访名单");
-    h.run();
+    wait_list(&mut h);
     assert!(
         row(&h, patient.id).is_some(),
         "the overdue patient is listed"
@@ -82,9 +91,13 @@ fn an_overdue_hypertensive_patient_is_listed_seen_and_leaves_the_list() {
     let index = row(&h, called.id).unwrap();
     h.get_all_by_label("已联系").nth(index).unwrap().click();
     h.run();
-    h.run();
-
-    assert_eq!(row(&h, called.id), None, "reached: off the list");
+    assert_eq!(row(&h, called.id), None, "reached: off the list at once");
+    wait_list(&mut h);
+    assert_eq!(
+        row(&h, called.id),
+        None,
+        "and still off when the list is read again"
+    );
     assert!(store.history_unaudited(called.id).unwrap().iter().any(|e| matches!(
         &e.record.body,
         RecordBody::Contact(c) if c.outcome == ContactOutcome::Reached && c.list == WorklistKind::FollowUp
@@ -124,8 +137,7 @@ fn an_overdue_hypertensive_patient_is_listed_seen_and_leaves_the_list() {
 
     // Back on the worklist: they have left it.
     click(&mut h, "随访名单");
-    h.run();
-    assert!(h.state().worklist.entries().is_some());
+    wait_list(&mut h);
     assert_eq!(row(&h, patient.id), None, "seen: off the list");
     assert!(
         h.query_all_by_label(&shown).next().is_none() || {

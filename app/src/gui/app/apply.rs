@@ -54,7 +54,7 @@ impl ClinicApp {
                 Command::SetScreen(screen) => {
                     if screen == Screen::Worklist && self.state.screen != screen {
                         // Visits were recorded or synced meanwhile: read the list afresh.
-                        self.worklist.loaded = None;
+                        self.load_worklist(self.worklist.query.clone())?;
                     }
                     self.state.screen = screen;
                 }
@@ -159,23 +159,18 @@ impl ClinicApp {
                     }
                 }
                 Command::CallPatient(ticket) => self.call(ticket)?,
-                Command::LoadWorklist(query) => {
-                    let actor = self.actor()?;
-                    let entries = self
-                        .state
-                        .store
-                        .worklist(&actor, &query, None)
-                        .map_err(|e| e.to_string());
-                    self.worklist.loaded = Some((query, entries));
-                }
+                Command::LoadWorklist(query) => self.load_worklist(query)?,
                 Command::RecordContact { resident, contact } => {
                     let actor = self.actor()?;
                     let clinician = self.clinician_name();
                     self.state
                         .store
                         .record_contact(&actor, &clinician, resident, contact)?;
-                    // The list shrinks at once: read it again.
-                    self.worklist.loaded = None;
+                    // Off the list at once; the list is read again behind it.
+                    if let Some((_, Ok(entries))) = &mut self.worklist.loaded {
+                        entries.retain(|e| e.resident.id != resident);
+                    }
+                    self.load_worklist(self.worklist.query.clone())?;
                 }
                 Command::SaveEncounter => self.save_encounter()?,
                 Command::FinishVisit => {
@@ -262,6 +257,43 @@ impl ClinicApp {
             .actor()
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("not logged in"))
+    }
+
+    /// Reads a worklist on a worker thread; the screen shows the last list until it arrives.
+    fn load_worklist(&mut self, query: storage::worklist::WorklistQuery) -> anyhow::Result<()> {
+        let actor = self.actor()?;
+        let store = self.state.store.clone();
+        let ctx = self.ctx.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.worklist.pending = Some(query.clone());
+        std::thread::spawn(move || {
+            let entries = store
+                .worklist(&actor, &query, None)
+                .map_err(|e| e.to_string());
+            let _ = tx.send((query, entries));
+            ctx.request_repaint();
+        });
+        // A newer request replaces an older one still running: its answer is dropped.
+        self.worklist_job = Some(rx);
+        Ok(())
+    }
+
+    pub(super) fn poll_worklist(&mut self) {
+        let Some(rx) = &self.worklist_job else {
+            return;
+        };
+        match rx.try_recv() {
+            Ok(loaded) => {
+                self.worklist_job = None;
+                self.worklist.pending = None;
+                self.worklist.loaded = Some(loaded);
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.worklist_job = None;
+                self.worklist.pending = None;
+            }
+        }
     }
 
     /// The name the logged-in clinician signs records with.

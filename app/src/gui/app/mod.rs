@@ -54,6 +54,8 @@ pub struct ClinicApp {
     pending_break_glass: Option<(storage::model::Identifier, storage::Id)>,
     /// Documents being printed on worker threads: each sends its notice when done.
     prints: Vec<std::sync::mpsc::Receiver<Notice>>,
+    /// A worklist being read on a worker thread (a township's list takes a second or two).
+    worklist_job: Option<std::sync::mpsc::Receiver<super::screens::worklist::Loaded>>,
     /// The camera preview texture and the preview frame count it shows.
     preview: Option<(u64, egui::TextureHandle)>,
     /// Time of the last input, for the idle lock; `locked` once it passed.
@@ -116,6 +118,7 @@ impl ClinicApp {
             pending_fetch: None,
             pending_break_glass: None,
             prints: Vec::new(),
+            worklist_job: None,
             preview: None,
             last_input: 0.0,
             locked: false,
@@ -248,6 +251,7 @@ impl ClinicApp {
         self.update_preview(ctx);
         self.poll_sync();
         self.poll_prints();
+        self.poll_worklist();
     }
 
     /// The last camera code's corners as fractions of the frame.

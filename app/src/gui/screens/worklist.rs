@@ -15,10 +15,15 @@ use crate::gui::state::AppState;
 use crate::gui::style::{DANGER, MUTED, WARN};
 use crate::gui::widgets::claim_lines::header_row;
 
+/// A list as read for a query, or why it could not be read.
+pub type Loaded = (WorklistQuery, Result<Vec<WorklistEntry>, String>);
+
 pub struct WorklistScreen {
     pub query: WorklistQuery,
-    /// The list for `query`, or why it could not be read; `None` until loaded.
-    pub loaded: Option<(WorklistQuery, Result<Vec<WorklistEntry>, String>)>,
+    /// The list last read, shown while a fresher one is read.
+    pub loaded: Option<Loaded>,
+    /// The query being read on a worker thread.
+    pub pending: Option<WorklistQuery>,
     /// The villages of the catchment (code, name), read once.
     pub villages: Option<Vec<(String, String)>>,
     pub method: FollowUpMethod,
@@ -31,6 +36,7 @@ impl Default for WorklistScreen {
         WorklistScreen {
             query: WorklistQuery::new(WorklistKind::FollowUp),
             loaded: None,
+            pending: None,
             villages: None,
             method: FollowUpMethod::Phone,
             confirm: None,
@@ -107,7 +113,7 @@ pub fn worklist_ui(
             );
             ui.separator();
             if ui.button(lang.t("刷新", "Refresh")).clicked() {
-                w.loaded = None;
+                commands.push(Command::LoadWorklist(w.query.clone()));
             }
             if ui
                 .button(lang.t("打印名单（A4）", "Print the list (A4)"))
@@ -117,8 +123,10 @@ pub fn worklist_ui(
             }
         });
         if w.loaded.as_ref().is_none_or(|(q, _)| *q != w.query) {
-            // Loaded once per choice (and audited once), by the command's apply.
-            commands.push(Command::LoadWorklist(w.query.clone()));
+            // Read once per choice (and audited once) on a worker thread.
+            if w.pending.as_ref() != Some(&w.query) {
+                commands.push(Command::LoadWorklist(w.query.clone()));
+            }
             ui.label(RichText::new(lang.t("正在读取名单…", "Reading the list…")).color(MUTED));
             return;
         }
