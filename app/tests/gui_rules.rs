@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use egui_kittest::kittest::Queryable;
 use storage::Store;
-use storage::model::{AuditAction, Grantee, QueueStatus, RecordBody, RecordCategory, VisitType};
+use storage::model::{AuditAction, Grantee, RecordBody, RecordCategory};
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
 
@@ -46,16 +46,7 @@ fn consult(
     dir: &std::path::Path,
     resident: storage::Id,
 ) -> egui_kittest::Harness<'static, app::gui::app::ClinicApp> {
-    for t in store.queue(CENTRE, store.clock().today()).unwrap() {
-        if t.status == QueueStatus::Waiting {
-            store
-                .set_queue_status(&clerk(), t.id, QueueStatus::Left, "")
-                .unwrap();
-        }
-    }
-    store
-        .check_in(&clerk(), resident, VisitType::General, None)
-        .unwrap();
+    check_in_alone(store, resident);
     let mut h = harness(store.clone(), dir);
     log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
     h.get_all_by_label_contains("叫下一位")

@@ -7,9 +7,7 @@ mod common;
 use app::settings::Settings;
 use common::*;
 use egui_kittest::kittest::Queryable;
-use storage::model::{
-    AuditAction, ContactOutcome, QueueStatus, RecordBody, Role, VisitType, WorklistKind,
-};
+use storage::model::{AuditAction, ContactOutcome, RecordBody, Role, WorklistKind};
 use storage::worklist::WorklistQuery;
 
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
@@ -104,16 +102,7 @@ fn an_overdue_hypertensive_patient_is_listed_seen_and_leaves_the_list() {
     )));
 
     // The first comes in: the doctor records the follow-up in the consultation.
-    for t in store.queue(CENTRE, store.clock().today()).unwrap() {
-        if t.status == QueueStatus::Waiting {
-            store
-                .set_queue_status(&clerk(), t.id, QueueStatus::Left, "")
-                .unwrap();
-        }
-    }
-    store
-        .check_in(&clerk(), patient.id, VisitType::General, None)
-        .unwrap();
+    check_in_alone(&store, patient.id);
     click(&mut h, "接诊");
     h.get_all_by_label_contains("叫下一位")
         .next()

@@ -152,6 +152,28 @@ impl Store {
     }
 }
 
+/// An encounter for tests with one diagnosis, and a blood pressure of `systolic`/90 if given.
+#[cfg(test)]
+pub(crate) fn test_encounter(code: &str, systolic: Option<u16>) -> RecordBody {
+    use crate::model::{Diagnosis, Encounter, VisitType, Vitals};
+    RecordBody::Encounter(Encounter {
+        visit_type: VisitType::General,
+        chief_complaint: String::new(),
+        vitals: Vitals {
+            systolic,
+            diastolic: systolic.map(|_| 90),
+            ..Default::default()
+        },
+        diagnoses: vec![Diagnosis {
+            code: code.into(),
+            name: code.into(),
+        }],
+        notes: String::new(),
+        follow_up: None,
+        discharged: None,
+    })
+}
+
 /// A history entry for tests: record `n` made at 10:00 on `at_day` at `facility`.
 #[cfg(test)]
 pub(crate) fn test_entry(n: u128, at_day: &str, facility: &str, body: RecordBody) -> HistoryEntry {

@@ -235,22 +235,7 @@ mod tests {
     use crate::records::test_entry as entry;
 
     fn encounter(code: &str, sys: u16) -> RecordBody {
-        RecordBody::Encounter(Encounter {
-            visit_type: VisitType::General,
-            chief_complaint: String::new(),
-            vitals: Vitals {
-                systolic: Some(sys),
-                diastolic: Some(90),
-                ..Default::default()
-            },
-            diagnoses: vec![Diagnosis {
-                code: code.into(),
-                name: code.into(),
-            }],
-            notes: String::new(),
-            follow_up: None,
-            discharged: None,
-        })
+        crate::records::test_encounter(code, Some(sys))
     }
 
     #[test]

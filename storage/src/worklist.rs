@@ -625,18 +625,7 @@ mod tests {
     }
 
     fn diagnosis(code: &str) -> RecordBody {
-        RecordBody::Encounter(Encounter {
-            visit_type: VisitType::General,
-            chief_complaint: String::new(),
-            vitals: Vitals::default(),
-            diagnoses: vec![Diagnosis {
-                code: code.into(),
-                name: code.into(),
-            }],
-            notes: String::new(),
-            follow_up: None,
-            discharged: None,
-        })
+        crate::records::test_encounter(code, None)
     }
 
     fn list(kind: WorklistKind, history: &[HistoryEntry], birth: &str, sex: Sex) -> Vec<DueItem> {

@@ -160,6 +160,21 @@ pub fn clerk() -> storage::Actor {
     }
 }
 
+/// Empties the centre's waiting queue and checks `resident` in: they are the next to call.
+pub fn check_in_alone(store: &Store, resident: storage::Id) {
+    let centre = fixtures::catalogue::TOWNSHIP_CENTRE;
+    for t in store.queue(centre, store.clock().today()).unwrap() {
+        if t.status == storage::model::QueueStatus::Waiting {
+            store
+                .set_queue_status(&clerk(), t.id, storage::model::QueueStatus::Left, "")
+                .unwrap();
+        }
+    }
+    store
+        .check_in(&clerk(), resident, storage::model::VisitType::General, None)
+        .unwrap();
+}
+
 /// Types into several labelled fields in turn.
 pub fn fill<S>(h: &mut Harness<'_, S>, fields: &[(&str, &str)]) {
     for (label, text) in fields {
