@@ -17,7 +17,16 @@ pub fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     let data_dir = args.data.clone().unwrap_or_else(paths::default_data_dir);
     let result = match args.command {
-        Some(cmd) => cli::run(data_dir, cmd),
+        Some(cmd) => {
+            // Output piped into a program that stops reading (`clinic find 王 | head`) ends the
+            // command quietly, as for other command-line tools, instead of a panic.
+            #[cfg(unix)]
+            // SAFETY: called before any thread is started; SIG_DFL is a valid disposition.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            }
+            cli::run(data_dir, cmd)
+        }
         None => gui::run(data_dir, args.demo),
     };
     match result {

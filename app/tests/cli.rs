@@ -931,3 +931,25 @@ fn the_follow_up_worklist_shrinks_as_the_work_is_done() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("followup, immunisation"));
 }
+
+/// Output piped into a program that stops reading (`clinic find 王 | head`) ends the command
+/// quietly, not with a panic and its backtrace.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clinic"))
+        .env("CLINIC_SECRET", SECRET)
+        .arg("--data")
+        .arg(dir.path())
+        .args(["find", "王"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the command writes (opening the store takes a moment).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
