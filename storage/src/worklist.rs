@@ -562,13 +562,9 @@ impl Store {
     }
 
     fn facility_or_code(&self, code: &str) -> Result<Facility> {
-        Ok(self.facility(code)?.unwrap_or(Facility {
-            code: code.to_string(),
-            name: code.to_string(),
-            level: FacilityLevel::Village,
-            county: String::new(),
-            township: String::new(),
-        }))
+        Ok(self
+            .facility(code)?
+            .unwrap_or_else(|| Facility::unknown(code)))
     }
 
     /// The residents of a facility's catchment that a list could hold.

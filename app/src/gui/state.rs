@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use storage::model::{Facility, FacilityLevel, Role, Staff};
+use storage::model::{Facility, Role, Staff};
 use storage::{Actor, Store};
 
 use super::i18n::Lang;
@@ -131,13 +131,7 @@ fn facility_of(store: &Store, code: &str) -> Facility {
         .facility(code)
         .ok()
         .flatten()
-        .unwrap_or_else(|| Facility {
-            code: code.into(),
-            name: code.into(),
-            level: FacilityLevel::Village,
-            county: String::new(),
-            township: String::new(),
-        })
+        .unwrap_or_else(|| Facility::unknown(code))
 }
 
 pub fn role_name(lang: Lang, role: Role) -> &'static str {

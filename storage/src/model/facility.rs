@@ -24,6 +24,20 @@ pub struct Facility {
     pub township: String,
 }
 
+impl Facility {
+    /// A facility this store has no entry for yet: named by its code, with the most
+    /// restrictive level.
+    pub fn unknown(code: &str) -> Facility {
+        Facility {
+            code: code.to_string(),
+            name: code.to_string(),
+            level: FacilityLevel::Village,
+            county: String::new(),
+            township: String::new(),
+        }
+    }
+}
+
 /// **Wire format, frozen.** A trust list file (`.ehtl`, signed by the root key every
 /// installation pins) as a hub administrator published it. `version` is the list's own,
 /// repeated so a store keeps the newest without parsing the file; workstations verify the
