@@ -266,10 +266,26 @@ pub fn receipt(store: &Store, actor: &Actor, claim: Id) -> anyhow::Result<Printe
     Ok(sheet.to_pdf()?)
 }
 
+/// Facility names by code, read once for a whole list rather than once per row.
+#[derive(Clone, Debug, Default)]
+pub struct FacilityNames(std::collections::HashMap<String, String>);
+
+impl FacilityNames {
+    pub fn of(store: &Store) -> FacilityNames {
+        let facilities = store.facilities().unwrap_or_default();
+        FacilityNames(facilities.into_iter().map(|f| (f.code, f.name)).collect())
+    }
+
+    /// The name, or the code of a facility not known here.
+    pub fn name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.0.get(code).map_or(code, String::as_str)
+    }
+}
+
 /// How a worklist entry reads, on screen and on paper (in `lang`; paper is Chinese).
 pub fn worklist_row(
     lang: Lang,
-    store: &Store,
+    names: &FacilityNames,
     e: &storage::worklist::WorklistEntry,
     today: Date,
 ) -> WorklistRow {
@@ -339,7 +355,7 @@ pub fn worklist_row(
             .last_visit
             .as_ref()
             .map_or(String::new(), |(day, facility)| {
-                format!("{day} {}", facility_name(store, facility))
+                format!("{day} {}", names.name(facility))
             }),
         last_contact,
     }
@@ -357,13 +373,15 @@ pub fn worklist(
         bail!("only doctors print worklists");
     }
     let today = store.clock().today();
-    let village = match &q.village {
-        Some(code) => store
+    let village = match (&q.village, entries.first()) {
+        // Everyone listed lives there: their address names it.
+        (Some(_), Some(e)) => storage::worklist::village_name(&e.resident.address),
+        (Some(code), None) => store
             .villages(actor)?
             .into_iter()
             .find(|(c, _)| c == code)
             .map_or(code.clone(), |(_, name)| name),
-        None => "全部".into(),
+        (None, _) => "全部".into(),
     };
     store.commit_one(
         actor,
@@ -373,15 +391,16 @@ pub fn worklist(
             format!("worklist {} ({} residents)", q.kind.code(), entries.len()),
         )),
     )?;
+    let names = FacilityNames::of(store);
     let sheet = WorklistSheet {
-        facility: facility_name(store, &actor.facility),
+        facility: names.name(&actor.facility).into(),
         list: q.kind.names().0.into(),
         village,
         day: today.to_string(),
         doctor: doctor.into(),
         rows: entries
             .iter()
-            .map(|e| worklist_row(Lang::Zh, store, e, today))
+            .map(|e| worklist_row(Lang::Zh, &names, e, today))
             .collect(),
     };
     Ok(sheet.to_pdf()?)

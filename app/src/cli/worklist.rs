@@ -82,8 +82,9 @@ fn entry_json(e: &WorklistEntry, today: storage::Date) -> serde_json::Value {
 /// One line per resident, for a terminal.
 fn text(store: &Store, entries: &[WorklistEntry], today: storage::Date) -> String {
     let mut out = String::new();
+    let names = crate::printing::FacilityNames::of(store);
     for e in entries {
-        let row = crate::printing::worklist_row(Lang::Zh, store, e, today);
+        let row = crate::printing::worklist_row(Lang::Zh, &names, e, today);
         out += &format!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             row.since,

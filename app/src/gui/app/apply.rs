@@ -287,6 +287,7 @@ impl ClinicApp {
                 self.worklist_job = None;
                 self.worklist.pending = None;
                 self.worklist.loaded = Some(loaded);
+                self.worklist.names = crate::printing::FacilityNames::of(&self.state.store);
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {

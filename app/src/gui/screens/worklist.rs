@@ -11,6 +11,7 @@ use storage::model::{Contact, ContactOutcome, FollowUpMethod, WorklistKind};
 use storage::worklist::{WorklistEntry, WorklistQuery};
 
 use crate::gui::command::{Command, PrintRequest};
+use crate::gui::format;
 use crate::gui::state::AppState;
 use crate::gui::style::{DANGER, MUTED, WARN};
 use crate::gui::widgets::claim_lines::header_row;
@@ -24,6 +25,8 @@ pub struct WorklistScreen {
     pub loaded: Option<Loaded>,
     /// The query being read on a worker thread.
     pub pending: Option<WorklistQuery>,
+    /// Facility names for the last visits, read when a list arrives (not every frame).
+    pub names: crate::printing::FacilityNames,
     /// The villages of the catchment (code, name), read once.
     pub villages: Option<Vec<(String, String)>>,
     pub method: FollowUpMethod,
@@ -37,6 +40,7 @@ impl Default for WorklistScreen {
             query: WorklistQuery::new(WorklistKind::FollowUp),
             loaded: None,
             pending: None,
+            names: Default::default(),
             villages: None,
             method: FollowUpMethod::Phone,
             confirm: None,
@@ -101,16 +105,9 @@ pub fn worklist_ui(
                 .labelled_by(label.id);
             ui.separator();
             ui.label(lang.t("联系方式", "Contact by"));
-            ui.radio_value(
-                &mut w.method,
-                FollowUpMethod::Phone,
-                lang.t("电话", "phone"),
-            );
-            ui.radio_value(
-                &mut w.method,
-                FollowUpMethod::Home,
-                lang.t("入户", "home visit"),
-            );
+            for m in [FollowUpMethod::Phone, FollowUpMethod::Home] {
+                ui.radio_value(&mut w.method, m, format::method(lang, m));
+            }
             ui.separator();
             if ui.button(lang.t("刷新", "Refresh")).clicked() {
                 commands.push(Command::LoadWorklist(w.query.clone()));
@@ -173,7 +170,7 @@ pub fn worklist_ui(
                             ],
                         );
                         for e in entries {
-                            let row = crate::printing::worklist_row(lang, &state.store, e, today);
+                            let row = crate::printing::worklist_row(lang, &w.names, e, today);
                             let colour = if e.overdue() { DANGER } else { WARN };
                             ui.label(RichText::new(&row.since).color(colour));
                             ui.vertical(|ui| {
