@@ -1,11 +1,6 @@
 //! Headless subcommands, for scripts and tests. Output is JSON or plain text on stdout;
 //! errors go to stderr with a non-zero exit status.
 
-mod bench_decode;
-mod bench_hub;
-mod bench_storage;
-mod bench_sync;
-mod bench_ui;
 mod card;
 mod json;
 mod query;
@@ -13,7 +8,6 @@ mod report;
 mod rules;
 mod scan;
 mod security;
-mod stats;
 pub mod sync;
 mod worklist;
 
@@ -151,11 +145,6 @@ pub enum Cmd {
     Rules {
         #[command(subcommand)]
         what: RulesCmd,
-    },
-    /// Benchmarks.
-    Bench {
-        #[command(subcommand)]
-        what: Bench,
     },
 }
 
@@ -319,67 +308,6 @@ pub enum TrustCmd {
     Show,
 }
 
-#[derive(Subcommand, Debug)]
-pub enum Bench {
-    /// Build the 1 M-resident store and time lookups, search and history loads.
-    Storage {
-        #[arg(long, default_value_t = 1_000_000)]
-        residents: usize,
-        /// Where the benchmark store is written (several GiB at full size).
-        #[arg(long, default_value = "target/bench")]
-        dir: PathBuf,
-        /// Reuse the store from an earlier run.
-        #[arg(long)]
-        reuse: bool,
-        #[arg(long, default_value_t = 10_000)]
-        samples: usize,
-        #[arg(long, hide = true)]
-        query_only: bool,
-    },
-    /// Push 10 000 encounters to a hub on loopback and pull them into a fresh workstation;
-    /// bootstrap a fresh workstation from a big catchment.
-    Sync {
-        #[arg(long, default_value = "target/bench-sync")]
-        dir: PathBuf,
-        #[arg(long, default_value_t = 10_000)]
-        encounters: usize,
-        /// Residents in the bootstrap catchment (0 to skip).
-        #[arg(long, default_value_t = 50_000)]
-        catchment: usize,
-    },
-    /// Load-test a `clinic-hub serve` process on loopback: simulated workstations push and
-    /// pull for a while; prints throughput, round latency and the hub's memory as JSON.
-    Hub {
-        #[arg(long, default_value_t = 50)]
-        workstations: usize,
-        /// Length of the load phase, after enrolment and bootstrap.
-        #[arg(long, default_value_t = 180)]
-        seconds: u64,
-        /// Residents in the hub's demo township.
-        #[arg(long, default_value_t = 2_000)]
-        residents: usize,
-        /// The clinic-hub program (default: the one next to this program).
-        #[arg(long)]
-        hub_bin: Option<PathBuf>,
-    },
-    /// From a scanned card to its history on screen, on the big store; frame time of a
-    /// 500-record history (headless egui).
-    Ui {
-        /// The store built by `clinic bench storage`.
-        #[arg(long, default_value = "target/bench/bench-1000000.redb")]
-        store: PathBuf,
-        #[arg(long, default_value_t = 200)]
-        samples: usize,
-    },
-    /// Decode the public QR corpus and 1280×720 webcam-like frames; print rates and times.
-    Decode {
-        #[arg(long, default_value = "fixtures/qr-corpus")]
-        corpus: PathBuf,
-        #[arg(long, default_value_t = 200)]
-        frames: usize,
-    },
-}
-
 /// The actor of command-line work: audited as the operating-system user.
 fn cli_actor(settings: &Settings) -> Actor {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
@@ -469,11 +397,6 @@ pub fn open_store(data_dir: &std::path::Path) -> anyhow::Result<Store> {
     let path = crate::paths::store_path(data_dir);
     Store::open(&path, OpenOptions::from_env()?)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))
-}
-
-/// The secret of the throwaway stores the benchmarks make (the real key derivation cost).
-pub(crate) fn bench_options() -> OpenOptions {
-    OpenOptions::new("bench-secret")
 }
 
 /// Runs a subcommand.
@@ -590,50 +513,6 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         }
         Cmd::Find { query, year } => query::find(&open_store(&data_dir)?, &query, year),
         Cmd::History { id } => query::history(&open_store(&data_dir)?, &cli_actor(&settings), &id),
-        Cmd::Bench {
-            what:
-                Bench::Storage {
-                    residents,
-                    dir,
-                    reuse,
-                    samples,
-                    query_only,
-                },
-        } => bench_storage::run(bench_storage::Args {
-            residents,
-            dir,
-            reuse,
-            samples,
-            query_only,
-        }),
-        Cmd::Bench {
-            what: Bench::Decode { corpus, frames },
-        } => bench_decode::run(&corpus, frames),
-        Cmd::Bench {
-            what:
-                Bench::Sync {
-                    dir,
-                    encounters,
-                    catchment,
-                },
-        } => bench_sync::run(&dir, encounters, catchment),
-        Cmd::Bench {
-            what:
-                Bench::Hub {
-                    workstations,
-                    seconds,
-                    residents,
-                    hub_bin,
-                },
-        } => bench_hub::run(bench_hub::Args {
-            workstations,
-            seconds,
-            residents,
-            hub_bin,
-        }),
-        Cmd::Bench {
-            what: Bench::Ui { store, samples },
-        } => bench_ui::run(&store, samples),
         Cmd::Scan { trust_list, files } => {
             let store = open_store(&data_dir)?;
             let root = crate::trust::root_key(&settings.root_key)?;

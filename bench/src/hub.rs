@@ -1,4 +1,4 @@
-//! `clinic bench hub`: a bounded load test of the hub.
+//! `clinic-bench hub`: a bounded load test of the hub.
 //!
 //! A real `clinic-hub serve` process (TLS, on a free loopback port) holds a demo township.
 //! Simulated workstations, each with its own small store in a temporary directory, enrol for
@@ -23,7 +23,6 @@
 
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Barrier;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -33,9 +32,10 @@ use serde::Serialize;
 use storage::model::Role;
 use storage::{Actor, Id, OpenOptions, Store};
 use sync::client::{HubClient, round};
+use ::tests::process::{Hub, run_hub};
 
-use super::bench_sync::encounter;
-use super::stats::{machine, percentile_ms};
+use crate::stats::{machine, percentile_ms};
+use crate::sync_rounds::encounter;
 
 /// The rise of the hub's mean memory from the middle to the last third of the load phase, in
 /// percent, below which the memory counts as flat.
@@ -55,7 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.workstations > 0, "at least one workstation");
     let started = Instant::now();
     let bin = hub_program(args.hub_bin)?;
-    let dir = TempDir::new()?;
+    let dir = tempfile::Builder::new()
+        .prefix("clinic-bench-hub-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
     let t = Instant::now();
     let mut hub = HubProcess::start(&bin, dir.path(), args.residents)?;
     let hub_start_s = t.elapsed().as_secs_f64();
@@ -65,13 +68,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|i| hub.enrolment_code(facilities[i % facilities.len()]))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let enrol_codes_s = t.elapsed().as_secs_f64();
-    let rss_idle = rss_mib(hub.pid()).map(|m| m.0);
+    let rss_idle = rss_mib(hub.hub.pid()).map(|m| m.0);
 
     let load = Duration::from_secs(args.seconds.max(1));
     let barrier = Barrier::new(args.workstations + 1);
     let (stop_tx, stop_rx) = channel::<()>();
     let t = Instant::now();
-    let store_file = sync::hub_cli::store_path(&hub.data);
+    let store_file = sync::hub_cli::store_path(&hub.hub.data);
     let phase = std::thread::scope(|s| {
         let workers: Vec<_> = codes
             .iter()
@@ -86,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         barrier.wait();
         let bootstrap_s = t.elapsed().as_secs_f64();
         let load_start = Instant::now();
-        let pid = hub.pid();
+        let pid = hub.hub.pid();
         let file_start = file_mib(&store_file);
         let cpu_start = (cpu_s(&pid.to_string()), cpu_s("self"));
         let sampler = s.spawn(move || sample_memory(pid, &stop_rx));
@@ -122,14 +125,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         file_start,
         cores_busy,
     } = phase;
-    if let Some(status) = hub.exited() {
+    if let Some(status) = hub.hub.exited() {
         anyhow::bail!(
             "the hub stopped during the test ({status}): {}",
-            hub.log_tail()
+            hub.hub.log_tail()
         );
     }
-    let hwm = rss_mib(hub.pid()).map(|m| m.1);
-    hub.kill();
+    let hwm = rss_mib(hub.hub.pid()).map(|m| m.1);
+    hub.hub.kill();
 
     let pushing = tallies.iter().filter(|t| t.pushed > 0).count();
     let pulling = tallies.iter().filter(|t| t.pulled > 0).count();
@@ -375,10 +378,10 @@ fn set_up(root: &Path, hub: &HubProcess, facility: &str, code: &str) -> anyhow::
         root.join("clinic.redb"),
         OpenOptions {
             cache_bytes: 8 << 20,
-            ..super::bench_options()
+            ..crate::bench_options()
         },
     )?;
-    let enrolment = HubClient::new(&hub.url, "", &hub.fingerprint, Duration::from_secs(30))?;
+    let enrolment = HubClient::new(&hub.hub.url, "", &hub.fingerprint, Duration::from_secs(30))?;
     let answer = enrolment.enrol(code, store.device())?;
     anyhow::ensure!(
         answer.facility == facility,
@@ -386,7 +389,7 @@ fn set_up(root: &Path, hub: &HubProcess, facility: &str, code: &str) -> anyhow::
         answer.facility
     );
     let client = HubClient::new(
-        &hub.url,
+        &hub.hub.url,
         &answer.token,
         &hub.fingerprint,
         Duration::from_secs(120),
@@ -494,14 +497,11 @@ fn hub_program(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// A running `clinic-hub serve` with a demo township, killed when dropped.
+/// A running `clinic-hub serve` with a demo township (the tests' process harness), and its
+/// certificate's fingerprint.
 struct HubProcess {
-    bin: PathBuf,
-    data: PathBuf,
-    log: PathBuf,
-    url: String,
+    hub: Hub,
     fingerprint: String,
-    child: Child,
 }
 
 impl HubProcess {
@@ -510,40 +510,18 @@ impl HubProcess {
     fn start(bin: &Path, root: &Path, residents: usize) -> anyhow::Result<HubProcess> {
         let data = root.join("hub");
         let residents = residents.to_string();
-        hub_command(bin, &data, &["demo", "--residents", &residents])?;
-        let fingerprint = hub_command(bin, &data, &["fingerprint"])?;
-        let log = root.join("hub.log");
-        let child = hub(bin, &data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log)?)
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
-        let mut hub = HubProcess {
-            bin: bin.to_path_buf(),
-            data,
-            log,
-            url: String::new(),
-            fingerprint,
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let addr = std::fs::read_to_string(hub.data.join("hub.addr")).unwrap_or_default();
-            if !addr.trim().is_empty() {
-                hub.url = format!("https://{}", addr.trim());
-                return Ok(hub);
-            }
-            if let Some(status) = hub.exited() {
-                anyhow::bail!("the hub did not start ({status}): {}", hub.log_tail());
-            }
-            anyhow::ensure!(Instant::now() < deadline, "the hub did not start in 60 s");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
+        let run = |args: &[&str]| run_hub(bin, HUB_SECRET, &data, args).map_err(anyhow::Error::msg);
+        run(&["demo", "--residents", &residents])?;
+        let fingerprint = run(&["fingerprint"])?;
+        let hub = Hub::spawn(
+            bin,
+            HUB_SECRET,
+            &data,
+            "127.0.0.1:0",
+            Duration::from_secs(60),
+        )
+        .map_err(anyhow::Error::msg)?;
+        Ok(HubProcess { hub, fingerprint })
     }
 
     /// A one-time enrolment code, through the running hub's admin route.
@@ -551,91 +529,14 @@ impl HubProcess {
         &self,
         facility: &fixtures::catalogue::FacilityEntry,
     ) -> anyhow::Result<String> {
-        hub_command(
-            &self.bin,
-            &self.data,
-            &["enrol", "--facility", facility.code],
-        )
-    }
-
-    /// The exit status, if the hub has stopped.
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    /// The end of the hub's standard error.
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(5)..].join("\n")
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for HubProcess {
-    fn drop(&mut self) {
-        self.kill();
+        self.hub
+            .command(&["enrol", "--facility", facility.code])
+            .map_err(anyhow::Error::msg)
     }
 }
 
 /// The hub's secret, for its store: this hub is thrown away with its data.
 const HUB_SECRET: &str = "bench-hub-secret";
-
-/// A `clinic-hub` command on the data directory `data`, with the bench's secret.
-fn hub(bin: &Path, data: &Path) -> Command {
-    let mut command = Command::new(bin);
-    command
-        .arg("--data")
-        .arg(data)
-        .env("CLINIC_SECRET", HUB_SECRET)
-        .env_remove("CLINIC_SECRET_FILE");
-    command
-}
-
-/// Runs a `clinic-hub` command to completion; its standard output, trimmed.
-fn hub_command(bin: &Path, data: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = hub(bin, data)
-        .args(args)
-        .output()
-        .with_context(|| format!("cannot run {}", bin.display()))?;
-    anyhow::ensure!(
-        out.status.success(),
-        "clinic-hub {}: {}",
-        args.first().unwrap_or(&""),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// A directory under the system temp dir, removed with everything in it when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> anyhow::Result<TempDir> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path =
-            std::env::temp_dir().join(format!("clinic-bench-hub-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(TempDir(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Resident set size and its peak (VmRSS, VmHWM) of process `pid`, in MiB (Linux).
 fn rss_mib(pid: u32) -> Option<(f64, f64)> {

@@ -1,4 +1,4 @@
-//! `clinic bench decode`: the decoder on the public QR corpus, and on 1280×720 webcam-like
+//! `clinic-bench decode`: the decoder on the public QR corpus, and on 1280×720 webcam-like
 //! frames.
 
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use scanner::decode::{decode, decode_frame};
 use scanner::image::LumaImage;
 
-use super::stats::{machine, percentile_ms};
+use crate::stats::{machine, percentile_ms};
 
 pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
     println!("machine: {}", machine());

@@ -1,4 +1,4 @@
-//! `clinic bench storage`: build the scale store (1 M residents, ~10 M records) and measure
+//! `clinic-bench storage`: build the scale store (1 M residents, ~10 M records) and measure
 //! identifier lookup, name search and history load on it.
 //!
 //! Queries run in a fresh child process so its memory figures are those of a workstation
@@ -12,7 +12,7 @@ use anyhow::Context;
 use storage::model::{Body, Identifier, ResidentField};
 use storage::{Clock, OpenOptions, Store};
 
-use super::stats::{machine, percentile_ms, rss_mib};
+use crate::stats::{machine, percentile_ms, rss_mib};
 
 pub struct Args {
     pub residents: usize,
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("reusing {}", path.display());
     }
     let status = Command::new(std::env::current_exe()?)
-        .args(["bench", "storage", "--query-only", "--residents"])
+        .args(["storage", "--query-only", "--residents"])
         .arg(args.residents.to_string())
         .arg("--dir")
         .arg(&args.dir)
@@ -61,7 +61,7 @@ fn build(path: &Path, residents: usize) -> anyhow::Result<()> {
     let options = OpenOptions {
         cache_bytes: 4 << 30,
         exclusive: true,
-        ..super::bench_options()
+        ..crate::bench_options()
     };
     let store = Store::open(path, options)?;
     let started = Instant::now();
@@ -107,7 +107,7 @@ struct Sample {
 
 fn queries(path: &Path, samples: usize) -> anyhow::Result<()> {
     let opened = Instant::now();
-    let store = Store::open(path, super::bench_options())?;
+    let store = Store::open(path, crate::bench_options())?;
     println!("open: {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let picked = pick_samples(&store, samples)?;
     anyhow::ensure!(!picked.is_empty(), "the store holds no residents");

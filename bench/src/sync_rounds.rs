@@ -1,4 +1,4 @@
-//! `clinic bench sync`: a real hub (TLS, in this process, on loopback) and real workstation
+//! `clinic-bench sync`: a real hub (TLS, in this process, on loopback) and real workstation
 //! stores: push 10 000 encounters, pull them into a fresh workstation, and bootstrap a fresh
 //! workstation from a 50 000-resident catchment.
 
@@ -11,7 +11,7 @@ use storage::{Actor, OpenOptions, Store};
 use sync::client::{HubClient, round};
 use sync::server::LocalHub;
 
-use super::stats::machine;
+use crate::stats::machine;
 
 /// A hub on loopback holding a demo township of `residents`.
 fn start_hub(dir: &Path, residents: usize) -> anyhow::Result<LocalHub> {
@@ -21,7 +21,7 @@ fn start_hub(dir: &Path, residents: usize) -> anyhow::Result<LocalHub> {
         OpenOptions {
             cache_bytes: 512 << 20,
             exclusive: true,
-            ..super::bench_options()
+            ..crate::bench_options()
         },
     )?);
     let today = store.clock().today();
@@ -46,7 +46,7 @@ fn start_hub(dir: &Path, residents: usize) -> anyhow::Result<LocalHub> {
 }
 
 fn workstation(dir: &Path, hub: &LocalHub) -> anyhow::Result<(Store, HubClient)> {
-    let store = Store::open(dir.join("clinic.redb"), super::bench_options())?;
+    let store = Store::open(dir.join("clinic.redb"), crate::bench_options())?;
     let config = hub.enrol(&store, fixtures::catalogue::TOWNSHIP_CENTRE)?;
     let client = HubClient::new(
         &config.hub_url,

@@ -1,4 +1,4 @@
-//! `clinic bench ui`: the window without a screen. From a scanned card to its history laid out,
+//! `clinic-bench ui`: the window without a screen. From a scanned card to its history laid out,
 //! on the big store; and the frame time of a history of 500 records. egui runs headless (input,
 //! layout, tessellation): what a real frame costs before the GPU draws it.
 
@@ -9,9 +9,9 @@ use std::time::Instant;
 use storage::model::{Body, Role};
 use storage::{Actor, Store};
 
-use super::stats::{machine, percentile_ms};
-use crate::gui::app::ClinicApp;
-use crate::settings::Settings;
+use crate::stats::{machine, percentile_ms};
+use app::gui::app::ClinicApp;
+use app::settings::Settings;
 
 /// One frame of the window, as eframe runs it (tessellation included).
 fn frame(ctx: &egui::Context, app: &mut ClinicApp, time: &mut f64) {
@@ -33,11 +33,11 @@ pub fn run(store_path: &Path, samples: usize) -> anyhow::Result<()> {
     println!("machine: {}", machine());
     anyhow::ensure!(
         store_path.exists(),
-        "no store at {} (build it with `clinic bench storage`)",
+        "no store at {} (build it with `clinic-bench storage`)",
         store_path.display()
     );
     let cold = Instant::now();
-    let store = Arc::new(Store::open(store_path, super::bench_options())?);
+    let store = Arc::new(Store::open(store_path, crate::bench_options())?);
     let staff = match store.log_in("bench-doctor", "bench-doctor-pw", "bench") {
         Ok(s) => s,
         Err(_) => store.put_staff(
@@ -50,7 +50,7 @@ pub fn run(store_path: &Path, samples: usize) -> anyhow::Result<()> {
     };
     let data_dir = tempfile_dir()?;
     let ctx = egui::Context::default();
-    crate::gui::fonts::install(&ctx);
+    app::gui::fonts::install(&ctx);
     let settings = Settings {
         camera: "none".into(),
         ..Settings::default()
@@ -78,7 +78,7 @@ pub fn run(store_path: &Path, samples: usize) -> anyhow::Result<()> {
     let mut times = Vec::new();
     let mut frames_needed = Vec::new();
     for r in &targets {
-        let token = crate::scan::token_for(
+        let token = app::scan::token_for(
             r,
             r.card_id().map(|c| c.0).unwrap_or([0; 32]),
             "CN-510000",
@@ -128,7 +128,7 @@ pub fn run(store_path: &Path, samples: usize) -> anyhow::Result<()> {
     // A resident with 500 records: frame time of the history screen.
     let heavy = make_heavy_resident(&store, &staff, &targets[0], 500)?;
     let sender = app.scanners.sender();
-    let token = crate::scan::token_for(
+    let token = app::scan::token_for(
         &heavy,
         heavy.card_id().map(|c| c.0).unwrap_or([0; 32]),
         "CN-510000",
