@@ -2,11 +2,13 @@
 //! Domain logic lives in `storage`, `scanner`, `sync` and `print`; this crate only drives it.
 
 pub mod cli;
-pub mod demo;
+/// How values read to people, in Chinese and English (the window, printouts, the command line).
+pub mod format;
 pub mod gui;
+pub mod i18n;
 pub mod paths;
-pub mod printing;
 pub mod scan;
+pub mod services;
 pub mod settings;
 pub mod trust;
 

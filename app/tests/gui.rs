@@ -29,7 +29,7 @@ fn a_doctor_searches_and_reads_a_history_which_is_audited() {
     let store = store(dir.path(), 200);
     let target = store.search("王", None).unwrap().remove(0).resident;
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     assert!(h.state().state.session.is_some());
     click(&mut h, "查档");
     type_into(&mut h, "查找居民", &target.initials);
@@ -65,7 +65,7 @@ fn the_front_desk_cannot_open_clinical_records() {
         Err(storage::Error::Forbidden(_))
     ));
     let mut h = harness(store, dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     // The front desk has its own screen only.
     assert!(h.query_by_label("查档").is_none());
     assert!(h.query_by_label("接诊").is_none());
@@ -75,7 +75,7 @@ fn the_front_desk_cannot_open_clinical_records() {
 fn an_id_number_with_a_wrong_check_digit_says_which_digit() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(store(dir.path(), 50), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     type_into(&mut h, "查找居民", "420921198503150016");
     h.get_by_label_contains("should be 5");
 }
@@ -84,7 +84,7 @@ fn an_id_number_with_a_wrong_check_digit_says_which_digit() {
 fn switching_language_changes_visible_text() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(store(dir.path(), 50), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.get_by_label("查找居民");
     h.get_by_role_and_label(Role::Button, "English").click();
     h.run();
@@ -116,7 +116,7 @@ fn an_empty_store_offers_the_demo_township_and_loads_it_with_progress() {
     h.run();
     assert!(store.resident_count().unwrap() >= 2_000);
     h.get_by_label_contains("演示数据已载入");
-    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "admin", app::services::demo::DEMO_PASSWORD);
     assert!(h.state().state.session.is_some());
 }
 
@@ -144,7 +144,7 @@ fn a_scan_opens_the_record_for_a_doctor_with_an_audited_reason() {
     let store = store(dir.path(), 200);
     let target = a_resident_with_a_card(&store);
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     scan(
         &mut h,
         card_text(&store, &target),
@@ -165,7 +165,7 @@ fn a_wedge_burst_selects_the_resident_and_never_reaches_the_search_box() {
     let target = a_resident_with_a_card(&store);
     let id_number = target.id_number().unwrap().as_str().to_string();
     let mut h = harness(store, dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.get_by_label("查找居民").focus();
     h.run();
     // A scanner types 18 characters and Enter, one per frame (16 ms apart).
@@ -188,7 +188,7 @@ fn a_person_typing_key_by_key_gets_every_character() {
     let dir = tempfile::tempdir().unwrap();
     // Frames 120 ms apart: a brisk typist, one key per frame.
     let mut h = harness_at(store(dir.path(), 50), dir.path(), 0.12);
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.get_by_label("查找居民").focus();
     h.run();
     for c in "wang".chars() {
@@ -214,7 +214,7 @@ fn an_expired_card_is_refused_with_a_translated_message() {
     );
     let text = scanner::card::issue_card(&token, &scanner::card::keys::demo::issuer());
     let mut h = harness(store, dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     scan(&mut h, text, scanner::source::Source::Camera);
     h.get_by_label_contains("此卡已过期");
     assert!(h.state().front_desk.selected.is_none());
@@ -232,7 +232,7 @@ fn an_unknown_genuine_card_opens_a_prefilled_registration() {
     };
     let text = card_text(&store, &stranger);
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     scan(&mut h, text, scanner::source::Source::Wedge);
     let form = h
         .state()
@@ -269,7 +269,7 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
     let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
 
     // The front desk scans the card, prints a paper card and checks the resident in.
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     scan(
         &mut h,
         card_text(&store, &target),
@@ -306,7 +306,7 @@ fn a_day_in_the_clinic_check_in_call_record_prescribe_print_correct() {
 
     // The doctor calls the next patient: the demo queue already has some waiting, so call
     // until ours comes up.
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     for _ in 0..12 {
         h.get_all_by_label_contains("叫下一位")
             .next()
@@ -469,7 +469,7 @@ fn break_glass_needs_a_reason_and_is_audited() {
         })
         .expect("a resident without consent, with records elsewhere that are not safety data");
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     click(&mut h, "查档");
     type_into(&mut h, "查找居民", &target.name);
     h.get_all_by_label_contains(&target.birth_date.to_string())
@@ -510,7 +510,7 @@ fn the_screen_locks_when_idle_and_unlocks_with_the_password() {
         .with_step_dt(1.0 / 60.0)
         .with_context_setup(app::gui::fonts::install)
         .build_eframe(move |cc| ClinicApp::new(cc.egui_ctx.clone(), store, settings, dir2));
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     assert!(!h.state().locked);
     // Sixty-odd seconds without input.
     for _ in 0..(62 * 60) {
@@ -524,7 +524,7 @@ fn the_screen_locks_when_idle_and_unlocks_with_the_password() {
     type_into(&mut h, "密码", "nope-nope");
     click(&mut h, "解锁");
     assert!(h.state().locked);
-    type_into(&mut h, "密码", app::demo::DEMO_PASSWORD);
+    type_into(&mut h, "密码", app::services::demo::DEMO_PASSWORD);
     click(&mut h, "解锁");
     assert!(!h.state().locked);
 }
@@ -533,7 +533,7 @@ fn the_screen_locks_when_idle_and_unlocks_with_the_password() {
 fn an_administrator_changes_the_settings() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(store(dir.path(), 30), dir.path());
-    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "admin", app::services::demo::DEMO_PASSWORD);
     assert_eq!(h.state().state.screen, app::gui::state::Screen::Settings);
     h.get_by_label("诊室").focus();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
@@ -582,7 +582,7 @@ fn a_card_unknown_here_is_fetched_from_the_hub_and_opened() {
     std::fs::write(ws.join("sync.json"), serde_json::to_vec(&config).unwrap()).unwrap();
     let text = card_text(&hub_store, &target);
     let mut h = harness(local.clone(), &ws);
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.state()
         .scanners
         .sender()
@@ -626,7 +626,7 @@ fn with_the_hub_unreachable_the_front_desk_registers_provisionally() {
     };
     let text = card_text(&local, &stranger);
     let mut h = harness(local, &ws);
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.state()
         .scanners
         .sender()
@@ -658,7 +658,7 @@ fn the_administrator_searches_the_audit_log_and_sees_the_chain_intact() {
         .view_history(&doctor, target.id, "consultation")
         .unwrap();
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "admin", app::services::demo::DEMO_PASSWORD);
     click(&mut h, "审计");
     h.get_all_by_label_contains("审计链完整").next().unwrap();
     // Today's log: the doctor's view and the administrator's login.
@@ -729,7 +729,7 @@ fn a_tampered_audit_log_is_reported_at_start_and_on_the_audit_screen() {
     let decide =
         |h: &mut egui_kittest::Harness<'_, app::gui::app::ClinicApp>, user: &str, why: &str| {
             type_into(h, "管理员用户名", user);
-            type_into(h, "密码", app::demo::DEMO_PASSWORD);
+            type_into(h, "密码", app::services::demo::DEMO_PASSWORD);
             type_into(h, "继续使用的原因", why);
             h.get_by_label("记录并继续").click();
             h.run();
@@ -785,7 +785,7 @@ fn the_workstation_opens_only_with_the_facility_secret_and_a_wrong_one_changes_n
             );
         }
     }
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     h.get_by_label("接诊");
 }
 
@@ -794,7 +794,7 @@ fn the_administrator_backs_up_from_the_settings_while_the_window_works() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path(), 20);
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "admin", app::services::demo::DEMO_PASSWORD);
     assert_eq!(h.state().state.screen, app::gui::state::Screen::Settings);
     h.get_by_label("立即备份").click();
     wait_for(&mut h, "the backup", |h| {
@@ -855,7 +855,7 @@ fn a_child_due_a_dose_is_vaccinated_and_checked_at_the_visit() {
         .check_in(&desk, child.id, storage::model::VisitType::General, None)
         .unwrap();
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     // The child is in the room's queue: the doctor picks them and starts the visit.
     h.get_all_by_label_contains(&child.name)
         .next()
@@ -985,7 +985,7 @@ fn entries_the_hub_refused_are_shown_with_their_reasons_and_sent_again() {
         )
         .unwrap();
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "admin", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "admin", app::services::demo::DEMO_PASSWORD);
     h.get_all_by_label_contains("中心拒收 1").next().unwrap();
     // The administrator starts on the settings, where the refusals are listed.
     assert_eq!(h.state().state.screen, app::gui::state::Screen::Settings);

@@ -105,7 +105,7 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
         ..common::demo_settings()
     };
     let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     // A payment code is never taken for a card.
     scan(&mut h, PAYMENT_CODE.into(), scanner::source::Source::Serial);
     h.get_all_by_label_contains("这是付款码，不是电子健康卡")
@@ -150,7 +150,7 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
             .checkout(who.id, CENTRE, Some(encounter), bill)
             .unwrap()
     };
-    let patient = app::gui::format::money(expected.patient_fen());
+    let patient = app::format::money(expected.patient_fen());
     h.get_by_label(&format!("个人支付 {patient}"));
     h.get_all_by_label_contains("暂定结算").next().unwrap();
 
@@ -206,7 +206,7 @@ fn the_front_desk_settles_a_visit_with_a_scanned_payment_code() {
     // The claim list shows it, queued and provisional, with its lines on demand.
     h.get_by_label("医保结算").click();
     h.run();
-    h.get_by_label(&app::gui::format::short_id(claim.id));
+    h.get_by_label(&app::format::short_id(claim.id));
     h.get_by_label("待审核（暂定）");
     h.get_by_label("明细").click();
     h.run();
@@ -263,7 +263,7 @@ fn the_reconciliation_list_collects_what_the_hub_cut_and_the_report_adds_up() {
     let who = resident(&store);
     let claim = adjusted_claim(&store, who.id);
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.get_by_label("医保结算").click();
     h.run();
     h.get_by_label("对账 1").click();
@@ -293,7 +293,7 @@ fn the_reconciliation_list_collects_what_the_hub_cut_and_the_report_adds_up() {
     h.get_by_label("已调整");
     h.get_all_by_label_contains(&format!(
         "实收 {}",
-        app::gui::format::money(report.takings_fen())
+        app::format::money(report.takings_fen())
     ))
     .next()
     .unwrap();

@@ -48,7 +48,7 @@ fn consult(
 ) -> egui_kittest::Harness<'static, app::gui::app::ClinicApp> {
     check_in_alone(store, resident);
     let mut h = harness(store.clone(), dir);
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     h.get_all_by_label_contains("叫下一位")
         .next()
         .unwrap()

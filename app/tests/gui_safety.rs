@@ -52,7 +52,7 @@ fn enter_with_several_matches_opens_nobody_until_one_is_chosen() {
     let store = store(dir.path(), 5);
     let [(_, _), (older, older_tail)] = namesakes(&store);
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     type_into(&mut h, "查找居民", "张丽华");
     h.key_press(egui::Key::Enter);
     h.run_steps(4);
@@ -86,7 +86,7 @@ fn namesakes_are_told_apart_in_the_queues_and_a_visit_starts_only_on_purpose() {
         .check_in(&clerk(), older, VisitType::General, None)
         .unwrap();
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     h.get_by_role_and_label(Role::Button, "接诊").click();
     h.run();
     let younger_row = format!("张丽华 · 女 40岁 · …{younger_tail}");
@@ -139,7 +139,7 @@ fn taking_a_waiting_patient_off_the_queue_takes_a_confirmation() {
             .status
     };
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.get_by_role_and_label(Role::Button, "离开").click();
     h.run();
     assert_eq!(status(), QueueStatus::Waiting, "one click took them off");
@@ -158,7 +158,7 @@ fn a_notice_does_not_move_the_buttons() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path(), 5);
     let mut h = harness(store.clone(), dir.path());
-    log_in(&mut h, "frontdesk", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     h.state_mut().state.notice = None;
     h.run();
     let before = h.get_by_label("+ 登记新居民").rect();

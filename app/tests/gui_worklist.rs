@@ -67,7 +67,7 @@ fn an_overdue_hypertensive_patient_is_listed_seen_and_leaves_the_list() {
     let (patient, called) = (&overdue[0].resident, &overdue[1].resident);
 
     let mut h = harness_with(store.clone(), dir.path(), 1.0 / 60.0, settings);
-    log_in(&mut h, "doctor", app::demo::DEMO_PASSWORD);
+    log_in(&mut h, "doctor", app::services::demo::DEMO_PASSWORD);
     click(&mut h, "随访名单");
     wait_list(&mut h);
     assert!(

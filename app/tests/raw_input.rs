@@ -21,7 +21,7 @@ impl Window {
         )
         .unwrap();
         let today = store.clock().today();
-        app::demo::load_demo(
+        app::services::demo::load_demo(
             &store,
             fixtures::catalogue::TOWNSHIP_CENTRE,
             today,
@@ -98,7 +98,7 @@ fn keys_typed_right_before_tab_stay_in_their_field() {
     for _ in 0..2 {
         w.frame(0.02, vec![]);
     }
-    let password = app::demo::DEMO_PASSWORD;
+    let password = app::services::demo::DEMO_PASSWORD;
     let (head, last) = password.split_at(password.len() - 1);
     for c in head.chars() {
         w.frame(0.04, vec![Event::Text(c.to_string())]);
@@ -139,7 +139,11 @@ fn a_fast_password_at_the_login_screen_is_typing_not_a_scan() {
         0.02,
         vec![Window::key(Key::Tab, true), Window::key(Key::Tab, false)],
     );
-    w.type_keys(&format!("{}\n", app::demo::DEMO_PASSWORD), 0.005, 0.016);
+    w.type_keys(
+        &format!("{}\n", app::services::demo::DEMO_PASSWORD),
+        0.005,
+        0.016,
+    );
     assert!(w.app.state.session.is_some(), "{:?}", w.app.state.notice);
 }
 
@@ -258,7 +262,11 @@ fn a_wedge_typing_keys_opens_the_resident_whatever_has_focus() {
         0.02,
         vec![Window::key(Key::Tab, true), Window::key(Key::Tab, false)],
     );
-    w.type_keys(&format!("{}\n", app::demo::DEMO_PASSWORD), 0.12, 0.016);
+    w.type_keys(
+        &format!("{}\n", app::services::demo::DEMO_PASSWORD),
+        0.12,
+        0.016,
+    );
     assert!(w.app.state.session.is_some(), "{:?}", w.app.state.notice);
 
     for code in [card.as_str(), "420921198503150023"] {

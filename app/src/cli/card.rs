@@ -12,7 +12,7 @@ use super::query::resolve;
 /// Issues a printed card for a resident (giving them a card id if they have none) and prints
 /// the `EHC1:` text; with `png`, also writes the QR image.
 pub fn issue(store: &Store, actor: &Actor, who: &str, png: Option<&Path>) -> anyhow::Result<()> {
-    let issued = crate::printing::issue(store, actor, resolve(store, who)?)?;
+    let issued = crate::services::printing::issue(store, actor, resolve(store, who)?)?;
     if let Some(path) = png {
         let image = qr_image(&issued.text, 6)
             .map_err(|e| anyhow::anyhow!("cannot draw the QR code: {e}"))?;

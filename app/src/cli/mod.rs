@@ -16,8 +16,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use storage::model::Role;
-use storage::{Actor, OpenOptions, Store};
+use storage::{Actor, Store};
 
+use crate::services::open_store;
 use crate::settings::Settings;
 
 #[derive(Parser, Debug)]
@@ -351,16 +352,16 @@ fn print_cmd(
     let (name, printed) = match what {
         PrintCmd::Card { resident, staff: s } => {
             let id = query::resolve(store, &resident)?;
-            let issued = crate::printing::issue(store, &staff(&s)?, id)?;
+            let issued = crate::services::printing::issue(store, &staff(&s)?, id)?;
             ("card".to_string(), issued.sheet.to_pdf()?)
         }
         PrintCmd::Prescription { record, doctor: d } => (
             format!("prescription-{record}"),
-            crate::printing::prescription(store, &staff(&d)?, record)?,
+            crate::services::printing::prescription(store, &staff(&d)?, record)?,
         ),
         PrintCmd::Receipt { claim, staff: s } => (
             format!("receipt-{claim}"),
-            crate::printing::receipt(store, &staff(&s)?, claim)?,
+            crate::services::printing::receipt(store, &staff(&s)?, claim)?,
         ),
         PrintCmd::Referral {
             encounter,
@@ -369,19 +370,22 @@ fn print_cmd(
             reason,
         } => (
             format!("referral-{encounter}"),
-            crate::printing::referral(store, &staff(&d)?, encounter, &to, &reason)?,
+            crate::services::printing::referral(store, &staff(&d)?, encounter, &to, &reason)?,
         ),
     };
     let said = match out {
         Some(path) => {
             std::fs::write(&path, &printed.pdf)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            crate::printing::with_missing(format!("written to {}", path.display()), &printed)
-        }
-        None => crate::printing::with_missing(
-            crate::printing::deliver(
+            crate::services::printing::with_missing(
+                format!("written to {}", path.display()),
                 &printed,
-                &crate::printing::Output::from_setting(&settings.printer),
+            )
+        }
+        None => crate::services::printing::with_missing(
+            crate::services::printing::deliver(
+                &printed,
+                &crate::services::printing::Output::from_setting(&settings.printer),
                 &name,
             )?
             .to_string(),
@@ -392,13 +396,6 @@ fn print_cmd(
     Ok(())
 }
 
-/// Opens the workstation's store with the facility secret from the environment.
-pub fn open_store(data_dir: &std::path::Path) -> anyhow::Result<Store> {
-    let path = crate::paths::store_path(data_dir);
-    Store::open(&path, OpenOptions::from_env()?)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))
-}
-
 /// Runs a subcommand.
 pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
     let settings = Settings::load(&data_dir)?;
@@ -406,11 +403,16 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Demo { residents } => {
             let store = open_store(&data_dir)?;
             let today = store.clock().today();
-            let s =
-                crate::demo::load_demo(&store, &settings.facility, today, residents, &mut |_| {})?;
+            let s = crate::services::demo::load_demo(
+                &store,
+                &settings.facility,
+                today,
+                residents,
+                &mut |_| {},
+            )?;
             let mut settings = settings;
             settings.save(&data_dir)?;
-            crate::demo::pin_demo_root(&data_dir, &mut settings);
+            crate::services::demo::pin_demo_root(&data_dir, &mut settings);
             println!(
                 "demo township loaded into {}: {} residents, {} records ({} already present)",
                 store.path().display(),
@@ -587,14 +589,20 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
                 }),
         } => {
             let mut settings = settings;
-            sync::enrol(
+            let store = open_store(&data_dir)?;
+            let facility = crate::services::hub::enrol(
                 &data_dir,
-                &open_store(&data_dir)?,
+                &store,
                 &mut settings,
                 &hub,
                 &code,
                 &fingerprint,
-            )
+            )?;
+            println!(
+                "enrolled at {hub} for facility {facility} as device {}",
+                store.device()
+            );
+            Ok(())
         }
     }
 }

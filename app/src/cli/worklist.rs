@@ -10,7 +10,7 @@ use storage::worklist::{WorklistEntry, WorklistQuery};
 use storage::{Actor, Store};
 
 use super::query;
-use crate::gui::i18n::Lang;
+use crate::i18n::Lang;
 
 pub struct ListArgs<'a> {
     pub query: WorklistQuery,
@@ -28,12 +28,16 @@ pub fn list(store: &Store, actor: &Actor, args: ListArgs) -> anyhow::Result<()> 
     let entries = store.worklist(actor, &args.query, reason)?;
     let today = store.clock().today();
     if let Some(path) = args.out {
-        let printed = crate::printing::worklist(store, actor, &args.query, &entries, &args.doctor)?;
+        let printed =
+            crate::services::printing::worklist(store, actor, &args.query, &entries, &args.doctor)?;
         std::fs::write(path, &printed.pdf)
             .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!(
             "{}",
-            crate::printing::with_missing(format!("written to {}", path.display()), &printed)
+            crate::services::printing::with_missing(
+                format!("written to {}", path.display()),
+                &printed
+            )
         );
     }
     if args.json {
@@ -82,9 +86,9 @@ fn entry_json(e: &WorklistEntry, today: storage::Date) -> serde_json::Value {
 /// One line per resident, for a terminal.
 fn text(store: &Store, entries: &[WorklistEntry], today: storage::Date) -> String {
     let mut out = String::new();
-    let names = crate::printing::FacilityNames::of(store);
+    let names = crate::services::printing::FacilityNames::of(store);
     for e in entries {
-        let row = crate::printing::worklist_row(Lang::Zh, &names, e, today);
+        let row = crate::services::printing::worklist_row(Lang::Zh, &names, e, today);
         out += &format!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             row.since,

@@ -3,8 +3,8 @@
 use storage::Id;
 use storage::model::{HouseholdLink, PaymentMethod, QueueStatus, Staff, VisitType};
 
-use super::i18n::Lang;
 use super::state::Screen;
+use crate::i18n::Lang;
 use crate::settings::Settings;
 
 #[derive(Debug, Clone)]

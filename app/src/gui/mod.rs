@@ -3,8 +3,6 @@
 pub mod app;
 pub mod command;
 pub mod fonts;
-pub mod format;
-pub mod i18n;
 pub mod scanning;
 pub mod screens;
 pub mod state;
@@ -23,7 +21,7 @@ use crate::settings::Settings;
 pub fn run(data_dir: PathBuf, demo: bool) -> anyhow::Result<()> {
     let settings = Settings::load(&data_dir)?;
     let store = match storage::Secret::from_env()? {
-        Some(_) => Some(crate::cli::open_store(&data_dir)?),
+        Some(_) => Some(crate::services::open_store(&data_dir)?),
         None => None,
     };
     let options = eframe::NativeOptions {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use storage::model::{Facility, Role, Staff};
 use storage::{Actor, Store};
 
-use super::i18n::Lang;
+use crate::i18n::Lang;
 use crate::settings::Settings;
 
 /// The logged-in staff member.
@@ -81,6 +81,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A resident as the lists name them (`format::who`); empty when not held here.
+    pub fn who(&self, id: storage::Id) -> String {
+        match self.store.resident(id) {
+            Ok(Some(r)) => crate::format::who(self.lang, &r, self.today()),
+            _ => String::new(),
+        }
+    }
+
     pub fn new(store: Arc<Store>, settings: Settings, data_dir: PathBuf) -> AppState {
         let lang = Lang::from_code(&settings.language);
         let facility = facility_of(&store, &settings.facility);

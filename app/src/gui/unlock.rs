@@ -10,8 +10,8 @@ use egui::{RichText, Ui};
 use storage::{OpenOptions, Secret, Store};
 
 use super::app::ClinicApp;
-use super::i18n::Lang;
 use super::style::{DANGER, MUTED};
+use crate::i18n::Lang;
 use crate::settings::Settings;
 
 /// The window's two lives: locked (asking for the secret), then the app on the open store.
@@ -125,7 +125,7 @@ impl Unlock {
                     RichText::new(format!(
                         "{} {}",
                         lang.t("演示机构密钥：", "Demo facility secret:"),
-                        crate::demo::DEMO_SECRET
+                        crate::services::demo::DEMO_SECRET
                     ))
                     .color(MUTED),
                 );
@@ -147,7 +147,7 @@ pub fn start(
     let empty = store.resident_count().unwrap_or(0) == 0;
     let mut settings = settings;
     if demo {
-        crate::demo::pin_demo_root(&data_dir, &mut settings);
+        crate::services::demo::pin_demo_root(&data_dir, &mut settings);
     }
     let mut app = ClinicApp::new(ctx.clone(), store, settings, data_dir);
     if demo && empty {

@@ -33,11 +33,16 @@ impl DemoLoader {
             .spawn(move || {
                 let progress_tx = tx.clone();
                 let progress_ctx = ctx.clone();
-                let result =
-                    crate::demo::load_demo(&store, &facility, today, residents, &mut |n| {
+                let result = crate::services::demo::load_demo(
+                    &store,
+                    &facility,
+                    today,
+                    residents,
+                    &mut |n| {
                         let _ = progress_tx.send(DemoEvent::Progress(n));
                         progress_ctx.request_repaint();
-                    });
+                    },
+                );
                 let _ = tx.send(DemoEvent::Done(result.map_err(|e| e.to_string())));
                 ctx.request_repaint();
             })

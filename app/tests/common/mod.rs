@@ -32,7 +32,7 @@ pub fn store(dir: &std::path::Path, demo_residents: usize) -> Arc<Store> {
     let store = Store::open(dir.join("clinic.redb"), options()).unwrap();
     if demo_residents > 0 {
         let today = store.clock().today();
-        app::demo::load_demo(
+        app::services::demo::load_demo(
             &store,
             fixtures::catalogue::TOWNSHIP_CENTRE,
             today,

@@ -139,9 +139,9 @@ impl ClinicApp {
                     };
                     self.state.notice = Some(Notice::Info(format!(
                         "{what} {} · {} {}",
-                        crate::gui::format::money(due.abs()),
+                        crate::format::money(due.abs()),
                         lang.t("结算单", "claim"),
-                        crate::gui::format::short_id(claim)
+                        crate::format::short_id(claim)
                     )));
                 }
                 Command::CallNext => {
@@ -191,7 +191,7 @@ impl ClinicApp {
                         || settings.serial_port != self.state.settings.serial_port
                         || settings.serial_baud != self.state.settings.serial_baud
                         || settings.wedge_gap_ms != self.state.settings.wedge_gap_ms;
-                    self.state.lang = crate::gui::i18n::Lang::from_code(&settings.language);
+                    self.state.lang = crate::i18n::Lang::from_code(&settings.language);
                     self.state.settings = settings;
                     self.state.refresh_facility();
                     if restart_scanners {
@@ -248,7 +248,7 @@ impl ClinicApp {
             Ok(())
         })();
         if let Err(e) = result {
-            self.state.notice = Some(Notice::Error(crate::gui::format::error(lang, &e)));
+            self.state.notice = Some(Notice::Error(crate::format::error(lang, &e)));
         }
     }
 
@@ -287,7 +287,8 @@ impl ClinicApp {
                 self.worklist_job = None;
                 self.worklist.pending = None;
                 self.worklist.loaded = Some(loaded);
-                self.worklist.names = crate::printing::FacilityNames::of(&self.state.store);
+                self.worklist.names =
+                    crate::services::printing::FacilityNames::of(&self.state.store);
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {

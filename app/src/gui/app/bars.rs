@@ -5,9 +5,9 @@ use egui::{RichText, Ui};
 
 use super::ClinicApp;
 use crate::gui::command::Command;
-use crate::gui::i18n::Lang;
 use crate::gui::state::{Notice, Screen, role_name};
 use crate::gui::style::{DANGER, MUTED};
+use crate::i18n::Lang;
 
 impl ClinicApp {
     pub(super) fn top_bar_ui(&mut self, ui: &mut Ui) {
@@ -112,13 +112,13 @@ impl ClinicApp {
                 let last = self.scanners.last_code.get(&source);
                 // The time of day only: `2024-03-05 10:21` → `10:21`.
                 let seen = last.map_or(String::new(), |at| {
-                    let time = crate::gui::format::time(*at);
+                    let time = crate::format::time(*at);
                     format!(" {}", time.get(11..).unwrap_or(&time))
                 });
                 ui.label(
                     RichText::new(format!(
                         "{} {mark}{seen}",
-                        crate::gui::format::source(lang, source)
+                        crate::format::source(lang, source)
                     ))
                     .color(color),
                 )
@@ -145,7 +145,7 @@ impl ClinicApp {
 
 /// What the status bar says about sync: the words, their colour, and the detail on hover.
 fn sync_state(lang: Lang, s: &super::SyncStatus, now_ms: i64) -> (String, egui::Color32, String) {
-    use crate::gui::format::time;
+    use crate::format::time;
     use crate::gui::style::{OK, WARN};
     if !s.enrolled {
         let text = lang.t("离线：未加入中心", "Offline: not joined to a hub");

@@ -79,7 +79,7 @@ impl ClinicApp {
     ) -> ClinicApp {
         super::style::apply(&ctx);
         let mut notice = None;
-        let lang = super::i18n::Lang::from_code(&settings.language);
+        let lang = crate::i18n::Lang::from_code(&settings.language);
         let trust = crate::trust::root_key(&settings.root_key)
             .and_then(|root| {
                 if root.is_none() {

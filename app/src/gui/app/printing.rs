@@ -5,9 +5,9 @@ use std::sync::mpsc::{TryRecvError, channel};
 
 use super::ClinicApp;
 use crate::gui::command::PrintRequest;
-use crate::gui::i18n::Lang;
 use crate::gui::state::Notice;
-use crate::printing::{self, Delivered, Output};
+use crate::i18n::Lang;
+use crate::services::printing::{self, Delivered, Output};
 
 impl ClinicApp {
     pub(super) fn start_print(&mut self, request: PrintRequest) -> anyhow::Result<()> {
@@ -57,7 +57,7 @@ impl ClinicApp {
                 Err(e) => Notice::Error(format!(
                     "{} {}",
                     lang.t("打印失败：", "Printing failed:"),
-                    crate::gui::format::error(lang, &e)
+                    crate::format::error(lang, &e)
                 )),
             });
             ctx.request_repaint();

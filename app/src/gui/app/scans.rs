@@ -19,7 +19,7 @@ impl ClinicApp {
             ));
             return;
         }
-        let source = crate::gui::format::source(lang, checked.source);
+        let source = crate::format::source(lang, checked.source);
         let warnings = checked.scan.warnings.join("; ");
         match checked.resolution {
             Resolution::Resident { id } => {
@@ -41,7 +41,7 @@ impl ClinicApp {
                 ),
             },
             Resolution::Refused { outcome } => {
-                self.state.notice = Some(Notice::Error(format!("{source}: {}", crate::gui::format::outcome(lang, &outcome))));
+                self.state.notice = Some(Notice::Error(format!("{source}: {}", crate::format::outcome(lang, &outcome))));
             }
             Resolution::NotACard { looks_like } => {
                 self.state.notice = Some(Notice::Error(format!("{source}: {} ({looks_like})", lang.t("这不是电子健康卡", "This is not a health card"))));

@@ -25,7 +25,7 @@ pub(super) fn start(
     store: &Arc<Store>,
     data_dir: &Path,
 ) -> (Option<sync::worker::SyncWorker>, SyncStatus) {
-    let config = crate::cli::sync::load_config(data_dir, store)
+    let config = crate::services::hub::load_config(data_dir, store)
         .ok()
         .flatten();
     let status = SyncStatus {

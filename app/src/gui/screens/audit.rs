@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 use storage::audit::ChainReport;
 use storage::{Date, Id};
 
-use crate::gui::format;
+use crate::format;
 use crate::gui::state::AppState;
 use crate::gui::style::{DANGER, MUTED, OK};
 use crate::gui::widgets::claim_lines::header_row;

@@ -6,7 +6,7 @@ use storage::model::{ClaimLine, PaymentMethod};
 use storage::settlement::BillLine;
 use storage::{Checkout, Id};
 
-use crate::gui::format;
+use crate::format;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, WARN};
 use crate::gui::widgets::claim_lines::claim_lines_ui;

@@ -5,13 +5,13 @@ use egui::{RichText, Ui};
 use storage::model::{ClaimStatus, PaymentMethod};
 use storage::{ClaimBalance, Date, Id};
 
+use crate::format;
 use crate::gui::command::{Command, PrintRequest};
-use crate::gui::format;
-use crate::gui::i18n::Lang;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
 use crate::gui::widgets::claim_lines::{claim_lines_ui, header_row};
 use crate::gui::widgets::day_picker::day_picker_ui;
+use crate::i18n::Lang;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ClaimsTab {
@@ -85,7 +85,7 @@ fn status_text(lang: Lang, b: &ClaimBalance) -> RichText {
 }
 
 fn resident_name(state: &AppState, id: Id) -> String {
-    format::who_by_id(state, id)
+    state.who(id)
 }
 
 fn list_ui(

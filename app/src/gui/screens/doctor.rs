@@ -5,8 +5,8 @@ use egui::{RichText, Ui};
 use storage::Id;
 use storage::model::{FacilityLevel, QueueStatus, QueueTicket, RecordBody};
 
+use crate::format;
 use crate::gui::command::{Command, PrintRequest};
-use crate::gui::format;
 use crate::gui::screens::front_desk::status_name;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, MUTED, WARN};
@@ -86,7 +86,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                     for t in queue.iter().filter(|t| {
                         matches!(t.status, QueueStatus::Waiting | QueueStatus::WithDoctor)
                     }) {
-                        let name = format::who_by_id(state, t.resident);
+                        let name = state.who(t.resident);
                         let text = format!(
                             "{:>3}  {}  {}  {}",
                             t.number,
@@ -280,7 +280,7 @@ fn county_hospital(state: &AppState) -> String {
 
 fn referral_ui(
     ui: &mut Ui,
-    lang: crate::gui::i18n::Lang,
+    lang: crate::i18n::Lang,
     draft: &mut Option<ReferralDraft>,
     commands: &mut Vec<Command>,
 ) {

@@ -5,8 +5,8 @@ use egui::{RichText, Ui};
 use storage::Id;
 use storage::model::{AuditAction, HouseholdLink, QueueStatus, Relation, VisitType};
 
+use crate::format;
 use crate::gui::command::{Command, PrintRequest};
-use crate::gui::format;
 use crate::gui::screens::billing::{Billing, BillingResult, billing_ui};
 use crate::gui::screens::records::Preview;
 use crate::gui::screens::register::{Register, RegisterResult, register_ui};
@@ -33,7 +33,7 @@ pub struct FrontDesk {
     pub leaving: Option<Id>,
 }
 
-pub fn visit_types(lang: crate::gui::i18n::Lang) -> Vec<(VisitType, &'static str)> {
+pub fn visit_types(lang: crate::i18n::Lang) -> Vec<(VisitType, &'static str)> {
     VisitType::ALL
         .iter()
         .filter(|v| **v != VisitType::Inpatient)
@@ -342,7 +342,7 @@ fn bills_ui(ui: &mut Ui, state: &AppState, f: &mut FrontDesk, id: Id) {
     }
 }
 
-pub fn status_name(lang: crate::gui::i18n::Lang, s: QueueStatus) -> &'static str {
+pub fn status_name(lang: crate::i18n::Lang, s: QueueStatus) -> &'static str {
     match s {
         QueueStatus::Waiting => lang.t("候诊", "waiting"),
         QueueStatus::WithDoctor => lang.t("就诊中", "with doctor"),
@@ -374,7 +374,7 @@ fn queue_ui(ui: &mut Ui, state: &AppState, leaving: &mut Option<Id>, commands: &
         .id_salt("queue")
         .show(ui, |ui| {
             for t in &queue {
-                let name = format::who_by_id(state, t.resident);
+                let name = state.who(t.resident);
                 let color = match t.status {
                     QueueStatus::Waiting => ACCENT,
                     QueueStatus::WithDoctor => WARN,

@@ -84,7 +84,7 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
                     "{} doctor / frontdesk / admin · {} {}",
                     lang.t("演示账号：", "Demo accounts:"),
                     lang.t("密码", "password"),
-                    crate::demo::DEMO_PASSWORD
+                    crate::services::demo::DEMO_PASSWORD
                 ))
                 .color(MUTED),
             );

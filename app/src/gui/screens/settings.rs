@@ -220,7 +220,7 @@ pub fn settings_ui(
             );
             // Contacting the hub may take seconds: never on the window's thread.
             s.enrolling = Some(spawn_job(ui, move || {
-                crate::cli::sync::enrol(
+                crate::services::hub::enrol(
                     &data_dir,
                     &store,
                     &mut settings,
@@ -258,7 +258,7 @@ fn rejected_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
         .striped(true)
         .show(ui, |ui| {
             for (entry, reason) in &rejected {
-                ui.label(crate::gui::format::time(entry.change.hlc.unix_ms()));
+                ui.label(crate::format::time(entry.change.hlc.unix_ms()));
                 ui.label(entry.change.body.kind());
                 ui.label(reason);
                 ui.end_row();

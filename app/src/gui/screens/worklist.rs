@@ -10,8 +10,8 @@ use storage::Id;
 use storage::model::{Contact, ContactOutcome, FollowUpMethod, WorklistKind};
 use storage::worklist::{WorklistEntry, WorklistQuery};
 
+use crate::format;
 use crate::gui::command::{Command, PrintRequest};
-use crate::gui::format;
 use crate::gui::state::AppState;
 use crate::gui::style::{DANGER, MUTED, WARN};
 use crate::gui::widgets::claim_lines::header_row;
@@ -26,7 +26,7 @@ pub struct WorklistScreen {
     /// The query being read on a worker thread.
     pub pending: Option<WorklistQuery>,
     /// Facility names for the last visits, read when a list arrives (not every frame).
-    pub names: crate::printing::FacilityNames,
+    pub names: crate::services::printing::FacilityNames,
     /// The villages of the catchment (code, name), read once.
     pub villages: Option<Vec<(String, String)>>,
     pub method: FollowUpMethod,
@@ -170,7 +170,8 @@ pub fn worklist_ui(
                             ],
                         );
                         for e in entries {
-                            let row = crate::printing::worklist_row(lang, &w.names, e, today);
+                            let row =
+                                crate::services::printing::worklist_row(lang, &w.names, e, today);
                             let colour = if e.overdue() { DANGER } else { WARN };
                             ui.label(RichText::new(&row.since).color(colour));
                             ui.vertical(|ui| {

@@ -4,9 +4,9 @@
 use egui::{RichText, Ui};
 use storage::model::ClaimLine;
 
-use crate::gui::format;
-use crate::gui::i18n::Lang;
+use crate::format;
 use crate::gui::style::{MUTED, WARN};
+use crate::i18n::Lang;
 
 /// The muted column titles of a grid, ending the row.
 pub fn header_row(ui: &mut Ui, heads: &[&str]) {

@@ -3,7 +3,7 @@
 use egui::{RichText, Ui};
 use storage::Date;
 
-use crate::gui::i18n::Lang;
+use crate::i18n::Lang;
 
 /// Draws the picker for `day` (`None` is today) and returns the day chosen.
 pub fn day_picker_ui(ui: &mut Ui, lang: Lang, today: Date, day: &mut Option<Date>) -> Date {

@@ -11,10 +11,10 @@ use storage::model::*;
 use storage::rules::{self, Outcome, Severity};
 use storage::{Date, Id};
 
-use crate::gui::format;
-use crate::gui::i18n::Lang;
+use crate::format;
 use crate::gui::style::{DANGER, MUTED, WARN};
 use crate::gui::widgets::public_health::{PublicHealth, Visitor, public_health_ui};
+use crate::i18n::Lang;
 use storage::schedule::{DoseState, DoseStatus, ScheduledDose};
 
 /// One prescription line as edited: a catalogue drug, its dose, how often, how long.

@@ -10,12 +10,12 @@ use storage::schedule::DoseState;
 use storage::summary::{Summary, filter_by_consent};
 use storage::{Date, HistoryEntry, Id};
 
-use crate::gui::format;
-use crate::gui::i18n::Lang;
+use crate::format;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
 use crate::gui::widgets::encounter_form::Patient;
 use crate::gui::widgets::trend::trend_ui;
+use crate::i18n::Lang;
 
 /// Everything the record screen shows about one resident, loaded at once.
 pub struct ResidentView {

@@ -8,9 +8,9 @@ use storage::model::*;
 use storage::rules;
 use storage::schedule::ScheduledDose;
 
-use crate::gui::format;
-use crate::gui::i18n::Lang;
+use crate::format;
 use crate::gui::widgets::encounter_form::labelled;
+use crate::i18n::Lang;
 
 /// What the doctor adds at this visit, all saved with the encounter in one transaction.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,7 +3,7 @@
 use egui::{RichText, Ui};
 use storage::{Id, SearchHit};
 
-use crate::gui::format;
+use crate::format;
 use crate::gui::state::AppState;
 use crate::gui::style::{DANGER, MUTED};
 

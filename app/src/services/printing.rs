@@ -21,8 +21,8 @@ use storage::model::{
 };
 use storage::{Actor, Date, HistoryEntry, Id, Store};
 
-use crate::gui::format::{self, money};
-use crate::gui::i18n::Lang;
+use crate::format::{self, money};
+use crate::i18n::Lang;
 
 /// Five years, the longest a printed card may be valid.
 pub const PRINTED_CARD_SECONDS: u64 = 5 * 365 * 86_400;

@@ -3,7 +3,7 @@
 use storage::Date;
 use storage::model::*;
 
-use super::i18n::Lang;
+use crate::i18n::Lang;
 
 pub fn sex(lang: Lang, s: Sex) -> &'static str {
     match s {
@@ -386,7 +386,7 @@ pub fn source(lang: Lang, s: scanner::source::Source) -> &'static str {
 
 /// An error for the person at the screen: what went wrong, in their language, with the detail.
 pub fn error(lang: Lang, e: &anyhow::Error) -> String {
-    if let Some(crate::printing::NoPrinter(command)) = e.downcast_ref() {
+    if let Some(crate::services::printing::NoPrinter(command)) = e.downcast_ref() {
         return match lang {
             Lang::Zh => format!(
                 "本机没有打印服务（找不到 {command}）：请安装 CUPS 打印服务，或在“设置”的打印机一栏填写 folder:/文件夹路径，把文档保存为 PDF"
@@ -613,14 +613,6 @@ fn village(address: &str) -> Option<&str> {
         i + head[i..].chars().next().map_or(0, char::len_utf8)
     });
     Some(&head[start..]).filter(|v| v.chars().count() > 1)
-}
-
-/// `who`, looked up by id (empty when the resident is not held here).
-pub fn who_by_id(state: &super::state::AppState, id: storage::Id) -> String {
-    match state.store.resident(id) {
-        Ok(Some(r)) => who(state.lang, &r, state.today()),
-        _ => String::new(),
-    }
 }
 
 #[cfg(test)]
