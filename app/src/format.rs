@@ -385,6 +385,15 @@ pub fn source(lang: Lang, s: scanner::source::Source) -> &'static str {
 }
 
 /// An error for the person at the screen: what went wrong, in their language, with the detail.
+/// Work on a worker thread stopped without an answer (a bug: its thread panicked).
+pub fn job_lost(lang: Lang) -> String {
+    lang.t(
+        "后台任务意外中止，未完成：请重试，并告知技术支持",
+        "The background task stopped unexpectedly and did not finish: try again, and tell support",
+    )
+    .into()
+}
+
 pub fn error(lang: Lang, e: &anyhow::Error) -> String {
     if let Some(crate::services::printing::NoPrinter(command)) = e.downcast_ref() {
         return match lang {
@@ -393,6 +402,21 @@ pub fn error(lang: Lang, e: &anyhow::Error) -> String {
             ),
             Lang::En => e.to_string(),
         };
+    }
+    match e.downcast_ref::<storage::Error>() {
+        Some(storage::Error::AuthFailed) => {
+            return lang
+                .t("用户名或密码错误", "Wrong user name or password")
+                .into();
+        }
+        Some(storage::Error::TooManyAttempts { wait_s }) => {
+            return format!(
+                "{} {wait_s} {}",
+                lang.t("失败次数过多，请等待", "Too many failed attempts: wait"),
+                lang.t("秒后再试", "s before trying again")
+            );
+        }
+        _ => {}
     }
     let kind = match e.downcast_ref::<storage::Error>() {
         Some(storage::Error::Forbidden(_)) => lang.t("无权操作", "Not allowed"),

@@ -27,12 +27,12 @@ use std::sync::Barrier;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use ::tests::process::{Hub, run_hub};
 use anyhow::Context;
 use serde::Serialize;
 use storage::model::Role;
 use storage::{Actor, Id, OpenOptions, Store};
 use sync::client::{HubClient, round};
-use ::tests::process::{Hub, run_hub};
 
 use crate::stats::{machine, percentile_ms};
 use crate::sync_rounds::encounter;

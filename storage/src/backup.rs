@@ -13,7 +13,7 @@ use redb::{
 };
 
 use crate::error::{Error, Result};
-use crate::model::Change;
+use crate::model::{AuditAction, AuditEntry, Body, Change};
 use crate::store::{OpenOptions, Store};
 use crate::tables::*;
 
@@ -27,6 +27,9 @@ pub struct BackupReport {
     pub changes: u64,
     pub residents: u64,
     pub bytes: u64,
+    /// Whether the store's audit log records this backup (and the backup holds that entry).
+    /// Not when another program (the running window) had the store open: only it may write.
+    pub audited: bool,
 }
 
 /// Something done to each table of a store in turn, whatever its key and value types.
@@ -176,6 +179,7 @@ fn report_of(snapshot: &ReadTransaction, taken_at_ms: i64) -> Result<BackupRepor
         residents: snapshot.open_table(RESIDENTS)?.len()?,
         bytes: 0,
         file: PathBuf::new(),
+        audited: false,
     })
 }
 
@@ -198,15 +202,24 @@ fn backup_name(device: &str, ms: i64) -> String {
 
 impl Store {
     /// Backs this open store up into `dir`, locked by the same secret, from one read
-    /// transaction: a consistent moment even while other threads write.
-    pub fn backup_to(&self, dir: &Path) -> Result<BackupReport> {
+    /// transaction: a consistent moment even while other threads write. Audited: the entry
+    /// saying who took it is committed first, so the backup holds it too.
+    pub fn backup_to(&self, actor: &crate::Actor, dir: &Path) -> Result<BackupReport> {
+        let entry = AuditEntry::new(
+            AuditAction::Backup,
+            None,
+            format!("backup to {}", dir.display()),
+        );
+        self.commit_one(actor, Body::Audit(entry))?;
         let snapshot = self.read()?;
-        backup_snapshot(
+        let mut report = backup_snapshot(
             &snapshot,
             dir,
             &self.sibling_options(),
             self.clock().now_ms(),
-        )
+        )?;
+        report.audited = true;
+        Ok(report)
     }
 }
 
@@ -230,17 +243,21 @@ fn backup_snapshot(
 
 /// Backs up the store file at `path` into `dir`, whether or not the app has it open: a
 /// running app shares the file with readers, and the snapshot is one committed moment.
-pub fn backup_file(path: &Path, options: &OpenOptions, dir: &Path) -> Result<BackupReport> {
+///
+/// When nobody has it open the backup is audited as `actor`'s ([`Store::backup_to`]); a
+/// running app is the store's only writer, so then the report says it is not
+/// ([`BackupReport::audited`]).
+pub fn backup_file(
+    path: &Path,
+    options: &OpenOptions,
+    actor: &crate::Actor,
+    dir: &Path,
+) -> Result<BackupReport> {
+    if !crate::encrypted_file::in_use(path)? {
+        return Store::open(path, options.clone())?.backup_to(actor, dir);
+    }
     let file = crate::encrypted_file::open(path, &options.secret, options.kdf, false)?;
-    let db = match options.builder().open_read_only_with_backend(file) {
-        Ok(db) => db,
-        // Not closed cleanly and nobody has it open: a normal open repairs it first.
-        Err(redb::DatabaseError::RepairAborted) => {
-            let store = Store::open(path, options.clone())?;
-            return store.backup_to(dir);
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let db = options.builder().open_read_only_with_backend(file)?;
     let snapshot = db.begin_read()?;
     backup_snapshot(&snapshot, dir, options, options.clock.now_ms())
 }

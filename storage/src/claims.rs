@@ -11,8 +11,8 @@ use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::model::{
-    AuditAction, AuditEntry, Body, Change, Claim, ClaimStatus, ClaimStatusChange, ClinicalRecord,
-    Payment, PaymentMethod, Policy, RecordBody,
+    AuditAction, AuditEntry, Body, Change, Claim, ClaimLine, ClaimStatus, ClaimStatusChange,
+    ClinicalRecord, Payment, PaymentMethod, Policy, RecordBody,
 };
 use crate::model::{Role, VisitType};
 use crate::records::HistoryEntry;
@@ -91,6 +91,35 @@ impl Checkout {
 
     pub fn insurance_fen(&self) -> i64 {
         self.settlement.as_ref().map_or(0, |s| s.insurance_fen)
+    }
+
+    /// The bill's lines as the patient is charged them: the settlement's, or, when nobody
+    /// insures the bill, each line paid in full by the patient.
+    pub fn lines(&self) -> Vec<ClaimLine> {
+        if let Some(s) = &self.settlement {
+            return s.lines.clone();
+        }
+        self.bill
+            .iter()
+            .map(|b| {
+                let amount = b.unit_price_fen.saturating_mul(i64::from(b.quantity));
+                ClaimLine {
+                    item_code: b.item_code.clone(),
+                    name: b.name.clone(),
+                    class: b.class,
+                    chronic: false,
+                    quantity: b.quantity,
+                    unit_price_fen: b.unit_price_fen,
+                    amount_fen: amount,
+                    self_pay_fen: amount,
+                    eligible_fen: 0,
+                    deductible_fen: 0,
+                    ratio_bp: 0,
+                    before_cap_fen: 0,
+                    insurance_fen: 0,
+                }
+            })
+            .collect()
     }
 }
 

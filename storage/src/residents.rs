@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::id_number::IdNumber;
 use crate::ids::Id;
 use crate::model::{
-    Address, AuditAction, AuditEntry, Body, HouseholdLink, Identifier, Resident, ResidentChange,
-    ResidentField, Sex,
+    Address, AuditAction, AuditEntry, Body, CardId, HouseholdLink, Identifier, Resident,
+    ResidentChange, ResidentField, Sex,
 };
 use crate::names::normalise_query;
 use crate::store::{Actor, Store};
@@ -231,6 +231,38 @@ impl Store {
         }
         self.commit_one(actor, Body::Resident(change))?;
         Ok(())
+    }
+
+    /// Issues a printed card to `resident`: gives them a card id if they have none and audits
+    /// the issue, in one transaction, so a card is never printed without its id stored and its
+    /// issue in the audit log. The resident as they were read, and their card id.
+    pub fn issue_card(&self, actor: &Actor, resident: Id) -> Result<(Resident, CardId)> {
+        let r = self
+            .resident(resident)?
+            .ok_or_else(|| Error::NotFound(format!("resident {resident}")))?;
+        let audit = Body::Audit(AuditEntry::new(
+            AuditAction::Print,
+            Some(resident),
+            "card issued",
+        ));
+        if let Some(card) = r.card_id() {
+            self.commit_one(actor, audit)?;
+            return Ok((r, card));
+        }
+        // A new card id: 32 bytes from two fresh UUIDv7s, unique across workstations (the
+        // platform's ids are 32 random bytes; an id is not a secret).
+        let mut bytes = [0u8; 32];
+        bytes[..16].copy_from_slice(&self.new_id().0.to_be_bytes());
+        bytes[16..].copy_from_slice(&self.new_id().0.to_le_bytes());
+        let card = CardId(bytes);
+        let change = ResidentChange {
+            resident,
+            fields: vec![],
+            add_identifiers: vec![Identifier::Card(card)],
+            remove_identifiers: vec![],
+        };
+        self.commit(actor, vec![Body::Resident(change), audit])?;
+        Ok((r, card))
     }
 
     /// Links two residents (or unlinks with `active: false`).

@@ -95,6 +95,10 @@ pub fn apply_bp(value: i64, bp: u32) -> i64 {
     exact.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
+/// 城乡居民基本医疗保险, code 390 of the national code set (险种类型): the scheme residents
+/// who are not employees are insured under, and so the one a clinic registers them under.
+pub const RESIDENTS_SCHEME: &str = "390";
+
 /// The policy of `scheme` in force on `day`: the latest version effective on or before it.
 pub fn policy_for<'a>(policies: &'a [Policy], scheme: &str, day: Date) -> Option<&'a Policy> {
     policies

@@ -549,6 +549,13 @@ fn without_insurance_the_patient_pays_everything_and_no_claim_is_made() {
     let fee = bill_line(catalogue.get("S110200001").unwrap(), 1, false);
     let co = ws.checkout(who, CENTRE, None, vec![fee]).unwrap();
     assert!(co.settlement.is_none() && co.uninsured_reason.is_some());
+    // Every line shown on the bill is the patient's, and they add up to the total.
+    let lines = co.lines();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].amount_fen, 1_000);
+    assert_eq!(lines[0].self_pay_fen, 1_000);
+    assert_eq!(lines[0].insurance_fen, 0);
+    assert_eq!(lines.iter().map(|l| l.self_pay_fen).sum::<i64>(), co.patient_fen());
     let (claim, _) = ws
         .complete_checkout(&actor(Role::FrontDesk, CENTRE), &co, PaymentMethod::Cash)
         .unwrap();

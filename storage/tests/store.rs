@@ -843,3 +843,84 @@ fn failed_logins_are_audited_and_throttled_across_restarts() {
     ));
     drop(dir);
 }
+
+fn front_desk() -> Actor {
+    Actor {
+        staff: "desk".into(),
+        facility: "H42092100101".into(),
+        role: Role::FrontDesk,
+    }
+}
+
+#[test]
+fn issuing_a_card_stores_its_id_and_audits_the_issue_in_one_transaction() {
+    let (_dir, store) = open_store();
+    let id = store
+        .register(&front_desk(), form("王秀英", "420921195603120020"))
+        .unwrap();
+    let before = store.outbox_after(0, 100).unwrap().len();
+    let (r, card) = store.issue_card(&front_desk(), id).unwrap();
+    assert_eq!(r.card_id(), None, "read before the card was given");
+    assert_eq!(store.resident(id).unwrap().unwrap().card_id(), Some(card));
+    let written = store.outbox_after(0, 100).unwrap();
+    assert_eq!(written.len(), before + 2, "the card id and its audit");
+    // One transaction: both changes carry the same commit's consecutive outbox entries, and
+    // the audit names the resident.
+    let kinds: Vec<&str> = written[before..].iter().map(|e| e.change.body.kind()).collect();
+    assert_eq!(kinds, ["resident", "audit"]);
+    let issued: Vec<AuditEntry> = store
+        .audit_for_resident(id)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.action == AuditAction::Print)
+        .collect();
+    assert_eq!(issued.len(), 1);
+    // A second card keeps the id, and is audited again.
+    let (_, again) = store.issue_card(&front_desk(), id).unwrap();
+    assert_eq!(again, card);
+    let prints = store.audit_for_resident(id).unwrap();
+    assert_eq!(
+        prints.iter().filter(|(_, e)| e.action == AuditAction::Print).count(),
+        2
+    );
+    assert!(matches!(
+        store.issue_card(&front_desk(), Id(42)),
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_backup_is_audited_and_holds_its_own_audit_entry() {
+    let (dir, store) = open_store();
+    let admin = Actor {
+        staff: "admin".into(),
+        facility: "H42092100101".into(),
+        role: Role::Admin,
+    };
+    let report = store.backup_to(&admin, &dir.path().join("backups")).unwrap();
+    assert!(report.audited);
+    let audited = |s: &Store| {
+        s.search_audit(i64::MIN, i64::MAX, Some("admin"), None, 10)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, e)| e.action == AuditAction::Backup)
+            .count()
+    };
+    assert_eq!(audited(&store), 1);
+    drop(store);
+    let copy = Store::open(&report.file, test_options()).unwrap();
+    assert_eq!(audited(&copy), 1, "the backup holds the entry saying it was taken");
+    drop(copy);
+    // From the command line, on a store nobody has open: audited too.
+    let second = storage::backup::backup_file(
+        &dir.path().join("clinic.redb"),
+        &test_options().with_clock(Clock::fixed(T0 + 1000)),
+        &admin,
+        &dir.path().join("backups"),
+    )
+    .unwrap();
+    assert!(second.audited);
+    let store = Store::open(dir.path().join("clinic.redb"), test_options()).unwrap();
+    assert_eq!(audited(&store), 2);
+}

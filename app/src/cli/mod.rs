@@ -422,7 +422,7 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Cmd::Backup { to } => security::backup(&data_dir, &to),
+        Cmd::Backup { to } => security::backup(&data_dir, &cli_actor(&settings), &to),
         Cmd::Restore { from, check_only } => security::restore(&data_dir, &from, check_only),
         Cmd::Encrypt => security::encrypt(&data_dir),
         Cmd::Secret {

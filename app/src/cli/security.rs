@@ -12,11 +12,19 @@ use crate::paths::store_path;
 
 /// `clinic backup --to DIR`: a consistent, encrypted snapshot, even while the app runs.
 /// Prints what the backup holds and writes the same next to it (`*.backup.json`).
-pub fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<()> {
-    let report = backup::backup_file(&store_path(data_dir), &OpenOptions::from_env()?, to)?;
+/// Audited as the operating-system user, unless the window has the store open (then only it
+/// may write, and a warning says the backup is not in the audit log).
+pub fn backup(data_dir: &Path, actor: &storage::Actor, to: &Path) -> anyhow::Result<()> {
+    let options = OpenOptions::from_env()?;
+    let report = backup::backup_file(&store_path(data_dir), &options, actor, to)?;
     let text = serde_json::to_string_pretty(&report)?;
     std::fs::write(report.file.with_extension("backup.json"), &text)?;
     println!("{text}");
+    if !report.audited {
+        eprintln!(
+            "clinic: warning: the app has the store open, so this backup is not in its audit log"
+        );
+    }
     Ok(())
 }
 

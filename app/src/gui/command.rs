@@ -1,7 +1,9 @@
 //! Screens ask for app-wide changes with commands; the app applies them after drawing.
 
-use storage::Id;
+use std::path::PathBuf;
+
 use storage::model::{HouseholdLink, PaymentMethod, QueueStatus, Staff, VisitType};
+use storage::{Checkout, Id, NewResident};
 
 use super::state::Screen;
 use crate::i18n::Lang;
@@ -9,11 +11,29 @@ use crate::settings::Settings;
 
 #[derive(Debug, Clone)]
 pub enum Command {
+    /// Log in (the store audits success and failure); a refusal shows on the login screen.
+    LogIn {
+        username: String,
+        password: String,
+    },
     LoggedIn(Staff),
-    /// An administrator decided to go on after the start-up check failed (audited).
-    IntegrityAcknowledged(Staff),
+    /// Create the first administrator of an empty store, and log them in.
+    CreateAdmin {
+        username: String,
+        display_name: String,
+        password: String,
+    },
+    /// An administrator decides to go on after the start-up check failed (audited).
+    AcknowledgeTampering {
+        username: String,
+        password: String,
+        reason: String,
+    },
     Logout,
-    Unlock,
+    /// Unlock the idle lock with the logged-in staff member's password (audited as a login).
+    Unlock {
+        password: String,
+    },
     SetLanguage(Lang),
     SetScreen(Screen),
     /// Open a resident's record (doctors); the reason goes into the audit log.
@@ -32,6 +52,16 @@ pub enum Command {
     SelectResident {
         id: Id,
         found: Option<(storage::model::AuditAction, String)>,
+    },
+    /// Register a resident from the form at `desk`; a refusal shows on that form.
+    Register {
+        resident: Box<NewResident>,
+        desk: Desk,
+    },
+    /// Take the patient's share of a settled bill; the claim is queued for the hub.
+    TakePayment {
+        checkout: Box<Checkout>,
+        method: PaymentMethod,
     },
     CheckIn {
         resident: Id,
@@ -60,8 +90,14 @@ pub enum Command {
     SaveEncounter,
     FinishVisit,
     SaveSettings(Settings),
-    /// This workstation just joined a hub: start syncing.
-    Enrolled,
+    /// Join a hub with a one-time code (on a worker thread), then start syncing.
+    Enrol {
+        hub: String,
+        code: String,
+        fingerprint: String,
+    },
+    /// Back up the whole store into a folder, on a worker thread (audited).
+    Backup(PathBuf),
     /// Send entries the hub refused again (the cause was fixed), and sync.
     RetryRejected(Vec<Id>),
     StartDemoLoad,
@@ -69,6 +105,15 @@ pub enum Command {
     Print(PrintRequest),
     Info(String),
     Error(String),
+}
+
+/// Where a registration form was opened, which decides what follows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Desk {
+    /// The front desk: the new resident is selected there.
+    FrontDesk,
+    /// The records screen: the new resident's record opens.
+    Records,
 }
 
 /// What to print.

@@ -1,68 +1,113 @@
-//! Background work the window must not wait for. Each worker owns a thread, reports through a
-//! channel and wakes the UI with `request_repaint`.
+//! Work the window must not wait for: loading the demo, reading a worklist, printing, a
+//! backup, joining a hub. Each runs as a [`Job`] on a thread of its own, may report progress,
+//! and wakes the window when it has news; the window polls it once a frame.
 
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
-use storage::{Date, Store};
-
-pub enum DemoEvent {
-    /// Residents loaded so far.
-    Progress(u64),
-    Done(Result<fixtures::LoadSummary, String>),
+enum Event<T, P> {
+    Progress(P),
+    Done(T),
 }
 
-/// Loads the demo township on a thread.
-pub struct DemoLoader {
-    events: Receiver<DemoEvent>,
-    pub loaded: u64,
-    pub target: u64,
+/// A piece of work on its own thread, with its result of type `T` and progress of type `P`.
+pub struct Job<T, P = ()> {
+    events: Receiver<Event<T, P>>,
+    /// The latest progress the work reported.
+    pub progress: Option<P>,
 }
 
-impl DemoLoader {
+/// What a job's work reports its progress through.
+pub struct Progress<T, P> {
+    events: Sender<Event<T, P>>,
+    ctx: egui::Context,
+}
+
+impl<T, P> Progress<T, P> {
+    pub fn report(&self, progress: P) {
+        let _ = self.events.send(Event::Progress(progress));
+        self.ctx.request_repaint();
+    }
+}
+
+/// A job's thread ended without an answer (its work panicked).
+#[derive(Debug, PartialEq, Eq)]
+pub struct JobLost;
+
+impl<T: Send + 'static, P: Send + 'static> Job<T, P> {
+    /// Starts `work` on a thread named `name`; the window is woken when it reports or ends.
     pub fn spawn(
-        ctx: egui::Context,
-        store: Arc<Store>,
-        facility: String,
-        today: Date,
-    ) -> DemoLoader {
+        ctx: &egui::Context,
+        name: &str,
+        work: impl FnOnce(&Progress<T, P>) -> T + Send + 'static,
+    ) -> Job<T, P> {
         let (tx, rx) = channel();
-        let residents = fixtures::Params::demo(today).residents;
-        std::thread::Builder::new()
-            .name("demo-loader".into())
+        let progress = Progress {
+            events: tx,
+            ctx: ctx.clone(),
+        };
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
             .spawn(move || {
-                let progress_tx = tx.clone();
-                let progress_ctx = ctx.clone();
-                let result = crate::services::demo::load_demo(
-                    &store,
-                    &facility,
-                    today,
-                    residents,
-                    &mut |n| {
-                        let _ = progress_tx.send(DemoEvent::Progress(n));
-                        progress_ctx.request_repaint();
-                    },
-                );
-                let _ = tx.send(DemoEvent::Done(result.map_err(|e| e.to_string())));
-                ctx.request_repaint();
-            })
-            .ok();
-        DemoLoader {
+                let result = work(&progress);
+                let _ = progress.events.send(Event::Done(result));
+                progress.ctx.request_repaint();
+            });
+        // A thread that cannot start drops its sender: the next poll reports the job lost.
+        drop(spawned);
+        Job {
             events: rx,
-            loaded: 0,
-            target: residents as u64,
+            progress: None,
         }
     }
 
-    /// Drains events without blocking; returns the result once finished.
-    pub fn poll(&mut self) -> Option<Result<fixtures::LoadSummary, String>> {
-        let mut done = None;
-        while let Ok(event) = self.events.try_recv() {
-            match event {
-                DemoEvent::Progress(n) => self.loaded = n,
-                DemoEvent::Done(r) => done = Some(r),
+    /// Takes in the news without blocking: the result once the work is done, or `JobLost` if
+    /// its thread ended without one. Nothing after either.
+    pub fn poll(&mut self) -> Option<Result<T, JobLost>> {
+        loop {
+            match self.events.try_recv() {
+                Ok(Event::Progress(p)) => self.progress = Some(p),
+                Ok(Event::Done(result)) => return Some(Ok(result)),
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => return Some(Err(JobLost)),
             }
         }
-        done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait<T: Send + 'static, P: Send + 'static>(job: &mut Job<T, P>) -> Result<T, JobLost> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Some(r) = job.poll() {
+                return r;
+            }
+            assert!(std::time::Instant::now() < deadline, "the job never ended");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_job_reports_progress_then_its_result() {
+        let ctx = egui::Context::default();
+        let (go, gate) = channel::<()>();
+        let mut job = Job::spawn(&ctx, "test", move |p: &Progress<u32, u32>| {
+            p.report(1);
+            p.report(2);
+            gate.recv().unwrap();
+            7
+        });
+        go.send(()).unwrap();
+        assert_eq!(wait(&mut job), Ok(7));
+        assert_eq!(job.progress, Some(2));
+    }
+
+    #[test]
+    fn a_job_that_panics_is_reported_lost() {
+        let ctx = egui::Context::default();
+        let mut job: Job<u32> = Job::spawn(&ctx, "test", |_| panic!("lost"));
+        assert_eq!(wait(&mut job), Err(JobLost));
     }
 }

@@ -16,8 +16,8 @@ use print::{
 };
 use scanner::card::{issue_card, keys};
 use storage::model::{
-    AuditAction, AuditEntry, Body, CardId, ClaimStatus, Frequency, Identifier, InsuranceClass,
-    PaymentMethod, RecordBody, Resident, ResidentChange, Route, Sex,
+    AuditAction, AuditEntry, Body, ClaimStatus, Frequency, InsuranceClass, PaymentMethod,
+    RecordBody, Resident, Route, Sex,
 };
 use storage::{Actor, Date, HistoryEntry, Id, Store};
 
@@ -33,43 +33,14 @@ pub struct IssuedCard {
     pub sheet: CardSheet,
 }
 
-/// Issues a signed card for a resident (giving them a card id if they have none), audited
-/// as printing. Front desk and doctors may do this: the card shows no clinical data.
+/// Issues a signed card for a resident (giving them a card id if they have none, audited as
+/// printing in the same transaction: `Store::issue_card`). Front desk and doctors may do this: the card shows no clinical data.
 pub fn issue(store: &Store, actor: &Actor, resident: Id) -> anyhow::Result<IssuedCard> {
-    let r = store.resident(resident)?.context("no such resident")?;
-    let card = match r.card_id() {
-        Some(c) => c,
-        None => {
-            // A new card id: 32 bytes from two fresh UUIDv7s, unique across workstations (the
-            // platform's ids are 32 random bytes; an id is not a secret).
-            let mut bytes = [0u8; 32];
-            bytes[..16].copy_from_slice(&store.new_id().0.to_be_bytes());
-            bytes[16..].copy_from_slice(&store.new_id().0.to_le_bytes());
-            let card = CardId(bytes);
-            store.update_resident(
-                actor,
-                ResidentChange {
-                    resident,
-                    fields: vec![],
-                    add_identifiers: vec![Identifier::Card(card)],
-                    remove_identifiers: vec![],
-                },
-            )?;
-            card
-        }
-    };
+    let (r, card) = store.issue_card(actor, resident)?;
     let now = (store.clock().now_ms() / 1000).max(0) as u64;
     let expires = now + PRINTED_CARD_SECONDS;
     let token = crate::scan::token_for(&r, card.0, keys::demo::ISSUER, now, expires);
     let text = issue_card(&token, &keys::demo::issuer());
-    store.commit_one(
-        actor,
-        Body::Audit(AuditEntry::new(
-            AuditAction::Print,
-            Some(resident),
-            "card issued",
-        )),
-    )?;
     let today = store.clock().today();
     let sheet = CardSheet {
         facility: facility_name(store, &actor.facility),
@@ -468,7 +439,7 @@ fn patient(r: &Resident, on: Date) -> Patient {
         },
         id_number: masked_id_number(r),
         scheme: match r.insurance() {
-            Some(("390", _)) => "城乡居民医保".into(),
+            Some((s, _)) if s == storage::settlement::RESIDENTS_SCHEME => "城乡居民医保".into(),
             Some((scheme, _)) => format!("医保 {scheme}"),
             None => "自费".into(),
         },

@@ -8,6 +8,7 @@ use crate::gui::screens::doctor::{Consult, Tab};
 use crate::gui::state::{Notice, Screen, Session};
 use crate::gui::widgets::encounter_form::EncounterForm;
 use crate::gui::widgets::history::ResidentView;
+use crate::gui::workers::{Job, JobLost};
 
 impl ClinicApp {
     pub(super) fn apply(&mut self, command: Command) {
@@ -26,10 +27,27 @@ impl ClinicApp {
                     self.state.notice = None;
                     self.locked = false;
                 }
-                Command::IntegrityAcknowledged(staff) => {
-                    self.integrity = None;
-                    self.apply(Command::LoggedIn(staff));
+                Command::LogIn { username, password } => self.log_in_with(&username, &password),
+                Command::CreateAdmin {
+                    username,
+                    display_name,
+                    password,
+                } => self.create_admin(&username, &display_name, &password),
+                Command::AcknowledgeTampering {
+                    username,
+                    password,
+                    reason,
+                } => self.acknowledge_tampering(&username, &password, &reason),
+                Command::Register { resident, desk } => self.register(*resident, desk)?,
+                Command::TakePayment { checkout, method } => {
+                    self.take_payment(&checkout, method)?
                 }
+                Command::Enrol {
+                    hub,
+                    code,
+                    fingerprint,
+                } => self.start_enrol(hub, code, fingerprint),
+                Command::Backup(dir) => self.start_backup(dir)?,
                 Command::Logout => {
                     self.state.session = None;
                     self.state.notice = None;
@@ -42,10 +60,7 @@ impl ClinicApp {
                     self.audit = Default::default();
                     self.login = Default::default();
                 }
-                Command::Unlock => {
-                    self.locked = false;
-                    self.state.notice = None;
-                }
+                Command::Unlock { password } => self.unlock(&password),
                 Command::SetLanguage(l) => {
                     self.state.lang = l;
                     self.state.settings.language = l.code().into();
@@ -227,19 +242,6 @@ impl ClinicApp {
                         Err(e) => self.state.error(e),
                     }
                 }
-                Command::Enrolled => {
-                    if let Ok(settings) = crate::settings::Settings::load(&self.state.data_dir) {
-                        self.state.settings = settings;
-                        self.state.refresh_facility();
-                    }
-                    let (sync, status) = super::sync_status::start(
-                        &self.ctx,
-                        &self.state.store,
-                        &self.state.data_dir,
-                    );
-                    self.sync = sync;
-                    self.sync_status = status;
-                }
                 Command::StartDemoLoad => self.start_demo_load(),
                 Command::Print(request) => self.start_print(request)?,
                 Command::Info(m) => self.state.notice = Some(Notice::Info(m)),
@@ -263,37 +265,34 @@ impl ClinicApp {
     fn load_worklist(&mut self, query: storage::worklist::WorklistQuery) -> anyhow::Result<()> {
         let actor = self.actor()?;
         let store = self.state.store.clone();
-        let ctx = self.ctx.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
+        let lang = self.state.lang;
         self.worklist.pending = Some(query.clone());
-        std::thread::spawn(move || {
-            let entries = store
-                .worklist(&actor, &query, None)
-                .map_err(|e| e.to_string());
-            let _ = tx.send((query, entries));
-            ctx.request_repaint();
-        });
         // A newer request replaces an older one still running: its answer is dropped.
-        self.worklist_job = Some(rx);
+        self.worklist_job = Some(Job::spawn(&self.ctx, "worklist", move |_| {
+            let entries = store.worklist(&actor, &query, None);
+            (
+                query,
+                entries.map_err(|e| crate::format::error(lang, &e.into())),
+            )
+        }));
         Ok(())
     }
 
     pub(super) fn poll_worklist(&mut self) {
-        let Some(rx) = &self.worklist_job else {
+        let Some(done) = self.worklist_job.as_mut().and_then(Job::poll) else {
             return;
         };
-        match rx.try_recv() {
+        self.worklist_job = None;
+        match done {
             Ok(loaded) => {
-                self.worklist_job = None;
                 self.worklist.pending = None;
                 self.worklist.loaded = Some(loaded);
                 self.worklist.names =
                     crate::services::printing::FacilityNames::of(&self.state.store);
             }
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                self.worklist_job = None;
+            Err(JobLost) => {
                 self.worklist.pending = None;
+                self.state.notice = Some(Notice::Error(crate::format::job_lost(self.state.lang)));
             }
         }
     }

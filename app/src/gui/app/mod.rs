@@ -5,6 +5,7 @@
 
 mod apply;
 mod bars;
+mod forms;
 mod printing;
 mod scans;
 mod sync_status;
@@ -29,7 +30,7 @@ use super::screens::settings::{SettingsScreen, settings_ui};
 use super::screens::welcome::{Welcome, welcome_ui};
 use super::screens::worklist::{WorklistScreen, worklist_ui};
 use super::state::{AppState, Notice, Screen};
-use super::workers::DemoLoader;
+use super::workers::{Job, JobLost};
 use crate::settings::Settings;
 
 pub struct ClinicApp {
@@ -43,7 +44,8 @@ pub struct ClinicApp {
     pub settings_screen: SettingsScreen,
     pub claims: ClaimsScreen,
     pub audit: AuditScreen,
-    demo: Option<DemoLoader>,
+    /// The demo township loading (residents loaded so far), and how many it will hold.
+    demo: Option<(Job<anyhow::Result<fixtures::LoadSummary>, u64>, u64)>,
     pub scanners: Scanners,
     sync: Option<sync::worker::SyncWorker>,
     pub sync_status: SyncStatus,
@@ -53,9 +55,13 @@ pub struct ClinicApp {
     /// A break-glass at the hub in flight: the identifier asked for, and the resident.
     pending_break_glass: Option<(storage::model::Identifier, storage::Id)>,
     /// Documents being printed on worker threads: each sends its notice when done.
-    prints: Vec<std::sync::mpsc::Receiver<Notice>>,
+    prints: Vec<Job<Notice>>,
     /// A worklist being read on a worker thread (a township's list takes a second or two).
-    worklist_job: Option<std::sync::mpsc::Receiver<super::screens::worklist::Loaded>>,
+    worklist_job: Option<Job<super::screens::worklist::Loaded>>,
+    /// Joining a hub, from the settings screen.
+    enrolling: Option<Job<anyhow::Result<String>>>,
+    /// A backup, from the settings screen.
+    backup: Option<Job<anyhow::Result<String>>>,
     /// The camera preview texture and the preview frame count it shows.
     preview: Option<(u64, egui::TextureHandle)>,
     /// Time of the last input, for the idle lock; `locked` once it passed.
@@ -119,6 +125,8 @@ impl ClinicApp {
             pending_break_glass: None,
             prints: Vec::new(),
             worklist_job: None,
+            enrolling: None,
+            backup: None,
             preview: None,
             last_input: 0.0,
             locked: false,
@@ -140,12 +148,15 @@ impl ClinicApp {
         if self.demo.is_none() {
             let today = self.state.today();
             let facility = self.state.settings.facility.clone();
-            self.demo = Some(DemoLoader::spawn(
-                self.ctx.clone(),
-                self.state.store.clone(),
-                facility,
-                today,
-            ));
+            let store = self.state.store.clone();
+            let residents = fixtures::Params::demo(today).residents;
+            let job = Job::spawn(&self.ctx, "demo-loader", move |progress| {
+                crate::services::demo::load_demo(&store, &facility, today, residents, &mut |n| {
+                    progress.report(n)
+                })
+                .map_err(anyhow::Error::from)
+            });
+            self.demo = Some((job, residents as u64));
         }
     }
 
@@ -172,7 +183,11 @@ impl ClinicApp {
             egui::CentralPanel::default().show(ui, |ui| integrity_ui(ui, state, gate, commands));
         } else if state.session.is_none() && (no_staff || self.demo.is_some()) {
             egui::CentralPanel::default().show(ui, |ui| {
-                welcome_ui(ui, state, self.demo.as_ref(), &mut self.welcome, commands)
+                let loading = self
+                    .demo
+                    .as_ref()
+                    .map(|(job, of)| (job.progress.unwrap_or(0), *of));
+                welcome_ui(ui, state, loading, &mut self.welcome, commands)
             });
         } else if state.session.is_none() {
             egui::CentralPanel::default()
@@ -223,11 +238,12 @@ impl ClinicApp {
     }
 
     fn poll_workers(&mut self, ctx: &egui::Context) {
-        if let Some(result) = self.demo.as_mut().and_then(DemoLoader::poll) {
+        if let Some(result) = self.demo.as_mut().and_then(|(job, _)| job.poll()) {
             self.demo = None;
             self.state.refresh_facility();
+            let lang = self.state.lang;
             self.state.notice = Some(match result {
-                Ok(s) => Notice::Info(format!(
+                Ok(Ok(s)) => Notice::Info(format!(
                     "{} {} {}, {} {}",
                     self.state
                         .lang
@@ -237,7 +253,8 @@ impl ClinicApp {
                     s.records,
                     self.state.lang.t("条记录", "records")
                 )),
-                Err(e) => Notice::Error(e),
+                Ok(Err(e)) => Notice::Error(crate::format::error(lang, &e)),
+                Err(JobLost) => Notice::Error(crate::format::job_lost(lang)),
             });
         }
         let time = ctx.input(|i| i.time);
@@ -252,6 +269,7 @@ impl ClinicApp {
         self.poll_sync();
         self.poll_prints();
         self.poll_worklist();
+        self.poll_settings_jobs();
     }
 
     /// The last camera code's corners as fractions of the frame.
@@ -318,24 +336,9 @@ fn lock_ui(ui: &mut Ui, state: &AppState, password: &mut String, commands: &mut 
             .labelled_by(label.id);
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button(lang.t("解锁", "Unlock")).clicked() || enter {
-            let facility = &state.settings.facility;
-            match state
-                .store
-                .log_in(&session.staff.username, password, facility)
-            {
-                Ok(_) => commands.push(Command::Unlock),
-                Err(storage::Error::TooManyAttempts { wait_s }) => {
-                    commands.push(Command::Error(format!(
-                        "{} {wait_s} {}",
-                        lang.t("失败次数过多，请等待", "Too many failed attempts: wait"),
-                        lang.t("秒后再试", "s before trying again")
-                    )))
-                }
-                Err(_) => {
-                    commands.push(Command::Error(lang.t("密码错误", "Wrong password").into()))
-                }
-            }
-            password.clear();
+            commands.push(Command::Unlock {
+                password: std::mem::take(password),
+            });
         }
         if ui.button(lang.t("退出登录", "Log out")).clicked() {
             commands.push(Command::Logout);

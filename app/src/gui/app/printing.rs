@@ -1,11 +1,10 @@
 //! Printing from the window: the document is made and sent on a worker thread (the printer
 //! may be slow or absent), and its outcome comes back as a notice.
 
-use std::sync::mpsc::{TryRecvError, channel};
-
 use super::ClinicApp;
 use crate::gui::command::PrintRequest;
 use crate::gui::state::Notice;
+use crate::gui::workers::{Job, JobLost};
 use crate::i18n::Lang;
 use crate::services::printing::{self, Delivered, Output};
 
@@ -16,9 +15,7 @@ impl ClinicApp {
         let store = self.state.store.clone();
         let output = Output::from_setting(&self.state.settings.printer);
         let lang = self.state.lang;
-        let ctx = self.ctx.clone();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
+        let job = Job::spawn(&self.ctx, "print", move |_| {
             let job = || -> anyhow::Result<(Delivered, Vec<char>)> {
                 let (name, printed) = match &request {
                     PrintRequest::Card(id) => (
@@ -52,17 +49,16 @@ impl ClinicApp {
                 let delivered = printing::deliver(&printed, &output, &name)?;
                 Ok((delivered, printed.missing))
             };
-            let _ = tx.send(match job() {
+            match job() {
                 Ok((delivered, missing)) => Notice::Info(said(lang, &delivered, &missing)),
                 Err(e) => Notice::Error(format!(
                     "{} {}",
                     lang.t("打印失败：", "Printing failed:"),
                     crate::format::error(lang, &e)
                 )),
-            });
-            ctx.request_repaint();
+            }
         });
-        self.prints.push(rx);
+        self.prints.push(job);
         self.state.notice = Some(Notice::Info(
             self.state.lang.t("正在打印…", "Printing…").into(),
         ));
@@ -70,14 +66,16 @@ impl ClinicApp {
     }
 
     pub(super) fn poll_prints(&mut self) {
+        let lang = self.state.lang;
         let mut finished = Vec::new();
-        self.prints.retain(|rx| match rx.try_recv() {
-            Ok(notice) => {
-                finished.push(notice);
+        self.prints.retain_mut(|job| match job.poll() {
+            Some(notice) => {
+                finished.push(
+                    notice.unwrap_or_else(|JobLost| Notice::Error(crate::format::job_lost(lang))),
+                );
                 false
             }
-            Err(TryRecvError::Empty) => true,
-            Err(TryRecvError::Disconnected) => false,
+            None => true,
         });
         if let Some(notice) = finished.pop() {
             self.state.notice = Some(notice);

@@ -2,7 +2,7 @@
 //! payment (cash or a scanned mobile payment code), and the claim queued for the hub.
 
 use egui::{RichText, Ui};
-use storage::model::{ClaimLine, PaymentMethod};
+use storage::model::PaymentMethod;
 use storage::settlement::BillLine;
 use storage::{Checkout, Id};
 
@@ -29,9 +29,8 @@ pub struct Billing {
 pub enum BillingResult {
     Open,
     Cancelled,
-    /// Settled; the message says what was taken, with the claim made (none for a resident
-    /// without insurance).
-    Settled(String, Option<storage::Id>),
+    /// Take the patient's share of this settlement by this method.
+    Pay(Box<Checkout>, PaymentMethod),
 }
 
 impl Billing {
@@ -64,39 +63,30 @@ impl Billing {
                     self.encounter,
                     self.bill.clone(),
                 )
-                .map_err(|e| e.to_string())
+                .map_err(|e| format::error(state.lang, &e.into()))
         })
     }
 }
 
-/// The lines to show when nobody insures the bill: all of it is the patient's.
-fn self_paid(bill: &[BillLine]) -> Vec<ClaimLine> {
-    bill.iter()
-        .map(|b| {
-            let amount = b.unit_price_fen * b.quantity as i64;
-            ClaimLine {
-                item_code: b.item_code.clone(),
-                name: b.name.clone(),
-                class: b.class,
-                chronic: false,
-                quantity: b.quantity,
-                unit_price_fen: b.unit_price_fen,
-                amount_fen: amount,
-                self_pay_fen: amount,
-                eligible_fen: 0,
-                deductible_fen: 0,
-                ratio_bp: 0,
-                before_cap_fen: 0,
-                insurance_fen: 0,
-            }
-        })
-        .collect()
-}
-
 pub fn billing_ui(ui: &mut Ui, state: &AppState, b: &mut Billing) -> BillingResult {
     let lang = state.lang;
-    let Ok(Some(r)) = state.store.resident(b.resident) else {
-        return BillingResult::Cancelled;
+    // A failed read is shown, not taken for a closed bill.
+    let r = match state.store.resident(b.resident) {
+        Ok(Some(r)) => r,
+        failed => {
+            let why = match failed {
+                Err(e) => format::error(lang, &e.into()),
+                _ => lang
+                    .t("本机没有该居民", "This resident is not held here")
+                    .into(),
+            };
+            ui.label(RichText::new(why).color(DANGER));
+            return if ui.button(lang.t("关闭", "Close")).clicked() {
+                BillingResult::Cancelled
+            } else {
+                BillingResult::Open
+            };
+        }
     };
     ui.horizontal_wrapped(|ui| {
         ui.heading(lang.t("收费结算", "Settle the bill"));
@@ -123,10 +113,7 @@ pub fn billing_ui(ui: &mut Ui, state: &AppState, b: &mut Billing) -> BillingResu
             };
         }
     };
-    let lines = match &checkout.settlement {
-        Some(s) => s.lines.clone(),
-        None => self_paid(&checkout.bill),
-    };
+    let lines = checkout.lines();
     egui::ScrollArea::vertical()
         .id_salt("bill")
         .max_height(ui.available_height() * 0.5)
@@ -255,9 +242,6 @@ pub fn billing_ui(ui: &mut Ui, state: &AppState, b: &mut Billing) -> BillingResu
 
 fn take_payment(state: &AppState, b: &mut Billing, checkout: &Checkout) -> BillingResult {
     let lang = state.lang;
-    let Some(actor) = state.actor() else {
-        return BillingResult::Open;
-    };
     let method = if b.mobile {
         let reference = b.reference.trim();
         if reference.is_empty() {
@@ -276,25 +260,7 @@ fn take_payment(state: &AppState, b: &mut Billing, checkout: &Checkout) -> Billi
     } else {
         PaymentMethod::Cash
     };
-    match state.store.complete_checkout(actor, checkout, method) {
-        Ok((claim, _)) => BillingResult::Settled(
-            format!(
-                "{} {} · {} {}{}",
-                lang.t("已收费", "Paid"),
-                format::money(checkout.patient_fen()),
-                lang.t("医保", "insurance"),
-                format::money(checkout.insurance_fen()),
-                claim
-                    .map(|c| format!(" · {} {}", lang.t("结算单", "claim"), format::short_id(c)))
-                    .unwrap_or_default()
-            ),
-            claim,
-        ),
-        Err(e) => {
-            b.error = Some(e.to_string());
-            BillingResult::Open
-        }
-    }
+    BillingResult::Pay(Box::new(checkout.clone()), method)
 }
 
 /// Searching the catalogue and adding an item to the bill.

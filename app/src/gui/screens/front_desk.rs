@@ -6,7 +6,7 @@ use storage::Id;
 use storage::model::{AuditAction, HouseholdLink, QueueStatus, Relation, VisitType};
 
 use crate::format;
-use crate::gui::command::{Command, PrintRequest};
+use crate::gui::command::{Command, Desk, PrintRequest};
 use crate::gui::screens::billing::{Billing, BillingResult, billing_ui};
 use crate::gui::screens::records::Preview;
 use crate::gui::screens::register::{Register, RegisterResult, register_ui};
@@ -79,10 +79,8 @@ pub fn front_desk_ui(
             match billing_ui(ui, state, b) {
                 BillingResult::Open => {}
                 BillingResult::Cancelled => f.billing = None,
-                BillingResult::Settled(message, claim) => {
-                    f.billing = None;
-                    f.settled = claim;
-                    commands.push(Command::Info(message));
+                BillingResult::Pay(checkout, method) => {
+                    commands.push(Command::TakePayment { checkout, method })
                 }
             }
             return;
@@ -103,11 +101,10 @@ pub fn front_desk_ui(
             match register_ui(ui, state, form) {
                 RegisterResult::Open => {}
                 RegisterResult::Cancelled => f.register = None,
-                RegisterResult::Registered(id) => {
-                    f.register = None;
-                    f.search.refresh();
-                    commands.push(Command::SelectResident { id, found: None });
-                }
+                RegisterResult::Submit(resident) => commands.push(Command::Register {
+                    resident,
+                    desk: Desk::FrontDesk,
+                }),
             }
             return;
         }

@@ -14,7 +14,7 @@ pub struct IntegrityGate {
     username: String,
     password: String,
     reason: String,
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
 impl IntegrityGate {
@@ -87,32 +87,11 @@ pub fn integrity_ui(
             .clicked()
         {
             g.error = None;
-            let facility = &state.settings.facility;
-            match state.store.log_in(&g.username, &g.password, facility) {
-                Ok(staff) if staff.role != storage::model::Role::Admin => {
-                    g.error = Some(
-                        lang.t("只有管理员可以决定", "Only an administrator may decide")
-                            .into(),
-                    );
-                    g.username.clear();
-                }
-                Ok(staff) => {
-                    let actor = storage::Actor {
-                        staff: staff.username.clone(),
-                        facility: facility.clone(),
-                        role: staff.role,
-                    };
-                    match state
-                        .store
-                        .acknowledge_tampering(&actor, &g.problem, &g.reason)
-                    {
-                        Ok(_) => commands.push(Command::IntegrityAcknowledged(staff)),
-                        Err(e) => g.error = Some(e.to_string()),
-                    }
-                }
-                Err(e) => g.error = Some(e.to_string()),
-            }
-            g.password.clear();
+            commands.push(Command::AcknowledgeTampering {
+                username: std::mem::take(&mut g.username),
+                password: std::mem::take(&mut g.password),
+                reason: g.reason.clone(),
+            });
         }
         if let Some(e) = &g.error {
             ui.label(RichText::new(e).color(DANGER));

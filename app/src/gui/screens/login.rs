@@ -10,7 +10,7 @@ use crate::gui::style::{DANGER, MUTED};
 pub struct Login {
     pub username: String,
     password: String,
-    error: Option<String>,
+    pub error: Option<String>,
     focused: bool,
 }
 
@@ -42,32 +42,11 @@ pub fn login_ui(ui: &mut Ui, state: &AppState, l: &mut Login, commands: &mut Vec
         ui.add_space(8.0);
         submit |= ui.button(lang.t("登录", "Log in")).clicked();
         if submit {
-            match state
-                .store
-                .log_in(&l.username, &l.password, &state.settings.facility)
-            {
-                Ok(staff) => {
-                    l.password.clear();
-                    l.error = None;
-                    commands.push(Command::LoggedIn(staff));
-                }
-                Err(storage::Error::AuthFailed) => {
-                    l.password.clear();
-                    l.error = Some(
-                        lang.t("用户名或密码错误", "Wrong user name or password")
-                            .into(),
-                    );
-                }
-                Err(storage::Error::TooManyAttempts { wait_s }) => {
-                    l.password.clear();
-                    l.error = Some(format!(
-                        "{} {wait_s} {}",
-                        lang.t("失败次数过多，请等待", "Too many failed attempts: wait"),
-                        lang.t("秒后再试", "s before trying again")
-                    ));
-                }
-                Err(e) => l.error = Some(e.to_string()),
-            }
+            // The store checks and audits it; a refusal comes back in `error`.
+            commands.push(Command::LogIn {
+                username: l.username.clone(),
+                password: std::mem::take(&mut l.password),
+            });
         }
         if let Some(e) = &l.error {
             ui.label(RichText::new(e).color(DANGER));

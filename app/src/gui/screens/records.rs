@@ -2,7 +2,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::gui::command::Command;
+use crate::gui::command::{Command, Desk};
 use crate::gui::screens::register::{Register, RegisterResult, register_ui};
 use crate::gui::state::AppState;
 use crate::gui::style::{DANGER, MUTED, WARN};
@@ -58,10 +58,8 @@ pub fn records_ui(
             match register_ui(ui, state, form) {
                 RegisterResult::Open => {}
                 RegisterResult::Cancelled => r.register = None,
-                RegisterResult::Registered(id) => {
-                    r.register = None;
-                    r.search.refresh();
-                    commands.push(Command::OpenResident { id, reason: "registration".into() });
+                RegisterResult::Submit(resident) => {
+                    commands.push(Command::Register { resident, desk: Desk::Records })
                 }
             }
             return;

@@ -62,7 +62,10 @@ impl Register {
             },
             id_number: Some(self.id_number.clone()),
             card_id: Some(self.card_id.clone()),
-            insurance: Some(("390".into(), self.insurance.clone())),
+            insurance: Some((
+                storage::settlement::RESIDENTS_SCHEME.into(),
+                self.insurance.clone(),
+            )),
             hospital_cards: vec![],
             provisional: self.provisional,
         })
@@ -70,11 +73,12 @@ impl Register {
 }
 
 /// What became of the form this frame.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum RegisterResult {
     Open,
     Cancelled,
-    Registered(storage::Id),
+    /// Register this resident.
+    Submit(Box<NewResident>),
 }
 
 pub fn register_ui(ui: &mut Ui, state: &AppState, r: &mut Register) -> RegisterResult {
@@ -144,12 +148,13 @@ pub fn register_ui(ui: &mut Ui, state: &AppState, r: &mut Register) -> RegisterR
     }
     ui.horizontal(|ui| {
         if ui.button(lang.t("登记", "Register")).clicked() {
-            let registered = r.form().map_err(|e| e.to_string()).and_then(|form| {
-                let actor = state.actor().ok_or_else(|| "not logged in".to_string())?;
-                state.store.register(actor, form).map_err(|e| e.to_string())
-            });
-            match registered {
-                Ok(id) => result = RegisterResult::Registered(id),
+            // The store validates and registers (`Command::Register`); a refusal comes back
+            // in `error`.
+            match r.form() {
+                Ok(form) => {
+                    r.error = None;
+                    result = RegisterResult::Submit(Box::new(form));
+                }
                 Err(e) => r.error = Some(e),
             }
         }

@@ -1,8 +1,6 @@
 //! Settings of this workstation (administrators): facility, room, scanners, language, idle
 //! lock, and joining the hub.
 
-use std::sync::mpsc::{Receiver, channel};
-
 use egui::{RichText, Ui};
 
 use crate::gui::command::Command;
@@ -17,7 +15,8 @@ pub struct SettingsScreen {
     pub hub_url: String,
     pub code: String,
     pub fingerprint: String,
-    enrolling: Option<Receiver<Result<String, String>>>,
+    /// Joining the hub is under way (`Command::Enrol`).
+    pub enrolling: bool,
     pub message: Option<Result<String, String>>,
     pub backup: BackupPanel,
     devices: Option<(Vec<scanner::camera::CameraInfo>, Vec<String>)>,
@@ -198,42 +197,19 @@ pub fn settings_ui(
                 ui.end_row();
             }
         });
-        if let Some(rx) = &s.enrolling {
+        if s.enrolling {
             ui.label(RichText::new(lang.t("正在连接中心…", "Contacting the hub…")).color(MUTED));
-            if let Ok(result) = rx.try_recv() {
-                s.enrolling = None;
-                if result.is_ok() {
-                    commands.push(Command::Enrolled);
-                }
-                s.message = Some(result);
-            }
         } else if ui.button(lang.t("加入", "Join")).clicked() {
-            let (store, data_dir, mut settings) = (
-                state.store.clone(),
-                state.data_dir.clone(),
-                state.settings.clone(),
-            );
-            let (hub, code, fingerprint) = (
-                s.hub_url.trim().to_string(),
-                s.code.trim().to_string(),
-                s.fingerprint.trim().to_string(),
-            );
-            // Contacting the hub may take seconds: never on the window's thread.
-            s.enrolling = Some(spawn_job(ui, move || {
-                crate::services::hub::enrol(
-                    &data_dir,
-                    &store,
-                    &mut settings,
-                    &hub,
-                    &code,
-                    &fingerprint,
-                )?;
-                Ok(hub)
-            }));
+            // Contacting the hub may take seconds: the app does it on a worker thread.
+            commands.push(Command::Enrol {
+                hub: s.hub_url.trim().to_string(),
+                code: s.code.trim().to_string(),
+                fingerprint: s.fingerprint.trim().to_string(),
+            });
         }
         outcome_label(ui, &s.message, lang.t("已加入中心", "Joined"));
         rejected_ui(ui, state, commands);
-        backup_ui(ui, state, &mut s.backup);
+        backup_ui(ui, state, &mut s.backup, commands);
     });
 }
 
@@ -280,13 +256,14 @@ fn rejected_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
 pub struct BackupPanel {
     /// Where backups go (the data directory's `backups` until changed).
     pub dir: Option<String>,
-    running: Option<Receiver<Result<String, String>>>,
+    /// A backup is under way (`Command::Backup`).
+    pub running: bool,
     pub message: Option<Result<String, String>>,
 }
 
 /// A backup of the whole store, encrypted like it, taken while the window goes on working;
 /// audited before it is taken.
-fn backup_ui(ui: &mut Ui, state: &AppState, s: &mut BackupPanel) {
+fn backup_ui(ui: &mut Ui, state: &AppState, s: &mut BackupPanel, commands: &mut Vec<Command>) {
     let lang = state.lang;
     ui.add_space(16.0);
     ui.heading(lang.t("备份", "Backup"));
@@ -302,47 +279,12 @@ fn backup_ui(ui: &mut Ui, state: &AppState, s: &mut BackupPanel) {
         ui.add(egui::TextEdit::singleline(dir).desired_width(420.0))
             .labelled_by(l.id);
     });
-    if let Some(rx) = &s.running {
+    if s.running {
         ui.label(RichText::new(lang.t("正在备份…", "Backing up…")).color(MUTED));
-        if let Ok(result) = rx.try_recv() {
-            s.running = None;
-            s.message = Some(result);
-        }
     } else if ui.button(lang.t("立即备份", "Back up now")).clicked() {
-        let (store, actor, dir) = (state.store.clone(), state.actor().cloned(), dir.clone());
-        s.running = Some(spawn_job(ui, move || {
-            let actor = actor.ok_or_else(|| anyhow::anyhow!("not logged in"))?;
-            let entry = storage::model::AuditEntry::new(
-                storage::model::AuditAction::Backup,
-                None,
-                format!("backup to {dir}"),
-            );
-            store.commit_one(&actor, storage::model::Body::Audit(entry))?;
-            let report = store.backup_to(std::path::Path::new(&dir))?;
-            Ok(format!(
-                "{} ({} residents, {} changes)",
-                report.file.display(),
-                report.residents,
-                report.changes
-            ))
-        }));
+        commands.push(Command::Backup(dir.as_str().into()));
     }
     outcome_label(ui, &s.message, lang.t("已备份：", "Backed up:"));
-}
-
-/// Runs `job` off the window's thread; the receiver gets what it made or its error, and the
-/// window is woken to show it.
-fn spawn_job(
-    ui: &Ui,
-    job: impl FnOnce() -> anyhow::Result<String> + Send + 'static,
-) -> Receiver<Result<String, String>> {
-    let (tx, rx) = channel();
-    let ctx = ui.ctx().clone();
-    std::thread::spawn(move || {
-        let _ = tx.send(job().map_err(|e| format!("{e:#}")));
-        ctx.request_repaint();
-    });
-    rx
 }
 
 /// How a background job ended: what it made, after `done`, or the error.

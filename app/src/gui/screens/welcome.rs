@@ -1,12 +1,10 @@
 //! First start: load the demo township, or create the administrator account.
 
 use egui::{RichText, Ui};
-use storage::model::Role;
 
 use crate::gui::command::Command;
 use crate::gui::state::AppState;
 use crate::gui::style::MUTED;
-use crate::gui::workers::DemoLoader;
 
 #[derive(Default)]
 pub struct Welcome {
@@ -14,13 +12,13 @@ pub struct Welcome {
     display_name: String,
     password: String,
     confirm: String,
-    error: Option<String>,
+    pub error: Option<String>,
 }
 
 pub fn welcome_ui(
     ui: &mut Ui,
     state: &AppState,
-    loader: Option<&DemoLoader>,
+    loading: Option<(u64, u64)>,
     w: &mut Welcome,
     commands: &mut Vec<Command>,
 ) {
@@ -36,9 +34,9 @@ pub fn welcome_ui(
                 .color(MUTED),
         );
         ui.add_space(20.0);
-        if let Some(loader) = loader {
+        if let Some((loaded, of)) = loading {
             ui.label(lang.t("正在载入演示数据…", "Loading the demo township…"));
-            let fraction = loader.loaded as f32 / loader.target.max(1) as f32;
+            let fraction = loaded as f32 / of.max(1) as f32;
             ui.add(
                 egui::ProgressBar::new(fraction.min(1.0))
                     .desired_width(400.0)
@@ -88,21 +86,13 @@ pub fn welcome_ui(
                 );
                 return;
             }
-            let facility = &state.settings.facility;
-            let created = state
-                .store
-                .put_staff(
-                    &w.username,
-                    &w.display_name,
-                    Role::Admin,
-                    facility,
-                    &w.password,
-                )
-                .and_then(|_| state.store.log_in(&w.username, &w.password, facility));
-            match created {
-                Ok(staff) => commands.push(Command::LoggedIn(staff)),
-                Err(e) => w.error = Some(e.to_string()),
-            }
+            w.error = None;
+            commands.push(Command::CreateAdmin {
+                username: w.username.clone(),
+                display_name: w.display_name.clone(),
+                password: std::mem::take(&mut w.password),
+            });
+            w.confirm.clear();
         }
     });
 }

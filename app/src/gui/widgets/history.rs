@@ -245,12 +245,7 @@ fn header_ui(ui: &mut Ui, lang: Lang, today: Date, view: &ResidentView) {
             ));
         }
         if let Some((scheme, number)) = r.insurance() {
-            let scheme = if scheme == "390" {
-                lang.t("城乡居民医保", "residents' insurance")
-            } else {
-                scheme
-            };
-            ui.label(format!("{scheme} {number}"));
+            ui.label(format!("{} {number}", format::scheme(lang, scheme)));
         }
         if r.card_id().is_some() {
             ui.label(RichText::new(lang.t("✓ 电子健康卡", "✓ eHealth card")).color(OK));
