@@ -315,14 +315,7 @@ pub fn details(lang: Lang, body: &RecordBody) -> Vec<String> {
             out.push(notes.clone())
         }
         RecordBody::ChronicFollowUp(f) => {
-            let v = Vitals {
-                systolic: f.systolic,
-                diastolic: f.diastolic,
-                glucose_x10: f.fasting_glucose_x10,
-                weight_x10: f.weight_x10,
-                ..Default::default()
-            };
-            out.push(vitals(lang, &v));
+            out.push(vitals(lang, &f.vitals()));
             if !f.medications.is_empty() {
                 out.push(format!(
                     "{}：{}",
@@ -385,6 +378,136 @@ pub fn source(lang: Lang, s: scanner::source::Source) -> &'static str {
 }
 
 /// An error for the person at the screen: what went wrong, in their language, with the detail.
+/// A field of the visit forms, as its label reads.
+pub fn field(lang: Lang, f: storage::visit::FormField) -> &'static str {
+    use storage::visit::FormField as F;
+    match f {
+        F::Systolic => lang.t("收缩压", "systolic"),
+        F::Diastolic => lang.t("舒张压", "diastolic"),
+        F::Pulse => lang.t("脉搏", "pulse"),
+        F::Temperature => lang.t("体温", "temperature"),
+        F::Glucose => lang.t("血糖", "glucose"),
+        F::HbA1c => lang.t("糖化血红蛋白", "HbA1c"),
+        F::Weight => lang.t("体重", "weight"),
+        F::FollowUpDate => lang.t("复诊日期", "follow-up date"),
+        F::GestationalWeeks => lang.t("孕周", "gestational weeks"),
+        F::FundalHeight => lang.t("宫高", "fundal height"),
+        F::FetalHeart => lang.t("胎心", "fetal heart rate"),
+        F::DaysAfterBirth => lang.t("产后天数", "days after the birth"),
+        F::Height => lang.t("身长", "height"),
+        F::HeadCircumference => lang.t("头围", "head circumference"),
+        F::PastDoseDay => lang.t("补录接种日期", "day the dose was given"),
+    }
+}
+
+/// Why a visit cannot be saved yet, in the staff's language.
+pub fn form_error(lang: Lang, e: &storage::visit::FormError) -> String {
+    use storage::model::ChronicCondition as C;
+    use storage::visit::FormError as E;
+    match e {
+        E::OutOfRange {
+            field: f,
+            text,
+            lo,
+            hi,
+        } => match lang {
+            Lang::Zh => format!("{}：“{text}”应为 {lo} 到 {hi} 之间的数", field(lang, *f)),
+            Lang::En => format!(
+                "{}: “{text}” is not a number from {lo} to {hi}",
+                field(lang, *f)
+            ),
+        },
+        E::NotADate { field: f, text } => match lang {
+            Lang::Zh => format!("{}：“{text}”应为 YYYY-MM-DD", field(lang, *f)),
+            Lang::En => format!(
+                "{}: “{text}” is not a day written YYYY-MM-DD",
+                field(lang, *f)
+            ),
+        },
+        E::Missing(f) => match lang {
+            Lang::Zh => format!("请填写{}", field(lang, *f)),
+            Lang::En => format!("the {} is needed", field(lang, *f)),
+        },
+        E::HalfBloodPressure => lang
+            .t(
+                "血压需填写收缩压和舒张压",
+                "blood pressure needs both systolic and diastolic",
+            )
+            .into(),
+        E::NothingRecorded => lang
+            .t(
+                "请填写主诉或选择诊断",
+                "write the complaint or choose a diagnosis",
+            )
+            .into(),
+        E::OverrideNeedsReason {
+            warning_zh,
+            warning_en,
+        } => match lang {
+            Lang::Zh => format!("{warning_zh}：如确需使用，请填写原因后保存"),
+            Lang::En => format!("{warning_en}: to go on, give the reason, then save"),
+        },
+        E::CorrectionNeedsReason => lang
+            .t("请填写更正原因", "a correction needs a reason")
+            .into(),
+        E::NotADrug(code) => match lang {
+            Lang::Zh => format!("{code} 不是药品目录中的药品"),
+            Lang::En => format!("{code} is not a drug of the catalogue"),
+        },
+        E::NoQuantity { drug, why } => format!(
+            "{drug}：{}",
+            why.clone()
+                .unwrap_or_else(|| lang.t("无法计算数量", "no quantity").into())
+        ),
+        E::NoLot { vaccine, dose } => match lang {
+            Lang::Zh => format!("{vaccine} 第{dose}剂需填写批号"),
+            Lang::En => format!("{vaccine} dose {dose} needs its lot number"),
+        },
+        E::PastDoseUnchosen => lang
+            .t(
+                "补录接种：请选择疫苗和剂次",
+                "dose given before: choose the vaccine and dose",
+            )
+            .into(),
+        E::PastDoseOutside { day, birth } => match lang {
+            Lang::Zh => format!("补录接种：接种日期 {day} 应在出生（{birth}）与今天之间"),
+            Lang::En => {
+                format!("dose given before: {day} must be between the birth ({birth}) and today")
+            }
+        },
+        E::FollowUpNeedsReading(C::Hypertension) => lang
+            .t(
+                "高血压随访需要血压",
+                "a hypertension follow-up needs the blood pressure",
+            )
+            .into(),
+        E::FollowUpNeedsReading(C::Type2Diabetes) => lang
+            .t(
+                "糖尿病随访需要空腹血糖或糖化血红蛋白",
+                "a diabetes follow-up needs the fasting glucose or the HbA1c",
+            )
+            .into(),
+        E::ClassificationUnchosen => lang
+            .t(
+                "请选择此次随访分类",
+                "choose the follow-up's classification",
+            )
+            .into(),
+        E::ClassificationNeedsReason { read, chosen } => match lang {
+            Lang::Zh => format!(
+                "读数为{}，改为{}请填写原因",
+                control(lang, *read),
+                control(lang, *chosen)
+            ),
+            Lang::En => format!(
+                "the readings say {}: give the reason for {}",
+                control(lang, *read),
+                control(lang, *chosen)
+            ),
+        },
+    }
+}
+
 /// Work on a worker thread stopped without an answer (a bug: its thread panicked).
 pub fn job_lost(lang: Lang) -> String {
     lang.t(

@@ -476,7 +476,9 @@ mod tests {
                     .count()
             })
         };
-        let report = store.backup_to(&dir.path().join("backups")).unwrap();
+        let report = store
+            .backup_to(&clerk(), &dir.path().join("backups"))
+            .unwrap();
         assert_eq!(writer.join().unwrap(), 200);
         assert!(
             report.residents >= 50 && report.residents <= 250,
@@ -504,7 +506,7 @@ mod tests {
             for i in 0..30 {
                 register(&store, &format!("居民{i}"));
             }
-            store.backup_to(&dir.path().join("b")).unwrap()
+            store.backup_to(&clerk(), &dir.path().join("b")).unwrap()
         };
         let before = std::fs::read(&live).unwrap();
         let mut bytes = std::fs::read(&report.file).unwrap();

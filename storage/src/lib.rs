@@ -39,6 +39,7 @@ mod staff;
 mod store;
 pub mod summary;
 mod tables;
+pub mod visit;
 pub mod worklist;
 
 pub use apply::Applied;

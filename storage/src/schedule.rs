@@ -276,6 +276,19 @@ pub fn dtap_change() -> Date {
     Date::new(2025, 1, 1).unwrap_or_default()
 }
 
+/// How a vaccine of the national schedule is given (《国家免疫规划疫苗儿童免疫程序及说明》:
+/// BCG intradermal, OPV by mouth, the live measles, JE, hepatitis A and the meningococcal
+/// polysaccharide vaccines under the skin, the rest into the muscle).
+pub fn route(vaccine: &str) -> crate::model::Route {
+    use crate::model::Route;
+    match vaccine {
+        "BCG" => Route::Intradermal,
+        "bOPV" => Route::Oral,
+        "MMR" | "JE-L" | "HepA-L" | "MPSV-A" | "MPSV-AC" => Route::Subcutaneous,
+        _ => Route::Intramuscular,
+    }
+}
+
 /// The schedule for a child, by the edition in force on `on`, ordered by recommended age.
 ///
 /// Children who started under the 2021 DTaP programme keep it (they may already have had
@@ -454,5 +467,19 @@ mod tests {
         assert_eq!(state("MMR", 1), DoseState::Upcoming);
         // HepB3 waits for HepB2.
         assert_eq!(state("HepB", 3), DoseState::Upcoming);
+    }
+
+    /// Routes as 《国家免疫规划疫苗儿童免疫程序及说明（2021年版）》 gives them.
+    #[test]
+    fn each_vaccine_has_its_route() {
+        use crate::model::Route;
+        assert_eq!(route("BCG"), Route::Intradermal);
+        assert_eq!(route("bOPV"), Route::Oral);
+        for live in ["MMR", "JE-L", "HepA-L", "MPSV-A", "MPSV-AC"] {
+            assert_eq!(route(live), Route::Subcutaneous, "{live}");
+        }
+        for shot in ["HepB", "DTaP", "DT", "IPV", "JE-I", "HepA-I"] {
+            assert_eq!(route(shot), Route::Intramuscular, "{shot}");
+        }
     }
 }

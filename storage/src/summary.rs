@@ -102,14 +102,7 @@ impl Summary {
                         ChronicCondition::Hypertension => add_problem("I10", "高血压"),
                         ChronicCondition::Type2Diabetes => add_problem("E11", "2型糖尿病"),
                     }
-                    let v = Vitals {
-                        systolic: f.systolic,
-                        diastolic: f.diastolic,
-                        glucose_x10: f.fasting_glucose_x10,
-                        weight_x10: f.weight_x10,
-                        ..Default::default()
-                    };
-                    s.vitals(at, &v);
+                    s.vitals(at, &f.vitals());
                     if day >= recent {
                         for m in &f.medications {
                             let e = meds.entry(m.clone()).or_insert(Medication {

@@ -314,6 +314,18 @@ pub enum ControlStatus {
     Complication,
 }
 
+impl ControlStatus {
+    /// The name on the national follow-up form (此次随访分类), as records keep it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ControlStatus::Satisfactory => "控制满意",
+            ControlStatus::Unsatisfactory => "控制不满意",
+            ControlStatus::AdverseReaction => "不良反应",
+            ControlStatus::Complication => "并发症",
+        }
+    }
+}
+
 /// 服药依从性
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Adherence {
@@ -346,6 +358,20 @@ pub struct ChronicFollowUp {
     pub medications: Vec<String>,
     pub next_visit: Option<Date>,
     pub notes: String,
+}
+
+impl ChronicFollowUp {
+    /// The vital signs the follow-up measured, as an encounter would hold them (a fasting
+    /// glucose is the vitals' glucose).
+    pub fn vitals(&self) -> Vitals {
+        Vitals {
+            systolic: self.systolic,
+            diastolic: self.diastolic,
+            glucose_x10: self.fasting_glucose_x10,
+            weight_x10: self.weight_x10,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

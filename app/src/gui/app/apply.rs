@@ -6,9 +6,9 @@ use super::ClinicApp;
 use crate::gui::command::Command;
 use crate::gui::screens::doctor::{Consult, Tab};
 use crate::gui::state::{Notice, Screen, Session};
-use crate::gui::widgets::encounter_form::EncounterForm;
 use crate::gui::widgets::history::ResidentView;
 use crate::gui::workers::{Job, JobLost};
+use storage::visit::EncounterForm;
 
 impl ClinicApp {
     pub(super) fn apply(&mut self, command: Command) {
@@ -331,6 +331,7 @@ impl ClinicApp {
             ticket: Some(t),
             view,
             form,
+            focused: false,
             tab: Tab::Encounter,
         });
         self.state.screen = Screen::Doctor;
@@ -371,6 +372,7 @@ impl ClinicApp {
                 );
                 c.view = ResidentView::load(&self.state, c.view.resident.id, &reason)?;
                 c.form = EncounterForm::default();
+                c.focused = false;
                 c.tab = Tab::History;
                 self.state.notice = Some(Notice::Info(lang.t("已保存", "Saved").into()));
             }

@@ -10,9 +10,10 @@ use crate::gui::command::{Command, PrintRequest};
 use crate::gui::screens::front_desk::status_name;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, MUTED, WARN};
-use crate::gui::widgets::encounter_form::{EncounterForm, FormAction, encounter_form_ui};
+use crate::gui::widgets::encounter_form::{FormAction, encounter_form_ui};
 use crate::gui::widgets::history::{RecordAction, ResidentView, resident_ui_with};
-use crate::gui::widgets::public_health::Visitor;
+use storage::visit::EncounterForm;
+use storage::visit::Visitor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Tab {
@@ -26,6 +27,8 @@ pub struct Consult {
     pub ticket: Option<QueueTicket>,
     pub view: ResidentView,
     pub form: EncounterForm,
+    /// The form's complaint has taken the focus (once per form: the doctor types at once).
+    pub focused: bool,
     pub tab: Tab,
 }
 
@@ -182,6 +185,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                         let current = original.map(|h| h.current(&c.view.visible).clone());
                         if let Some(RecordBody::Encounter(e)) = current {
                             c.form = EncounterForm::amending(target, &e);
+                            c.focused = false;
                             c.tab = Tab::Encounter;
                         }
                     }
@@ -234,6 +238,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                             ui,
                             lang,
                             &mut c.form,
+                            &mut c.focused,
                             who,
                             &c.view.summary.immunisations,
                             &state.catalogue,
@@ -243,6 +248,7 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
                             FormAction::Cancel => {
                                 let visit_type = c.form.visit_type;
                                 c.form = EncounterForm::default();
+                                c.focused = false;
                                 c.form.visit_type = visit_type;
                                 c.tab = Tab::History;
                             }

@@ -13,9 +13,9 @@ use storage::{Date, HistoryEntry, Id};
 use crate::format;
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
-use crate::gui::widgets::encounter_form::Patient;
 use crate::gui::widgets::trend::trend_ui;
 use crate::i18n::Lang;
+use storage::visit::Patient;
 
 /// Everything the record screen shows about one resident, loaded at once.
 pub struct ResidentView {
