@@ -274,10 +274,12 @@ pub struct BackupCheck {
     pub audit_chains: usize,
 }
 
-/// Checks a store file end to end: the secret opens it, the schema is one this program reads,
-/// every page matches its parent's checksum, every row of every table reads (so every page in use decrypts and authenticates), every
-/// change decodes under its own id, and every device's audit chain is whole.
+/// Checks a store file end to end: the secret opens it, every page it holds authenticates
+/// (those no longer in use too, before redb opens the file and may rewrite some), the schema is
+/// one this program reads, every page matches its parent's checksum, every row of every table
+/// reads, every change decodes under its own id, and every device's audit chain is whole.
 fn check_store_file(path: &Path, options: &OpenOptions) -> Result<BackupCheck> {
+    crate::encrypted_file::authenticate_every_page(path, &options.secret)?;
     let mut store = Store::open(
         path,
         OpenOptions {
