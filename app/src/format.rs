@@ -517,6 +517,9 @@ pub fn job_lost(lang: Lang) -> String {
     .into()
 }
 
+/// Any error as shown to people, in the window's language: the one place errors are worded.
+/// Typed storage errors read whole in Chinese; other errors keep their own (English) detail
+/// behind a Chinese heading.
 pub fn error(lang: Lang, e: &anyhow::Error) -> String {
     if let Some(crate::services::printing::NoPrinter(command)) = e.downcast_ref() {
         return match lang {
@@ -526,36 +529,62 @@ pub fn error(lang: Lang, e: &anyhow::Error) -> String {
             Lang::En => e.to_string(),
         };
     }
-    match e.downcast_ref::<storage::Error>() {
-        Some(storage::Error::AuthFailed) => {
-            return lang
-                .t("用户名或密码错误", "Wrong user name or password")
-                .into();
-        }
-        Some(storage::Error::TooManyAttempts { wait_s }) => {
-            return format!(
-                "{} {wait_s} {}",
-                lang.t("失败次数过多，请等待", "Too many failed attempts: wait"),
-                lang.t("秒后再试", "s before trying again")
-            );
-        }
-        _ => {}
-    }
-    let kind = match e.downcast_ref::<storage::Error>() {
-        Some(storage::Error::Forbidden(_)) => lang.t("无权操作", "Not allowed"),
-        Some(storage::Error::IdentifierTaken { .. }) => {
-            lang.t("证件已被他人使用", "Identifier already in use")
-        }
-        Some(storage::Error::DiskFull) => {
-            lang.t("磁盘已满，未保存", "Disk full: nothing was saved")
-        }
-        Some(storage::Error::Invalid(_)) | Some(storage::Error::IdNumber(_)) => {
-            lang.t("输入有误", "Please check")
-        }
-        Some(_) => lang.t("存储错误", "Storage error"),
-        None => lang.t("操作失败", "Failed"),
+    let Some(err) = e.downcast_ref::<storage::Error>() else {
+        return format!("{}: {e:#}", lang.t("操作失败", "Failed"));
     };
-    format!("{kind}: {e:#}")
+    if lang == Lang::En {
+        return format!("{e:#}");
+    }
+    use storage::Error as S;
+    match err {
+        S::AuthFailed => "用户名或密码错误".into(),
+        S::TooManyAttempts { wait_s } => format!("失败次数过多，请等待 {wait_s} 秒后再试"),
+        S::DiskFull => "磁盘已满，未保存任何内容：请清理磁盘空间后重试".into(),
+        S::InUse => "数据文件正被另一个运行中的程序使用".into(),
+        S::WrongSecret => "机构密钥不正确，数据文件未作任何改动".into(),
+        S::Unencrypted => "数据文件未加密：请先运行 clinic encrypt 转换".into(),
+        S::NotAStore => "这不是诊所工作站的数据文件".into(),
+        S::NewerSchema { found, supported } => {
+            format!("数据文件版本为 {found}，高于本程序支持的 {supported}：请安装新版程序")
+        }
+        S::IdentifierTaken { kind, resident } => {
+            format!(
+                "该{}已属于另一位居民（{}）",
+                identifier_kind(*kind),
+                short_id(*resident)
+            )
+        }
+        S::IdNumber(why) => format!("身份证号有误：{}", id_number_error(why)),
+        S::NotFound(what) => format!("找不到：{what}"),
+        S::Forbidden(why) => format!("无权操作：{why}"),
+        S::Invalid(why) => format!("输入有误：{why}"),
+        S::Corrupt(why) => format!("存储的数据无法读取：{why}"),
+        S::Db(why) => format!("存储错误：{why}"),
+    }
+}
+
+/// An identifier's kind (`Identifier::kind`) as staff say it.
+fn identifier_kind(kind: &str) -> &'static str {
+    match kind {
+        "card" => "电子健康卡",
+        "id_number" => "身份证号",
+        "insurance" => "医保号",
+        "hospital_card" => "就诊卡",
+        _ => "证件",
+    }
+}
+
+fn id_number_error(e: &storage::IdNumberError) -> String {
+    use storage::IdNumberError as I;
+    match e {
+        I::Length(n) => format!("应为18位，现为{n}位"),
+        I::NotDigit { position } => format!("第{position}位应为数字（仅最后一位可为X）"),
+        I::Region(code) => format!("{code} 不是省级行政区代码（前两位）"),
+        I::BirthDate(day) => format!("其中的出生日期 {day} 不存在"),
+        I::CheckDigit { expected, found } => {
+            format!("校验位错误：最后一位应为 {expected}，不是 {found}")
+        }
+    }
 }
 
 pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
@@ -791,4 +820,92 @@ pub fn scheme(lang: Lang, code: &str) -> String {
         _ => return code.to_string(),
     };
     format!("{name} ({code})")
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+    use storage::visit::{FormError, FormField};
+
+    fn chinese(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    /// Every typed storage error reads whole in Chinese (no English sentence behind it), and
+    /// as the error itself says in English.
+    #[test]
+    fn storage_errors_are_worded_in_both_languages() {
+        use storage::Error as S;
+        let errors = [
+            S::AuthFailed,
+            S::TooManyAttempts { wait_s: 30 },
+            S::DiskFull,
+            S::InUse,
+            S::WrongSecret,
+            S::Unencrypted,
+            S::NotAStore,
+            S::NewerSchema {
+                found: 9,
+                supported: 8,
+            },
+            S::IdentifierTaken {
+                kind: "id_number",
+                resident: storage::Id(7),
+            },
+            S::IdNumber(storage::IdNumberError::CheckDigit {
+                expected: '0',
+                found: '7',
+            }),
+        ];
+        for e in errors {
+            let english = e.to_string();
+            let e = anyhow::Error::from(e);
+            let zh = error(Lang::Zh, &e);
+            assert!(chinese(&zh), "{zh}");
+            assert!(!zh.contains(&english), "{zh}");
+            assert_eq!(error(Lang::En, &e), english);
+        }
+        let e = anyhow::Error::from(storage::Error::IdNumber(
+            storage::IdNumberError::CheckDigit {
+                expected: '0',
+                found: '7',
+            },
+        ));
+        assert_eq!(
+            error(Lang::Zh, &e),
+            "身份证号有误：校验位错误：最后一位应为 0，不是 7"
+        );
+    }
+
+    #[test]
+    fn visit_form_refusals_are_worded_in_both_languages() {
+        let refusals = [
+            FormError::OutOfRange {
+                field: FormField::Systolic,
+                text: "1500".into(),
+                lo: 50.0,
+                hi: 300.0,
+            },
+            FormError::Missing(FormField::GestationalWeeks),
+            FormError::HalfBloodPressure,
+            FormError::NoLot {
+                vaccine: "乙肝疫苗".into(),
+                dose: 3,
+            },
+            FormError::ClassificationNeedsReason {
+                read: ControlStatus::Unsatisfactory,
+                chosen: ControlStatus::AdverseReaction,
+            },
+        ];
+        for r in &refusals {
+            let (zh, en) = (form_error(Lang::Zh, r), form_error(Lang::En, r));
+            assert!(chinese(&zh), "{zh}");
+            assert_ne!(zh, en);
+        }
+        assert_eq!(
+            form_error(Lang::Zh, &refusals[0]),
+            "收缩压：“1500”应为 50 到 300 之间的数"
+        );
+        assert!(form_error(Lang::Zh, &refusals[4]).contains("原因"));
+    }
 }

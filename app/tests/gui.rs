@@ -77,7 +77,7 @@ fn an_id_number_with_a_wrong_check_digit_says_which_digit() {
     let mut h = harness(store(dir.path(), 50), dir.path());
     log_in(&mut h, "frontdesk", app::services::demo::DEMO_PASSWORD);
     type_into(&mut h, "查找居民", "420921198503150016");
-    h.get_by_label_contains("should be 5");
+    h.get_by_label_contains("校验位错误：最后一位应为 5");
 }
 
 #[test]

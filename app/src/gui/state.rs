@@ -121,8 +121,9 @@ impl AppState {
         self.session.as_ref().map(|s| &s.actor)
     }
 
-    pub fn error(&mut self, e: impl std::fmt::Display) {
-        self.notice = Some(Notice::Error(e.to_string()));
+    /// Shows an error in the notice bar, worded by `format::error`.
+    pub fn error(&mut self, e: impl Into<anyhow::Error>) {
+        self.notice = Some(Notice::Error(crate::format::error(self.lang, &e.into())));
     }
 
     pub fn today(&self) -> storage::Date {

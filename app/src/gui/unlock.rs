@@ -67,17 +67,8 @@ impl Unlock {
                     );
                     return Some(app);
                 }
-                Ok(Err(storage::Error::WrongSecret)) => {
-                    self.error = Some(
-                        lang.t(
-                            "机构密钥不正确，数据文件未作任何改动。",
-                            "Wrong facility secret; the data file was not changed.",
-                        )
-                        .into(),
-                    )
-                }
-                Ok(Err(e)) => self.error = Some(e.to_string()),
-                Err(_) => self.error = Some("the unlock thread failed".into()),
+                Ok(Err(e)) => self.error = Some(crate::format::error(lang, &e.into())),
+                Err(_) => self.error = Some(crate::format::job_lost(lang)),
             }
             self.focused = false;
         }

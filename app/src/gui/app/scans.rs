@@ -87,7 +87,7 @@ impl ClinicApp {
         match self.state.store.record_card_use(&actor, card_use) {
             // Administrators do not see residents: nothing to report.
             Ok(_) | Err(storage::Error::Forbidden(_)) => {}
-            Err(e) => self.state.notice = Some(Notice::Error(e.to_string())),
+            Err(e) => self.state.error(e),
         }
     }
 

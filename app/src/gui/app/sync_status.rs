@@ -118,7 +118,7 @@ impl ClinicApp {
                 }
             }
             Ok(_) => {}
-            Err(e) => self.state.error(format!("{e:#}")),
+            Err(e) => self.state.error(e),
         }
     }
 }

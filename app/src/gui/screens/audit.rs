@@ -31,7 +31,7 @@ pub fn audit_ui(ui: &mut Ui, state: &AppState, a: &mut AuditScreen) {
             state
                 .store
                 .verify_audit_chain(state.store.device())
-                .map_err(|e| e.to_string())
+                .map_err(|e| crate::format::error(lang, &e.into()))
         });
         match chain {
             Ok(r) if r.broken.is_none() => ui.label(
@@ -77,16 +77,17 @@ pub fn audit_ui(ui: &mut Ui, state: &AppState, a: &mut AuditScreen) {
             return;
         }
         let staff = Some(a.staff.trim()).filter(|s| !s.is_empty());
-        let rows = state
-            .store
-            .search_audit(
+        let rows = crate::gui::widgets::read_or_show(
+            ui,
+            lang,
+            state.store.search_audit(
                 day.start_ms(),
                 day.add_days(1).start_ms(),
                 staff,
                 resident,
                 LIMIT,
-            )
-            .unwrap_or_default();
+            ),
+        );
         ui.label(RichText::new(format!("{} {}", rows.len(), lang.t("条", "entries"))).color(MUTED));
         egui::ScrollArea::vertical()
             .id_salt("audit")

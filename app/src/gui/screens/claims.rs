@@ -11,6 +11,7 @@ use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
 use crate::gui::widgets::claim_lines::{claim_lines_ui, header_row};
 use crate::gui::widgets::day_picker::day_picker_ui;
+use crate::gui::widgets::read_or_show;
 use crate::i18n::Lang;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,8 +34,8 @@ pub struct ClaimsScreen {
 pub fn claims_ui(ui: &mut Ui, state: &AppState, c: &mut ClaimsScreen, commands: &mut Vec<Command>) {
     let lang = state.lang;
     let facility = &state.facility.code;
-    let to_reconcile = state.store.reconciliation(facility).unwrap_or_default();
     egui::CentralPanel::default().show(ui, |ui| {
+        let to_reconcile = read_or_show(ui, lang, state.store.reconciliation(facility));
         ui.horizontal(|ui| {
             let reconcile = format!(
                 "{} {}",
@@ -96,10 +97,11 @@ fn list_ui(
     commands: &mut Vec<Command>,
 ) {
     let lang = state.lang;
-    let claims = state
-        .store
-        .claims_of_day(&state.facility.code, day)
-        .unwrap_or_default();
+    let claims = read_or_show(
+        ui,
+        lang,
+        state.store.claims_of_day(&state.facility.code, day),
+    );
     if claims.is_empty() {
         ui.label(RichText::new(lang.t("当天没有结算", "No claims that day")).color(MUTED));
         return;
@@ -257,7 +259,7 @@ fn report_ui(ui: &mut Ui, state: &AppState, day: Date) {
     let report = match state.store.daily_report(&state.facility.code, day) {
         Ok(r) => r,
         Err(e) => {
-            ui.label(RichText::new(e.to_string()).color(DANGER));
+            ui.label(RichText::new(format::error(lang, &e.into())).color(DANGER));
             return;
         }
     };

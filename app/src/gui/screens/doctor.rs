@@ -12,6 +12,7 @@ use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, MUTED, WARN};
 use crate::gui::widgets::encounter_form::{FormAction, encounter_form_ui};
 use crate::gui::widgets::history::{RecordAction, ResidentView, resident_ui_with};
+use crate::gui::widgets::read_or_show;
 use storage::visit::EncounterForm;
 use storage::visit::Visitor;
 
@@ -55,10 +56,11 @@ pub fn doctor_ui(ui: &mut Ui, state: &AppState, d: &mut DoctorScreen, commands: 
         .min_size(220.0)
         .show(ui, |ui| {
             ui.add_space(6.0);
-            let queue = state
-                .store
-                .queue(&state.facility.code, state.today())
-                .unwrap_or_default();
+            let queue = read_or_show(
+                ui,
+                lang,
+                state.store.queue(&state.facility.code, state.today()),
+            );
             let waiting = queue
                 .iter()
                 .filter(|t| t.status == QueueStatus::Waiting)

@@ -13,7 +13,7 @@ use crate::gui::screens::register::{Register, RegisterResult, register_ui};
 use crate::gui::state::AppState;
 use crate::gui::style::{ACCENT, DANGER, MUTED, OK, WARN};
 use crate::gui::widgets::search::{SearchPanel, camera_preview_ui, search_ui};
-use crate::gui::widgets::shortcut;
+use crate::gui::widgets::{read_or_show, shortcut};
 
 #[derive(Default)]
 pub struct FrontDesk {
@@ -217,7 +217,7 @@ fn resident_desk_ui(
             .strong()
             .color(ACCENT),
     );
-    let family = state.store.household(id).unwrap_or_default();
+    let family = read_or_show(ui, lang, state.store.household(id));
     if family.is_empty() {
         ui.label(RichText::new(lang.t("未关联家庭成员", "No family members linked")).color(MUTED));
     }
@@ -360,10 +360,11 @@ fn queue_ui(ui: &mut Ui, state: &AppState, leaving: &mut Option<Id>, commands: &
         ))
         .strong(),
     );
-    let queue = state
-        .store
-        .queue(&state.facility.code, state.today())
-        .unwrap_or_default();
+    let queue = read_or_show(
+        ui,
+        lang,
+        state.store.queue(&state.facility.code, state.today()),
+    );
     if queue.is_empty() {
         ui.label(RichText::new(lang.t("暂无", "Nobody yet")).color(MUTED));
     }

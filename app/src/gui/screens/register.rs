@@ -45,10 +45,18 @@ impl Register {
         }
     }
 
-    fn form(&self) -> Result<NewResident, String> {
+    fn form(&self, lang: crate::i18n::Lang) -> Result<NewResident, String> {
         let birth_date = match self.birth_date.trim() {
             "" => None,
-            text => Some(text.parse::<Date>().map_err(|e| e.to_string())?),
+            text => Some(text.parse::<Date>().map_err(|_| {
+                format!(
+                    "{}“{text}”",
+                    lang.t(
+                        "出生日期应写作 YYYY-MM-DD：",
+                        "The birth date is written YYYY-MM-DD: "
+                    )
+                )
+            })?),
         };
         Ok(NewResident {
             name: self.name.clone(),
@@ -150,7 +158,7 @@ pub fn register_ui(ui: &mut Ui, state: &AppState, r: &mut Register) -> RegisterR
         if ui.button(lang.t("登记", "Register")).clicked() {
             // The store validates and registers (`Command::Register`); a refusal comes back
             // in `error`.
-            match r.form() {
+            match r.form(lang) {
                 Ok(form) => {
                     r.error = None;
                     result = RegisterResult::Submit(Box::new(form));

@@ -220,7 +220,10 @@ fn rejected_ui(ui: &mut Ui, state: &AppState, commands: &mut Vec<Command>) {
     let rejected = match state.store.rejected() {
         Ok(r) => r,
         Err(e) => {
-            ui.colored_label(crate::gui::style::DANGER, e.to_string());
+            ui.colored_label(
+                crate::gui::style::DANGER,
+                crate::format::error(lang, &e.into()),
+            );
             return;
         }
     };

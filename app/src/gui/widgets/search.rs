@@ -37,13 +37,14 @@ impl SearchPanel {
             return;
         }
         let year = self.year.trim().parse::<u16>().ok();
+        let shown = |e: storage::Error| crate::format::error(state.lang, &e.into());
         match state.store.find_typed(q) {
             Ok(found) => self.exact = found,
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(shown(e)),
         }
         match state.store.search(q, year) {
             Ok(hits) => self.hits = hits,
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(shown(e)),
         }
         if let Some(id) = self.exact {
             self.hits.retain(|h| h.resident.id != id);
