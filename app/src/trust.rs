@@ -18,7 +18,7 @@ pub const DEMO_ROOT: &str = keys::demo::ROOT_PUBLIC;
 
 /// The store's record of the newest list version installed here: an older file copied over
 /// the list later is refused.
-const VERSION_FLOOR_KEY: &str = "trust_list_version";
+const VERSION_FLOOR_KEY: storage::Local = storage::Local::TrustListVersion;
 
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("trust-list.ehtl")

@@ -502,7 +502,7 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("facility {facility}")))?
             .level;
         let (before, unconfirmed) = self.accumulator(resident, scheme, day.year(), false)?;
-        let last_sync = self.meta_u64("last_sync_ms")? as i64;
+        let last_sync = self.meta_u64(crate::Counter::LastSyncMs)? as i64;
         checkout.provisional = unconfirmed || at - last_sync > FRESH_SYNC_MS;
         checkout.settlement = Some(settle(policy, level, &checkout.bill, before));
         checkout.before = before;

@@ -306,7 +306,7 @@ impl Store {
         &self,
         changes: &[Change],
         durable: bool,
-        cursor: Option<(&str, u64)>,
+        cursor: Option<(crate::Counter, u64)>,
     ) -> Result<Vec<Result<Applied>>> {
         self.apply_batch(changes, durable, cursor, |t, change| {
             match apply(t, change) {
@@ -356,7 +356,7 @@ impl Store {
         &self,
         changes: &[Change],
         durable: bool,
-        cursor: Option<(&str, u64)>,
+        cursor: Option<(crate::Counter, u64)>,
         mut one: impl FnMut(&mut Tables, &Change) -> Result<(T, bool)>,
     ) -> Result<Vec<T>> {
         let mut w = self.writer();
@@ -379,8 +379,9 @@ impl Store {
                 outcomes.push(outcome);
             }
             t.meta.insert("hlc", hlc.0.to_le_bytes().as_slice())?;
-            if let Some((key, value)) = cursor {
-                t.meta.insert(key, value.to_le_bytes().as_slice())?;
+            if let Some((counter, value)) = cursor {
+                t.meta
+                    .insert(counter.key(), value.to_le_bytes().as_slice())?;
             }
         }
         tx.commit()?;
@@ -389,33 +390,32 @@ impl Store {
     }
 
     /// A counter or cursor kept in the store (0 when never set).
-    pub fn meta_u64(&self, key: &str) -> Result<u64> {
+    pub fn meta_u64(&self, counter: crate::Counter) -> Result<u64> {
         let tx = self.read()?;
         let t = tx.open_table(crate::tables::META)?;
-        Ok(meta_u64(&t, key)?.unwrap_or(0))
+        Ok(meta_u64(&t, counter.key())?.unwrap_or(0))
     }
 
-    pub fn set_meta_u64(&self, key: &str, value: u64) -> Result<()> {
+    pub fn set_meta_u64(&self, counter: crate::Counter, value: u64) -> Result<()> {
         let tx = self.db.begin_write()?;
         tx.open_table(crate::tables::META)?
-            .insert(key, value.to_le_bytes().as_slice())?;
+            .insert(counter.key(), value.to_le_bytes().as_slice())?;
         tx.commit()?;
         Ok(())
     }
 
     /// A value kept by this workstation alone (never synced), inside the encrypted file: the
     /// hub's device token and the like.
-    pub fn local_value(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    pub fn local_value(&self, key: crate::Local) -> Result<Option<Vec<u8>>> {
         let tx = self.read()?;
         let t = tx.open_table(crate::tables::META)?;
-        Ok(t.get(format!("local/{key}").as_str())?
-            .map(|v| v.value().to_vec()))
+        Ok(t.get(key.key())?.map(|v| v.value().to_vec()))
     }
 
-    pub fn set_local_value(&self, key: &str, value: &[u8]) -> Result<()> {
+    pub fn set_local_value(&self, key: crate::Local, value: &[u8]) -> Result<()> {
         let tx = self.db.begin_write()?;
         tx.open_table(crate::tables::META)?
-            .insert(format!("local/{key}").as_str(), value)?;
+            .insert(key.key(), value)?;
         tx.commit()?;
         Ok(())
     }

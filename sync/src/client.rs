@@ -57,8 +57,8 @@ pub struct HubClient {
 }
 
 /// Meta keys of the pull state, written with the changes they describe.
-pub const CURSOR_KEY: &str = "pull_cursor";
-pub const EPOCH_KEY: &str = "pull_epoch";
+pub const CURSOR_KEY: storage::Counter = storage::Counter::PullCursor;
+pub const EPOCH_KEY: storage::Counter = storage::Counter::PullEpoch;
 
 impl HubClient {
     /// A client for `base` (e.g. `https://10.0.0.5:7400`) that trusts only the hub certificate
@@ -290,7 +290,10 @@ pub fn round(
             break;
         }
     }
-    store.set_meta_u64("last_sync_ms", store.clock().now_ms().max(0) as u64)?;
+    store.set_meta_u64(
+        storage::Counter::LastSyncMs,
+        store.clock().now_ms().max(0) as u64,
+    )?;
     let wire = hub.wire_bytes();
     s.bytes_sent = wire.0 - wire_before.0;
     s.bytes_received = wire.1 - wire_before.1;
@@ -298,8 +301,8 @@ pub fn round(
 }
 
 /// Store keys of the hub's latest audit receipt and of the key that signs receipts.
-const RECEIPT_KEY: &str = "audit_receipt";
-const RECEIPT_SIGNER_KEY: &str = "hub_receipt_key";
+const RECEIPT_KEY: storage::Local = storage::Local::AuditReceipt;
+const RECEIPT_SIGNER_KEY: storage::Local = storage::Local::ReceiptSigner;
 
 /// Keeps the hub's receipt of this device's audit chain: signed by the key this workstation
 /// learnt with the first receipt (over the pinned TLS connection), for this device.

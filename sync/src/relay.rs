@@ -10,15 +10,15 @@ use storage::{Applied, Store};
 use crate::client::{HubClient, PULL_PAGE, PUSH_BATCH, Summary, SyncError};
 use crate::protocol::{EntryResult, PushEntry};
 
-pub const FORWARD_KEY: &str = "relay_forwarded";
-pub const CURSOR_KEY: &str = "relay_cursor";
-pub const EPOCH_KEY: &str = "relay_epoch";
+pub const FORWARD_KEY: storage::Counter = storage::Counter::RelayForwarded;
+pub const CURSOR_KEY: storage::Counter = storage::Counter::RelayCursor;
+pub const EPOCH_KEY: storage::Counter = storage::Counter::RelayEpoch;
 
 /// Where older versions kept a relay's upstream settings, in the clear in its data directory;
 /// moved into the encrypted store on sight.
 pub const UPSTREAM_FILE: &str = "upstream.json";
 /// The store's local key of the upstream settings (they hold the relay's device token).
-const UPSTREAM_KEY: &str = "upstream_config";
+const UPSTREAM_KEY: storage::Local = storage::Local::UpstreamConfig;
 
 /// Upstream settings of a relay hub, kept inside its encrypted store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

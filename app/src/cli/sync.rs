@@ -38,8 +38,8 @@ pub fn status(data_dir: &Path, store: &Store) -> anyhow::Result<()> {
         "device": store.device(),
         "outbox": store.outbox_len()?,
         "rejected": rejected,
-        "pull_cursor": store.meta_u64(sync::client::CURSOR_KEY)?,
-        "last_sync_ms": store.meta_u64("last_sync_ms")?,
+        "pull_cursor": store.meta_u64(storage::Counter::PullCursor)?,
+        "last_sync_ms": store.meta_u64(storage::Counter::LastSyncMs)?,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

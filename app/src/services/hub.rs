@@ -11,7 +11,7 @@ use crate::settings::Settings;
 
 /// The hub configuration (with the device token) lives inside the encrypted store: a stolen
 /// disk must not let anyone sync as this workstation.
-const CONFIG_KEY: &str = "sync_config";
+const CONFIG_KEY: storage::Local = storage::Local::SyncConfig;
 
 /// Where older versions kept the configuration, in the clear; moved into the store on sight.
 pub fn legacy_config_path(data_dir: &Path) -> std::path::PathBuf {

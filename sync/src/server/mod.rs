@@ -92,10 +92,10 @@ impl Hub {
                 t
             }
         };
-        let mut epoch = store.meta_u64("hub_epoch")?;
+        let mut epoch = store.meta_u64(storage::Counter::HubEpoch)?;
         if epoch == 0 {
             epoch = u64::from_le_bytes(rand::random::<[u8; 8]>()) | 1;
-            store.set_meta_u64("hub_epoch", epoch)?;
+            store.set_meta_u64(storage::Counter::HubEpoch, epoch)?;
         }
         let trust = trust::HubTrust::load(data_dir)?;
         trust.publish_if_newer(&store)?;

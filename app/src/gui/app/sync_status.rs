@@ -31,7 +31,7 @@ pub(super) fn start(
     let status = SyncStatus {
         enrolled: config.is_some(),
         last_ok_ms: store
-            .meta_u64("last_sync_ms")
+            .meta_u64(storage::Counter::LastSyncMs)
             .ok()
             .filter(|v| *v > 0)
             .map(|v| v as i64),
