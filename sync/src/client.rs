@@ -264,32 +264,14 @@ pub fn round(
             total,
         });
     }
-    loop {
-        let cursor = store.meta_u64(CURSOR_KEY)?;
-        let epoch = store.meta_u64(EPOCH_KEY)?;
-        let page = hub.pull(cursor, PULL_PAGE, epoch)?;
-        let changes: Vec<Change> = page
-            .changes
-            .iter()
-            .filter_map(|b| Change::decode(b).ok())
-            .collect();
-        s.pull_failures += page.changes.len() - changes.len();
-        if page.epoch != epoch {
-            store.set_meta_u64(EPOCH_KEY, page.epoch)?;
-        }
-        let outcomes = store.apply_remote_at(&changes, true, Some((CURSOR_KEY, page.cursor)))?;
-        for o in outcomes {
-            match o {
-                Ok(Applied::New(_)) => s.pulled += 1,
-                Ok(Applied::Duplicate) => {}
-                Err(_) => s.pull_failures += 1,
-            }
-        }
-        progress(Progress::Pulling { done: s.pulled });
-        if !page.more {
-            break;
-        }
-    }
+    let pulled = pull_all(
+        store,
+        hub,
+        (CURSOR_KEY, EPOCH_KEY),
+        |_| Ok(()),
+        &mut |done| progress(Progress::Pulling { done }),
+    )?;
+    (s.pulled, s.pull_failures) = (pulled.new, pulled.failures);
     store.set_meta_u64(
         storage::Counter::LastSyncMs,
         store.clock().now_ms().max(0) as u64,
@@ -306,6 +288,55 @@ const RECEIPT_SIGNER_KEY: storage::Local = storage::Local::ReceiptSigner;
 
 /// Keeps the hub's receipt of this device's audit chain: signed by the key this workstation
 /// learnt with the first receipt (over the pinned TLS connection), for this device.
+/// What a pull brought: changes new here, and changes that did not decode or apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Pulled {
+    pub new: usize,
+    pub failures: usize,
+}
+
+/// Pulls every page after the cursor the store keeps (`keys`: the cursor's and its epoch's
+/// counters) and applies each page in one transaction with its new cursor, so after a crash
+/// the cursor never runs ahead of what was applied. `each_page` sees a page's changes before
+/// they are applied (a relay marks them as from upstream); `progress` the changes new so far.
+/// The workstation's round and the relay's both pull through this.
+pub(crate) fn pull_all(
+    store: &Store,
+    hub: &HubClient,
+    keys: (storage::Counter, storage::Counter),
+    mut each_page: impl FnMut(&[Change]) -> Result<(), SyncError>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Pulled, SyncError> {
+    let (cursor_key, epoch_key) = keys;
+    let mut pulled = Pulled::default();
+    loop {
+        let cursor = store.meta_u64(cursor_key)?;
+        let epoch = store.meta_u64(epoch_key)?;
+        let page = hub.pull(cursor, PULL_PAGE, epoch)?;
+        let changes: Vec<Change> = page
+            .changes
+            .iter()
+            .filter_map(|b| Change::decode(b).ok())
+            .collect();
+        pulled.failures += page.changes.len() - changes.len();
+        each_page(&changes)?;
+        if page.epoch != epoch {
+            store.set_meta_u64(epoch_key, page.epoch)?;
+        }
+        for o in store.apply_remote_at(&changes, true, Some((cursor_key, page.cursor)))? {
+            match o {
+                Ok(Applied::New(_)) => pulled.new += 1,
+                Ok(Applied::Duplicate) => {}
+                Err(_) => pulled.failures += 1,
+            }
+        }
+        progress(pulled.new);
+        if !page.more {
+            return Ok(pulled);
+        }
+    }
+}
+
 fn keep_receipt(store: &Store, receipt: &Receipt) -> Result<(), SyncError> {
     let signer = match store.local_value(RECEIPT_SIGNER_KEY)? {
         Some(key) => key,

@@ -4,10 +4,10 @@
 //! Forwarding walks the hub's own journal (by a cursor kept in the store); changes that came
 //! from upstream are not sent back. Pulled changes are marked as from upstream.
 
+use storage::Store;
 use storage::model::Change;
-use storage::{Applied, Store};
 
-use crate::client::{HubClient, PULL_PAGE, PUSH_BATCH, Summary, SyncError};
+use crate::client::{HubClient, PUSH_BATCH, Summary, SyncError, pull_all};
 use crate::protocol::{EntryResult, PushEntry};
 
 pub const FORWARD_KEY: storage::Counter = storage::Counter::RelayForwarded;
@@ -98,29 +98,12 @@ pub fn relay_round(store: &Store, upstream: &HubClient) -> Result<Summary, SyncE
             break;
         }
     }
-    loop {
-        let cursor = store.meta_u64(CURSOR_KEY)?;
-        let epoch = store.meta_u64(EPOCH_KEY)?;
-        let page = upstream.pull(cursor, PULL_PAGE, epoch)?;
-        let changes: Vec<Change> = page
-            .changes
-            .iter()
-            .filter_map(|b| Change::decode(b).ok())
-            .collect();
-        store.mark_from_upstream(&changes.iter().map(|c| c.id).collect::<Vec<_>>())?;
-        if page.epoch != epoch {
-            store.set_meta_u64(EPOCH_KEY, page.epoch)?;
-        }
-        for o in store.apply_remote_at(&changes, true, Some((CURSOR_KEY, page.cursor)))? {
-            match o {
-                Ok(Applied::New(_)) => s.pulled += 1,
-                Ok(Applied::Duplicate) => {}
-                Err(_) => s.pull_failures += 1,
-            }
-        }
-        if !page.more {
-            break;
-        }
-    }
+    // Changes from upstream are marked before they are applied, so they are never sent back.
+    let mark = |changes: &[Change]| {
+        let ids: Vec<storage::Id> = changes.iter().map(|c| c.id).collect();
+        Ok(store.mark_from_upstream(&ids)?)
+    };
+    let pulled = pull_all(store, upstream, (CURSOR_KEY, EPOCH_KEY), mark, &mut |_| {})?;
+    (s.pulled, s.pull_failures) = (pulled.new, pulled.failures);
     Ok(s)
 }
