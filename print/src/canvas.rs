@@ -8,11 +8,24 @@ use printpdf::{
     Color, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PaintMode, ParsedFont,
     PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
 };
-use scanner::card::QrMatrix;
 
 use crate::{CJK_FONT, Error, Result};
 
 /// A finished document.
+/// The modules of a QR code, row by row (`dark[y * size + x]`), as the encoder made them: the
+/// canvas draws them as vectors and does not encode anything itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QrModules {
+    pub size: u32,
+    pub dark: Vec<bool>,
+}
+
+impl QrModules {
+    fn get(&self, x: u32, y: u32) -> bool {
+        self.dark[(y * self.size + x) as usize]
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Printed {
     pub pdf: Vec<u8>,
@@ -225,7 +238,7 @@ impl Canvas {
 
     /// A QR code `side` millimetres wide, without its quiet zone (leave 4 modules clear).
     /// Each run of dark modules in a row is one filled rectangle.
-    pub fn qr(&mut self, x: f32, y: f32, side: f32, qr: &QrMatrix) {
+    pub fn qr(&mut self, x: f32, y: f32, side: f32, qr: &QrModules) {
         let module = side / qr.size as f32;
         self.ops.push(Op::SetFillColor {
             col: Color::Greyscale(Greyscale {

@@ -1,9 +1,7 @@
 //! The printed eHealth card: a card-sized (ISO/IEC 7810 ID-1) panel on A4 paper, with a
 //! dashed line to cut along, for a resident who has no phone to show the code on.
 
-use scanner::card::qr_matrix;
-
-use crate::canvas::{Align, Canvas, Printed};
+use crate::canvas::{Align, Canvas, Printed, QrModules};
 use crate::{Error, Result};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -16,8 +14,8 @@ pub struct CardSheet {
     pub birth: String,
     /// Masked: `110105********0015`.
     pub id_number: String,
-    /// The signed `EHC1:` code the QR carries.
-    pub code: String,
+    /// The QR code of the signed `EHC1:` card code (made by whoever signed it).
+    pub qr: QrModules,
     /// `2031-11-26`
     pub valid_until: String,
     pub issued: String,
@@ -31,7 +29,15 @@ const QR_SIDE: f32 = 36.0;
 
 impl CardSheet {
     pub fn to_pdf(&self) -> Result<Printed> {
-        let qr = qr_matrix(&self.code).map_err(Error::Qr)?;
+        let qr = &self.qr;
+        if qr.size == 0 || qr.dark.len() != (qr.size * qr.size) as usize {
+            return Err(Error::Qr(format!(
+                "{} modules for a {}×{} code",
+                qr.dark.len(),
+                qr.size,
+                qr.size
+            )));
+        }
         let mut c = Canvas::new("居民电子健康卡", A4.0, A4.1)?;
         let (x, y) = CARD_AT;
         c.frame(x, y, CARD.0, CARD.1, true);
@@ -47,7 +53,7 @@ impl CardSheet {
         // The QR sits at the right with at least four modules clear on every side.
         let qr_x = x + CARD.0 - QR_SIDE - 3.5;
         let qr_y = y + 13.0;
-        c.qr(qr_x, qr_y, QR_SIDE, &qr);
+        c.qr(qr_x, qr_y, QR_SIDE, qr);
 
         let left = x + 4.0;
         let fields = [

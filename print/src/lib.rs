@@ -14,7 +14,7 @@ mod receipt;
 mod referral;
 mod worklist;
 
-pub use canvas::Printed;
+pub use canvas::{Printed, QrModules};
 pub use card::CardSheet;
 pub use prescription::{PrescriptionLine, PrescriptionSheet};
 pub use receipt::{ReceiptLine, ReceiptSheet};

@@ -42,13 +42,17 @@ pub fn issue(store: &Store, actor: &Actor, resident: Id) -> anyhow::Result<Issue
     let token = crate::scan::token_for(&r, card.0, keys::demo::ISSUER, now, expires);
     let text = issue_card(&token, &keys::demo::issuer());
     let today = store.clock().today();
+    let qr = scanner::card::qr_matrix(&text).map_err(anyhow::Error::msg)?;
     let sheet = CardSheet {
         facility: facility_name(store, &actor.facility),
         name: r.name.clone(),
         sex: sex(r.sex).into(),
         birth: r.birth_date.to_string(),
         id_number: masked_id_number(&r),
-        code: text.clone(),
+        qr: print::QrModules {
+            size: qr.size,
+            dark: qr.dark,
+        },
         valid_until: Date::of_instant(expires as i64 * 1000).to_string(),
         issued: today.to_string(),
     };
