@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let barrier = Barrier::new(args.workstations + 1);
     let (stop_tx, stop_rx) = channel::<()>();
     let t = Instant::now();
-    let store_file = sync::hub_cli::store_path(&hub.hub.data);
+    let store_file = sync::server::store_path(&hub.hub.data);
     let phase = std::thread::scope(|s| {
         let workers: Vec<_> = codes
             .iter()
@@ -490,7 +490,7 @@ fn hub_program(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     };
     anyhow::ensure!(
         path.is_file(),
-        "no clinic-hub program at {}: build it with `cargo build --release -p sync` \
+        "no clinic-hub program at {}: build it with `cargo build --release -p hub` \
          (or pass --hub-bin)",
         path.display()
     );

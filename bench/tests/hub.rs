@@ -5,7 +5,7 @@ use std::process::Command;
 
 /// The hub program for the test, next to `clinic-bench`: `clinic-hub` itself, or `e2e_hub`, the
 /// same program built by the `tests` crate. `cargo test --workspace` builds `e2e_hub` (the
-/// `tests` crate has integration tests) but not `clinic-hub` (`sync` has none). When both are
+/// `tests` crate has integration tests) but not `clinic-hub` (`hub` has none). When both are
 /// there, the newer, so a stale copy is not used.
 fn hub_program() -> Option<PathBuf> {
     let clinic = PathBuf::from(env!("CARGO_BIN_EXE_clinic-bench"));
@@ -22,7 +22,7 @@ fn hub_program() -> Option<PathBuf> {
 fn five_workstations_for_ten_seconds() {
     // No silent skip: without a hub program this test fails and says how to build one.
     let hub = hub_program().expect(
-        "no clinic-hub next to clinic-bench: run `cargo test --workspace`, or `cargo build -p sync` first",
+        "no clinic-hub next to clinic-bench: run `cargo test --workspace`, or `cargo build -p hub` first",
     );
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_clinic-bench"))

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::model::{Frequency, InsuranceClass, Route};
 use crate::names;
+use crate::store::Store;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ItemKind {
@@ -337,5 +338,40 @@ mod tests {
                 .unwrap_err()
                 .contains("frequency `thrice`")
         );
+    }
+}
+
+/// The file a county's own catalogue is dropped in as, in a data directory.
+pub const CATALOGUE_FILE: &str = "catalogue.tsv";
+
+impl Store {
+    /// Installs a catalogue in this store (the demo loader installs the demo one); it is
+    /// checked first, so a broken list replaces nothing.
+    pub fn install_catalogue(&self, tsv: &str) -> crate::Result<Catalogue> {
+        let catalogue = Catalogue::parse(tsv).map_err(crate::Error::Invalid)?;
+        self.set_local_value(crate::Local::Catalogue, tsv.as_bytes())?;
+        Ok(catalogue)
+    }
+
+    /// The catalogue to price by: `catalogue.tsv` in `data_dir` when a county put its own list
+    /// there, else the one installed in this store; `None` when there is neither.
+    pub fn catalogue_for(&self, data_dir: &std::path::Path) -> crate::Result<Option<Catalogue>> {
+        let path = data_dir.join(CATALOGUE_FILE);
+        let bad = |e: String| crate::Error::Invalid(format!("{}: {e}", path.display()));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => return Catalogue::parse(&text).map(Some).map_err(bad),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        match self.local_value(crate::Local::Catalogue)? {
+            None => Ok(None),
+            Some(bytes) => {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| crate::Error::Corrupt("the installed catalogue".into()))?;
+                Catalogue::parse(&text)
+                    .map(Some)
+                    .map_err(|e| crate::Error::Corrupt(format!("the installed catalogue: {e}")))
+            }
+        }
     }
 }

@@ -46,6 +46,8 @@ pub enum Local {
     /// The hub's last signed receipt of this device's audit chain, and the hub's key.
     AuditReceipt,
     ReceiptSigner,
+    /// The catalogue (目录) installed in this store, as its tab-separated text.
+    Catalogue,
 }
 
 impl Local {
@@ -56,6 +58,7 @@ impl Local {
             Local::TrustListVersion => "local/trust_list_version",
             Local::AuditReceipt => "local/audit_receipt",
             Local::ReceiptSigner => "local/hub_receipt_key",
+            Local::Catalogue => "local/catalogue",
         }
     }
 }
@@ -82,6 +85,7 @@ mod tests {
             (Local::TrustListVersion, "local/trust_list_version"),
             (Local::AuditReceipt, "local/audit_receipt"),
             (Local::ReceiptSigner, "local/hub_receipt_key"),
+            (Local::Catalogue, "local/catalogue"),
         ];
         let mut all: Vec<&str> = counters
             .iter()

@@ -4,7 +4,6 @@
 //! fetch on demand for residents outside the local cache. See PROTOCOL.md.
 
 pub mod client;
-pub mod hub_cli;
 pub mod protocol;
 pub mod relay;
 pub mod server;

@@ -49,8 +49,9 @@ pub struct Hub {
     pub fetch_per_minute: u32,
     /// Fetches allowed per device per day (the clinic's day, Beijing time).
     pub fetch_per_day: u32,
-    /// Prices and insurance classes the settlement service checks claims against.
-    pub catalogue: storage::catalogue::Catalogue,
+    /// Prices and insurance classes the settlement service checks claims against
+    /// (`Store::catalogue_for`); without one, claims wait at the hub undecided.
+    pub catalogue: Option<storage::catalogue::Catalogue>,
     /// This hub adjudicates claims: it is the top of the chain (no upstream hub). A relay
     /// forwards them, because only the top holds every accumulator.
     pub settles_claims: bool,
@@ -73,6 +74,11 @@ pub fn hub_actor() -> storage::Actor {
         facility: "hub".into(),
         role: storage::model::Role::Admin,
     }
+}
+
+/// The hub's store in its data directory.
+pub fn store_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("hub.redb")
 }
 
 /// The admin token file in the hub's data directory (readable by the hub's user only).
@@ -106,6 +112,14 @@ impl Hub {
                 .map_err(|e| anyhow::anyhow!("the hub's key cannot sign receipts: {e}"))?
         };
         let settles_claims = crate::relay::upstream_config(&store, data_dir)?.is_none();
+        let catalogue = store.catalogue_for(data_dir)?;
+        if catalogue.is_none() && settles_claims {
+            eprintln!(
+                "clinic-hub: no catalogue (put the county's {} in {}): claims wait undecided",
+                storage::catalogue::CATALOGUE_FILE,
+                data_dir.display()
+            );
+        }
         Ok(Hub {
             store,
             data_dir: data_dir.to_path_buf(),
@@ -117,7 +131,7 @@ impl Hub {
             keep_days: 30,
             fetch_per_minute: 60,
             fetch_per_day: 600,
-            catalogue: fixtures::catalogue::catalogue_in(data_dir).map_err(anyhow::Error::msg)?,
+            catalogue,
             settles_claims,
         })
     }
@@ -150,12 +164,12 @@ impl Hub {
     /// Adjudicates the claims waiting at this hub, if it settles claims. Called after every
     /// push and at start, so a crash between storing a claim and deciding it loses nothing.
     pub fn settle_claims(&self) -> anyhow::Result<usize> {
-        if !self.settles_claims {
+        let Some(catalogue) = self.catalogue.as_ref().filter(|_| self.settles_claims) else {
             return Ok(0);
-        }
+        };
         Ok(self
             .store
-            .adjudicate_queued(&settlement_actor(), &self.catalogue)?
+            .adjudicate_queued(&settlement_actor(), catalogue)?
             .len())
     }
 }

@@ -1,6 +1,6 @@
 //! The `clinic-hub` program, built inside this crate so end-to-end tests can run it.
 fn main() -> std::process::ExitCode {
-    match sync::hub_cli::main() {
+    match hub::main() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("clinic-hub: {e:#}");

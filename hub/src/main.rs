@@ -1,7 +1,7 @@
 //! `clinic-hub`: the township (or county) hub. Thin: the work is in `sync::server`.
 
 fn main() -> std::process::ExitCode {
-    match sync::hub_cli::main() {
+    match hub::main() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("clinic-hub: {e:#}");

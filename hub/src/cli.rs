@@ -1,4 +1,5 @@
-//! The command line of `clinic-hub`.
+//! The command line of `clinic-hub`: serve, join an upstream hub, enrol and revoke devices,
+//! the demo township, reports.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,8 +8,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use storage::{OpenOptions, Store};
 
-use crate::protocol::*;
-use crate::server::{self, Hub};
+use sync::protocol::*;
+use sync::server::{self, Hub, store_path};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -110,9 +111,9 @@ pub fn main() -> anyhow::Result<()> {
             if settled > 0 {
                 println!("settled {settled} claims that were waiting");
             }
-            let upstream = crate::relay::upstream_config(&hub.store, &cli.data)?;
-            let (cert, key) = crate::tls::hub_identity(&cli.data)?;
-            let tls = crate::tls::server_config(cert, key)?;
+            let upstream = sync::relay::upstream_config(&hub.store, &cli.data)?;
+            let (cert, key) = sync::tls::hub_identity(&cli.data)?;
+            let tls = sync::tls::server_config(cert, key)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -132,8 +133,8 @@ pub fn main() -> anyhow::Result<()> {
             })
         }
         Cmd::Fingerprint => {
-            let (cert, _) = crate::tls::hub_identity(&cli.data)?;
-            println!("{}", crate::tls::fingerprint(&cert));
+            let (cert, _) = sync::tls::hub_identity(&cli.data)?;
+            println!("{}", sync::tls::fingerprint(&cert));
             Ok(())
         }
         Cmd::Upstream {
@@ -142,21 +143,21 @@ pub fn main() -> anyhow::Result<()> {
             fingerprint,
         } => {
             let store = open(&cli.data)?;
-            let client = crate::client::HubClient::new(
+            let client = sync::client::HubClient::new(
                 &hub,
                 "",
                 &fingerprint,
                 std::time::Duration::from_secs(10),
             )?;
             let answer = client.enrol(&code, store.device())?;
-            let config = crate::relay::UpstreamConfig {
+            let config = sync::relay::UpstreamConfig {
                 hub_url: hub.clone(),
                 token: answer.token,
                 facility: answer.facility,
                 fingerprint,
             };
             // Inside the encrypted store: the token lets its holder push as this relay.
-            crate::relay::save_upstream(&store, &config)?;
+            sync::relay::save_upstream(&store, &config)?;
             println!("relaying to {hub} for {}", config.facility);
             Ok(())
         }
@@ -321,16 +322,16 @@ fn install_demo_trust(store: &Store, data: &Path) -> anyhow::Result<()> {
 
 /// Relays forever: a round every two seconds while the link works, backing off (with jitter)
 /// to a minute while it does not.
-fn relay_loop(store: &Store, config: &crate::relay::UpstreamConfig) {
+fn relay_loop(store: &Store, config: &sync::relay::UpstreamConfig) {
     let mut delay = 2.0f64;
     loop {
-        let result = crate::client::HubClient::new(
+        let result = sync::client::HubClient::new(
             &config.hub_url,
             &config.token,
             &config.fingerprint,
             std::time::Duration::from_secs(30),
         )
-        .and_then(|client| crate::relay::relay_round(store, &client));
+        .and_then(|client| sync::relay::relay_round(store, &client));
         delay = match result {
             Ok(_) => 2.0,
             Err(e) => {
@@ -341,10 +342,6 @@ fn relay_loop(store: &Store, config: &crate::relay::UpstreamConfig) {
         let jitter = 0.8 + 0.4 * rand::random::<f64>();
         std::thread::sleep(std::time::Duration::from_secs_f64(delay * jitter));
     }
-}
-
-pub fn store_path(data: &Path) -> PathBuf {
-    data.join("hub.redb")
 }
 
 fn open(data: &Path) -> anyhow::Result<Store> {
@@ -361,9 +358,9 @@ fn admin_post(
         .context("the hub is running but its address file is missing")?;
     let token = std::fs::read_to_string(server::admin_token_path(data))
         .context("cannot read the admin token")?;
-    let (cert, _) = crate::tls::hub_identity(data)?;
+    let (cert, _) = sync::tls::hub_identity(data)?;
     let response = reqwest::blocking::Client::builder()
-        .tls_backend_preconfigured(crate::tls::client_config(&crate::tls::fingerprint(&cert))?)
+        .tls_backend_preconfigured(sync::tls::client_config(&sync::tls::fingerprint(&cert))?)
         .build()?
         .post(format!("https://{}{route}", addr.trim()))
         .header("x-clinic-protocol", PROTOCOL_VERSION.to_string())
