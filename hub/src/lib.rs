@@ -4,3 +4,14 @@
 mod cli;
 
 pub use cli::main;
+
+/// The whole program: its command line, errors on stderr with a failure status.
+pub fn run() -> std::process::ExitCode {
+    match cli::main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clinic-hub: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
