@@ -344,6 +344,20 @@ mod tests {
 /// The file a county's own catalogue is dropped in as, in a data directory.
 pub const CATALOGUE_FILE: &str = "catalogue.tsv";
 
+impl Catalogue {
+    /// The county's own list in `data_dir` (`catalogue.tsv`), if one was put there.
+    pub fn in_dir(data_dir: &std::path::Path) -> crate::Result<Option<Catalogue>> {
+        let path = data_dir.join(CATALOGUE_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Catalogue::parse(&text)
+                .map(Some)
+                .map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 impl Store {
     /// Installs a catalogue in this store (the demo loader installs the demo one); it is
     /// checked first, so a broken list replaces nothing.
@@ -356,12 +370,8 @@ impl Store {
     /// The catalogue to price by: `catalogue.tsv` in `data_dir` when a county put its own list
     /// there, else the one installed in this store; `None` when there is neither.
     pub fn catalogue_for(&self, data_dir: &std::path::Path) -> crate::Result<Option<Catalogue>> {
-        let path = data_dir.join(CATALOGUE_FILE);
-        let bad = |e: String| crate::Error::Invalid(format!("{}: {e}", path.display()));
-        match std::fs::read_to_string(&path) {
-            Ok(text) => return Catalogue::parse(&text).map(Some).map_err(bad),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
+        if let Some(own) = Catalogue::in_dir(data_dir)? {
+            return Ok(Some(own));
         }
         match self.local_value(crate::Local::Catalogue)? {
             None => Ok(None),

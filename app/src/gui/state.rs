@@ -92,11 +92,27 @@ impl AppState {
     pub fn new(store: Arc<Store>, settings: Settings, data_dir: PathBuf) -> AppState {
         let lang = Lang::from_code(&settings.language);
         let facility = facility_of(&store, &settings.facility);
-        let (catalogue, notice) = match fixtures::catalogue::catalogue_in(&data_dir) {
-            Ok(c) => (c, None),
+        // Never priced by demo prices unawares: without the county's list, the notice says so.
+        let demo = || fixtures::catalogue::demo_catalogue().clone();
+        let (catalogue, notice) = match store.catalogue_for(&data_dir) {
+            Ok(Some(c)) => (c, None),
+            Ok(None) => (
+                demo(),
+                Some(Notice::Error(
+                    lang.t(
+                        "本机没有安装收费目录：暂按演示目录计价。请将本县目录 catalogue.tsv 放入数据目录",
+                        "No catalogue is installed: bills use the demo prices until the county's catalogue.tsv is put in the data directory",
+                    )
+                    .into(),
+                )),
+            ),
             Err(e) => (
-                fixtures::catalogue::demo_catalogue().clone(),
-                Some(Notice::Error(format!("{e}; using the demo catalogue"))),
+                demo(),
+                Some(Notice::Error(format!(
+                    "{}; {}",
+                    crate::format::error(lang, &e.into()),
+                    lang.t("暂按演示目录计价", "bills use the demo prices")
+                ))),
             ),
         };
         AppState {
@@ -149,5 +165,37 @@ pub fn role_name(lang: Lang, role: Role) -> &'static str {
         Role::Doctor => lang.t("医生", "Doctor"),
         Role::Admin => lang.t("管理员", "Administrator"),
         Role::Settlement => lang.t("结算服务", "Settlement service"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workstation without the county's catalogue never prices bills by demo prices
+    /// unawares: the window says so until one is installed.
+    #[test]
+    fn without_a_catalogue_the_window_says_bills_use_the_demo_prices() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            Store::open(
+                dir.path().join("clinic.redb"),
+                storage::OpenOptions::new("s").fast_kdf_for_tests(),
+            )
+            .unwrap(),
+        );
+        let settings = Settings::default();
+        let state = AppState::new(store.clone(), settings.clone(), dir.path().into());
+        assert!(
+            matches!(&state.notice, Some(Notice::Error(m)) if m.contains("演示目录")),
+            "{:?}",
+            state.notice
+        );
+        store
+            .install_catalogue(fixtures::catalogue::DEMO_CATALOGUE_TSV)
+            .unwrap();
+        let state = AppState::new(store, settings, dir.path().into());
+        assert_eq!(state.notice, None);
+        assert!(state.catalogue.len() > 100);
     }
 }
