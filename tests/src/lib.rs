@@ -75,6 +75,46 @@ pub fn journal_ids(store: &Store) -> Vec<Id> {
 
 pub mod proxy;
 
+/// How long a test waits for something to happen before it calls it lost: long enough that
+/// only a failure, never a slow or busy machine, reaches it. Tests do not measure speed
+/// (benchmarks do); they report how long they waited.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Polls `done` until it holds, failing after [`PATIENCE`]; prints how long `what` took.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < PATIENCE, "gave up waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let took = start.elapsed();
+    eprintln!("{what}: {:.1} s", took.as_secs_f64());
+    took
+}
+
+/// The store of a hub that is running, as it is now: a snapshot of one committed moment,
+/// copied beside the hub process the way `clinic backup` copies a running workstation's
+/// store, then opened. The hub's own file is not written (the hub must be running: a copy of a
+/// store nobody holds would be audited in it).
+pub fn running_hub_store(hub_dir: &std::path::Path) -> Store {
+    static SNAPSHOTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SNAPSHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = hub_dir.join(format!("test-snapshot-{n}"));
+    let reader = Actor {
+        staff: "test".into(),
+        facility: String::new(),
+        role: Role::Admin,
+    };
+    let hub_store = hub_dir.join("hub.redb");
+    let report = storage::backup::backup_file(&hub_store, &test_options(), &reader, &dir)
+        .expect("a snapshot of the hub's store");
+    assert!(
+        !report.audited,
+        "the hub is not running: its store was copied, and audited"
+    );
+    Store::open(&report.file, test_options()).expect("the hub's snapshot opens")
+}
+
 /// An `EHC1:` printed card for `resident` (who must hold a card id), signed by the demo
 /// issuer: what the front desk scans as proof that the resident is there.
 pub fn card_code(resident: &Resident) -> String {

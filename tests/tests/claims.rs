@@ -1,7 +1,7 @@
 //! Insurance settlement end to end: two clinics settle claims offline for the same resident,
 //! together past the annual cap; the hub process adjudicates them as they arrive (one of them
-//! through a link that swallows answers, so pushes are resent) and the front desk sees what to
-//! collect. Nothing is settled twice.
+//! through a link that loses answers the hub sent, so pushes are resent) and the front desk sees
+//! what to collect. Nothing is settled twice.
 
 use std::path::Path;
 
@@ -53,10 +53,23 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn sync_until_clean(data: &Path) {
+/// Entries a round of `clinic sync` sent that the hub held already (none if it failed).
+fn resent(out: &std::process::Output) -> u64 {
+    if !out.status.success() {
+        return 0;
+    }
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    summary["duplicates"].as_u64().unwrap()
+}
+
+/// Syncs until the outbox is empty; returns how many entries the rounds sent again.
+fn sync_until_clean(data: &Path) -> u64 {
+    let mut resends = 0;
     for _ in 0..30 {
-        if clinic(data, &["sync"]).status.success() && open(data).outbox_len().unwrap() == 0 {
-            return;
+        let round = clinic(data, &["sync"]);
+        resends += resent(&round);
+        if round.status.success() && open(data).outbox_len().unwrap() == 0 {
+            return resends;
         }
     }
     panic!("{} never synced", data.display());
@@ -111,13 +124,28 @@ fn two_clinics_cross_the_cap_offline_and_the_hub_adjusts_the_later_claim_once() 
     // A copy of the village workstation as it is now, claim unsent: it will resend it all.
     let resend = dir.path().join("village-again");
     copy_dir(&village, &resend);
-    // The village syncs through a bad link: answers are swallowed and cut, pushes resent.
+    // The village syncs through a bad link. Its push reaches the hub and the answer is lost on
+    // the way back, so it is sent again; then connections are dropped, cut, slowed, swallowed
+    // and more answers lost, at random.
+    proxy.lose_answers();
+    let lost = clinic(&village, &["sync"]);
+    assert!(
+        !lost.status.success(),
+        "the answer was lost, yet the round succeeded"
+    );
+    assert_eq!(proxy.fired().lost, 1, "the proxy did not lose the answer");
     proxy.set_faults(true);
-    for _ in 0..6 {
-        let _ = clinic(&village, &["sync"]);
+    let mut resends = 0;
+    for _ in 0..5 {
+        resends += resent(&clinic(&village, &["sync"]));
     }
     proxy.set_faults(false);
-    sync_until_clean(&village);
+    resends += sync_until_clean(&village);
+    assert!(
+        resends >= 2,
+        "the claim and its payment were not sent again ({resends} resent): {:?}",
+        proxy.fired()
+    );
     clinic_ok(&village, &["sync"]);
     clinic_ok(&centre, &["sync"]);
 

@@ -131,8 +131,17 @@ fn an_enrolment_whose_answer_was_lost_is_retried_and_the_offline_work_syncs() {
         )
     };
     // The hub enrols the workstation; the answer is lost on the way back.
-    proxy.swallow_answers();
+    proxy.lose_answers();
     assert!(!enrol().status.success(), "no answer, no enrolment");
+    assert_eq!(proxy.fired().lost, 1, "the proxy did not lose the answer");
+    let device = open(&ws).device().to_string();
+    tests::wait_until(
+        "the hub to have enrolled the device whose answer was lost",
+        || {
+            let hub_store = tests::running_hub_store(&hub_dir);
+            hub_store.devices().unwrap().iter().any(|d| d.id == device)
+        },
+    );
     // The same code again, once the link works: enrolled, with a new token.
     proxy.set_faults(false);
     let out = enrol();

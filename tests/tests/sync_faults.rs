@@ -1,5 +1,7 @@
 //! Sync under a hostile network and crashes: whatever happens, once the link is good again
-//! every store holds exactly the same changes, none lost and none twice.
+//! every store holds exactly the same changes, none lost and none twice. The proxy counts the
+//! faults that took effect, and the test requires each kind to have fired; a push whose answer
+//! was lost is seen at the hub, sent again by the workstation and taken once.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -72,8 +74,8 @@ fn enrol_via(data: &Path, hub: &Hub, url: &str) {
     tests::process::enrol_via(data, hub, url, CENTRE);
 }
 
-/// Writes `n` encounters for residents of the store.
-fn write_records(data: &Path, n: u64, seed: u64) {
+/// Writes `n` encounters for residents of the store; returns their ids.
+fn write_records(data: &Path, n: u64, seed: u64) -> Vec<Id> {
     let store = open(data);
     let residents: Vec<Id> = store
         .search("王", None)
@@ -86,28 +88,64 @@ fn write_records(data: &Path, n: u64, seed: u64) {
         facility: CENTRE.into(),
         role: Role::Doctor,
     };
-    for i in 0..n {
-        let who = residents[(i as usize + seed as usize) % residents.len()];
-        store
-            .add_record(
-                &actor,
-                tests::encounter(who, 1_790_000_000_000 + (seed * 1000 + i) as i64 * 1000, i),
-            )
-            .unwrap();
-    }
+    (0..n)
+        .map(|i| {
+            let who = residents[(i as usize + seed as usize) % residents.len()];
+            let at = 1_790_000_000_000 + (seed * 1000 + i) as i64 * 1000;
+            store
+                .add_record(&actor, tests::encounter(who, at, i))
+                .unwrap()
+        })
+        .collect()
 }
 
-/// Syncs until a round succeeds with an empty outbox (at most `tries` rounds).
-fn sync_until_clean(data: &Path, tries: usize) {
+/// What a round of `clinic sync` did, if it succeeded.
+fn sync(data: &Path) -> Option<serde_json::Value> {
+    let out = clinic(data, &["sync"]);
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).expect("the round's summary"))
+}
+
+/// Entries the hub answered "duplicate" to in a round: entries sent again that it held.
+fn resent(summary: &Option<serde_json::Value>) -> u64 {
+    summary
+        .as_ref()
+        .map_or(0, |s| s["duplicates"].as_u64().unwrap())
+}
+
+/// Syncs until a round succeeds with an empty outbox (at most `tries` rounds); returns how
+/// many entries these rounds resent.
+fn sync_until_clean(data: &Path, tries: usize) -> u64 {
+    let mut resends = 0;
     for _ in 0..tries {
-        if clinic(data, &["sync"]).status.success() && open(data).outbox_len().unwrap() == 0 {
+        let round = sync(data);
+        resends += resent(&round);
+        if round.is_some() && open(data).outbox_len().unwrap() == 0 {
             // One more round so this store also has whatever the others pushed last.
-            if clinic(data, &["sync"]).status.success() {
-                return;
+            let last = sync(data);
+            resends += resent(&last);
+            if last.is_some() {
+                return resends;
             }
         }
     }
     panic!("{} never synced cleanly", data.display());
+}
+
+/// The ids in the outbox.
+fn pending(data: &Path) -> BTreeSet<Id> {
+    open(data)
+        .pending(0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change.id)
+        .collect()
+}
+
+/// The hub's journal as it is now, the hub running.
+fn hub_journal_now(hub: &Path) -> Vec<Id> {
+    ids(&tests::running_hub_store(hub))
 }
 
 fn assert_exactly_the_same(hub: &Path, stores: &[&Path]) {
@@ -138,7 +176,7 @@ fn assert_exactly_the_same(hub: &Path, stores: &[&Path]) {
 }
 
 #[test]
-fn dropped_cut_slow_and_swallowed_connections_and_a_hub_restart_lose_nothing() {
+fn dropped_cut_slow_swallowed_and_lost_answers_and_a_hub_restart_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (hub_dir, a, b) = (
         dir.path().join("hub"),
@@ -155,13 +193,54 @@ fn dropped_cut_slow_and_swallowed_connections_and_a_hub_restart_lose_nothing() {
     enrol_via(&b, &hub, &url);
     sync_until_clean(&a, 3);
     sync_until_clean(&b, 3);
-    proxy.set_faults(true);
+    let mut written = Vec::new();
+
+    // A batch whose answer is lost: the hub takes it, the workstation never hears so.
+    proxy.lose_answers();
+    written.extend(write_records(&a, 40, 99));
+    let batch = pending(&a);
+    assert!(written.iter().all(|id| batch.contains(id)));
+    let before = proxy.fired();
+    let round = clinic(&a, &["sync"]);
+    assert!(
+        !round.status.success(),
+        "the answer was lost, yet the round succeeded: {}",
+        String::from_utf8_lossy(&round.stdout)
+    );
+    assert_eq!(
+        proxy.fired().since(&before).lost,
+        1,
+        "the proxy did not lose that answer"
+    );
+    assert_eq!(
+        pending(&a),
+        batch,
+        "an entry left the outbox with no answer"
+    );
+    tests::wait_until("the hub to hold the batch whose answer was lost", || {
+        let at_hub = set(&hub_journal_now(&hub_dir));
+        batch.iter().all(|id| at_hub.contains(id))
+    });
+    // The workstation sends it again, as its sync worker does after a failed round: the hub
+    // holds every entry already and takes none a second time.
+    proxy.set_faults(false);
+    let again = sync(&a).expect("a round over a good link");
+    assert_eq!(
+        (again["pushed"].as_u64(), again["duplicates"].as_u64()),
+        (Some(0), Some(batch.len() as u64)),
+        "{again}"
+    );
+    assert!(pending(&a).is_empty());
+
     // Both work offline and try to sync through the bad link, again and again.
+    proxy.set_faults(true);
+    let before = proxy.fired();
+    let mut resends = 0;
     for round in 0..12u64 {
-        write_records(&a, 40, round);
-        write_records(&b, 40, 100 + round);
-        let _ = clinic(&a, &["sync"]);
-        let _ = clinic(&b, &["sync"]);
+        written.extend(write_records(&a, 40, round));
+        written.extend(write_records(&b, 40, 100 + round));
+        resends += resent(&sync(&a));
+        resends += resent(&sync(&b));
         if round == 6 {
             // The hub restarts mid-work, on the same port.
             let addr = hub.addr();
@@ -169,24 +248,38 @@ fn dropped_cut_slow_and_swallowed_connections_and_a_hub_restart_lose_nothing() {
             hub = Hub::start(&hub_dir, &addr);
         }
     }
-    assert!(proxy.connections.load(std::sync::atomic::Ordering::Relaxed) > 20);
     // The link is good again.
     proxy.set_faults(false);
-    sync_until_clean(&a, 5);
-    sync_until_clean(&b, 5);
-    sync_until_clean(&a, 5);
+    resends += sync_until_clean(&a, 5);
+    resends += sync_until_clean(&b, 5);
+    resends += sync_until_clean(&a, 5);
+    let fired = proxy.fired().since(&before);
+    eprintln!(
+        "over {} connections, faults that took effect: {fired:?}; entries resent: {resends}",
+        proxy.connections.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    for (kind, count) in fired.kinds() {
+        assert!(count > 0, "no connection was {kind}: {fired:?}");
+    }
+    assert!(
+        resends > 0,
+        "no entry the hub already held was sent again: {fired:?}"
+    );
     hub.kill();
+
     assert_exactly_the_same(&hub_dir, &[&a, &b]);
-    // Every record written is there: 12 rounds × 40 on each side, on both sides.
-    let records = |data: &Path| {
-        let s = open(data);
-        ids(&s)
-            .into_iter()
-            .filter(|id| matches!(s.change(*id).unwrap().unwrap().body, Body::Record(_)))
-            .count()
-    };
-    let demo_records = records(&a) - 2 * 12 * 40;
-    assert_eq!(records(&b), demo_records + 2 * 12 * 40);
+    // Every record written is at the hub (and so in both stores), each once: the batch whose
+    // answer was lost too.
+    let at_hub = ids(&hub_store(&hub_dir));
+    let once = |id: &Id| at_hub.iter().filter(|x| *x == id).count() == 1;
+    let missing: Vec<&Id> = written.iter().filter(|id| !once(id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} records not at the hub exactly once",
+        missing.len(),
+        written.len()
+    );
+    assert!(batch.iter().all(once), "the lost batch is not there once");
 }
 
 #[test]
