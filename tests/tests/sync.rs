@@ -76,14 +76,17 @@ fn a_check_in_at_the_front_desk_reaches_the_doctors_queue() {
     let pushed = sync(&desk);
     assert_eq!(pushed["pushed"], 2);
     sync(&doctor);
-    let elapsed = started.elapsed();
+    // How long it took is reported, not asserted: tests do not measure the machine's speed.
+    eprintln!(
+        "check-in to the doctor's store: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let store = open(&doctor);
     let queue = store.queue(CENTRE, ticket.day).unwrap();
     assert!(
         queue.iter().any(|t| t.id == ticket.id),
         "the doctor sees the check-in"
     );
-    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
     // The front desk's outbox is empty: the hub acknowledged exactly what was sent.
     assert_eq!(open(&desk).outbox_len().unwrap(), 0);
     // The card use went up to the hub and nowhere else: the doctor's store has not got it.
@@ -260,30 +263,48 @@ fn a_village_encounter_reaches_the_county_and_a_discharge_comes_back_through_the
     sync(&village);
     sync(&hospital);
     // The relay works on its own, every two seconds.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let (mut up, mut down, mut settled) = (false, false, false);
-    while Instant::now() < deadline && !(up && down && settled) {
-        std::thread::sleep(Duration::from_millis(500));
-        sync(&hospital);
-        sync(&village);
-        up = open(&hospital).change(encounter).unwrap().is_some();
-        down = open(&village).change(discharge).unwrap().is_some();
-        settled = open(&village)
-            .claim(claim)
-            .unwrap()
-            .is_some_and(|c| c.status() != ClaimStatus::Queued);
-    }
-    assert!(
-        up,
-        "the village encounter reached the county hospital through both hubs"
+    tests::wait_until(
+        "the encounter up, the discharge down and the claim's decision back",
+        || {
+            sync(&hospital);
+            sync(&village);
+            let up = open(&hospital).change(encounter).unwrap().is_some();
+            let down = open(&village).change(discharge).unwrap().is_some();
+            let settled = open(&village)
+                .claim(claim)
+                .unwrap()
+                .is_some_and(|c| c.status() != ClaimStatus::Queued);
+            up && down && settled
+        },
     );
-    assert!(down, "the county discharge reached the village clinic");
-    assert!(settled, "the county's decision on the claim came back");
-    let decided = open(&village).claim(claim).unwrap().unwrap();
+    let store = open(&village);
+    let decided = store.claim(claim).unwrap().unwrap();
     assert_eq!(
         decided.history.len(),
         2,
         "decided once: {:?}",
         decided.history
+    );
+    // Decided by the county, the top hub, and not by the township relay it went through: the
+    // decision is a change made by the county hub's store.
+    let decisions: Vec<Change> = tests::journal_ids(&store)
+        .into_iter()
+        .filter_map(|id| store.change(id).unwrap())
+        .filter(|c| matches!(c.body, Body::ClaimStatus { claim: of, .. } if of == claim))
+        .collect();
+    assert_eq!(decisions.len(), 1, "one decision: {decisions:?}");
+    drop((county, township));
+    let device_of = |hub: &Path| {
+        Store::open(hub.join("hub.redb"), tests::test_options())
+            .unwrap()
+            .device()
+            .to_string()
+    };
+    let (county_hub, township_hub) = (device_of(&county_dir), device_of(&town_dir));
+    assert_ne!(county_hub, township_hub);
+    assert_eq!(
+        decisions[0].origin.device, county_hub,
+        "the claim was decided by {}, not by the county hub (the township relay is {township_hub})",
+        decisions[0].origin.device
     );
 }
