@@ -103,16 +103,23 @@ fn an_empty_store_offers_the_demo_township_and_loads_it_with_progress() {
     h.run();
     h.get_by_label_contains("载入演示数据").click();
     h.run();
-    // The window keeps drawing while a worker loads.
-    for _ in 0..600 {
+    // The window keeps drawing while a worker loads. How long the load takes is reported, not
+    // asserted: tests do not measure the machine's speed (benchmarks do).
+    let started = std::time::Instant::now();
+    while store.resident_count().unwrap() < 2_000
+        || h.query_by_role_and_label(Role::Button, "登录").is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the demo never finished loading"
+        );
         h.step();
-        if store.resident_count().unwrap() >= 2_000
-            && h.query_by_role_and_label(Role::Button, "登录").is_some()
-        {
-            break;
-        }
         std::thread::sleep(Duration::from_millis(50));
     }
+    eprintln!(
+        "the demo loaded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     h.run();
     assert!(store.resident_count().unwrap() >= 2_000);
     h.get_by_label_contains("演示数据已载入");
@@ -543,16 +550,14 @@ fn an_administrator_changes_the_settings() {
     h.get_by_label_contains("设置已保存");
 }
 
-/// Steps the window until `done` or `secs` pass (workers answer on their own threads).
-fn step_until(
-    h: &mut Harness<'_, ClinicApp>,
-    secs: u64,
-    done: impl Fn(&ClinicApp) -> bool,
-) -> bool {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    while std::time::Instant::now() < deadline {
+/// Steps the window until `done` (workers answer on their own threads), giving up after five
+/// minutes: only a failure, never a slow machine, takes that long. Prints how long it took.
+fn step_until(h: &mut Harness<'_, ClinicApp>, done: impl Fn(&ClinicApp) -> bool) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(300) {
         h.step();
         if done(h.state()) {
+            eprintln!("waited {:.1} s", started.elapsed().as_secs_f64());
             return true;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -591,7 +596,7 @@ fn a_card_unknown_here_is_fetched_from_the_hub_and_opened() {
             source: scanner::source::Source::Serial,
         })
         .unwrap();
-    let opened = step_until(&mut h, 15, |app| app.front_desk.selected == Some(target.id));
+    let opened = step_until(&mut h, |app| app.front_desk.selected == Some(target.id));
     assert!(opened, "the fetched resident is shown at the front desk");
     assert_eq!(
         local.history_unaudited(target.id).unwrap().len(),
@@ -636,7 +641,7 @@ fn with_the_hub_unreachable_the_front_desk_registers_provisionally() {
         })
         .unwrap();
     assert!(
-        step_until(&mut h, 15, |app| app.front_desk.register.is_some()),
+        step_until(&mut h, |app| app.front_desk.register.is_some()),
         "registration is offered"
     );
     assert_eq!(h.state().front_desk.register.as_ref().unwrap().name, "夏雨");
