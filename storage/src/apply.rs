@@ -160,16 +160,19 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
             t.require_resident(link.to)?;
             Box::new(move |t| {
                 let forward = (link.clone(), hlc);
-                let mut backward = (link.clone(), hlc);
-                backward.0.from = link.to;
-                backward.0.to = link.from;
-                backward.0.relation = link.relation.reverse();
+                let backward = (reversed(link), hlc);
+                // On an HLC tie between two devices the larger link wins, compared as seen
+                // from the same side, so both rows and every replica keep the same one.
+                let rank = encode(&canonical(link))?;
                 for (key, value) in [
                     ((link.from.0, link.to.0), forward),
                     ((link.to.0, link.from.0), backward),
                 ] {
                     let newer = match t.household.get(key)? {
-                        Some(old) => decode::<(HouseholdLink, Hlc)>(old.value())?.1 < hlc,
+                        Some(old) => {
+                            let (held, at) = decode::<(HouseholdLink, Hlc)>(old.value())?;
+                            at < hlc || at == hlc && rank > encode(&canonical(&held))?
+                        }
                         None => true,
                     };
                     if newer {
@@ -183,8 +186,13 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
             t.require_resident(c.resident)?;
             Box::new(move |t| {
                 let key = (c.resident.0, c.id.0);
+                // On an HLC tie between two devices the larger consent (by its encoding)
+                // wins, so every replica keeps the same one.
                 let newer = match t.consents.get(key)? {
-                    Some(old) => decode::<(Consent, Hlc)>(old.value())?.1 < hlc,
+                    Some(old) => {
+                        let (held, at) = decode::<(Consent, Hlc)>(old.value())?;
+                        at < hlc || at == hlc && encode(c)? > encode(&held)?
+                    }
                     None => true,
                 };
                 if newer {
@@ -326,6 +334,25 @@ fn plan<'a>(t: &Tables, change: &'a Change) -> Result<Effect<'a>> {
             Ok(())
         }),
     })
+}
+
+/// The same link seen from the other resident.
+fn reversed(link: &HouseholdLink) -> HouseholdLink {
+    HouseholdLink {
+        from: link.to,
+        to: link.from,
+        relation: link.relation.reverse(),
+        active: link.active,
+    }
+}
+
+/// A link as seen from the resident with the smaller id: the same for both rows it writes.
+fn canonical(link: &HouseholdLink) -> HouseholdLink {
+    if link.from < link.to {
+        link.clone()
+    } else {
+        reversed(link)
+    }
 }
 
 fn check_amendment_target(t: &Tables, resident: Id, target: Id) -> Result<()> {
