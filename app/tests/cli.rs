@@ -365,6 +365,8 @@ fn trust_lists_only_move_forward_and_must_be_signed_by_the_root() {
 
 #[test]
 fn the_daily_report_prints_the_claims_of_a_day() {
+    use storage::model::*;
+    use storage::{Actor, Clock, Date, OpenOptions, Store};
     let dir = tempfile::tempdir().unwrap();
     assert!(
         clinic(dir.path(), &["demo", "--residents", "300"])
@@ -372,64 +374,122 @@ fn the_daily_report_prints_the_claims_of_a_day() {
             .success()
     );
     let centre = fixtures::catalogue::TOWNSHIP_CENTRE;
-    // The busiest recent day of the township centre, as the store itself counts it.
-    let (day, expected) = {
-        let store = storage::Store::open(
-            dir.path().join("clinic.redb"),
-            storage::OpenOptions::new(SECRET),
-        )
-        .unwrap();
-        let today = store.clock().today();
-        (1..60)
-            .map(|d| today.add_days(-d))
-            .map(|d| (d, store.daily_report(centre, d).unwrap()))
-            .max_by_key(|(_, r)| r.claims())
+    // Visits settled at the front desk on the last day of a year and on 1 January of the
+    // next (its clock fixed on those days, half an hour either side of midnight too): the
+    // report keeps the two days and years apart, whatever day the test runs on. (The demo
+    // settles only this year's visits before today: on 1 January it has none to report.)
+    const HOUR: i64 = 3_600_000;
+    let eve = Date::new(2026, 12, 31).unwrap();
+    let new_year = Date::new(2027, 1, 1).unwrap();
+    let visits = [
+        (eve, 9 * HOUR),
+        (eve, 23 * HOUR + HOUR / 2),
+        (new_year, HOUR / 2),
+        (new_year, 9 * HOUR),
+        (new_year, 10 * HOUR),
+    ];
+    let catalogue = fixtures::catalogue::demo_catalogue();
+    let fee = catalogue.get(storage::CONSULTATION_FEE).unwrap();
+    let path = dir.path().join("clinic.redb");
+    let mut settled: Vec<(Date, storage::Id)> = Vec::new();
+    {
+        let clock = Clock::fixed(eve.start_ms());
+        let store = Store::open(&path, OpenOptions::new(SECRET).with_clock(clock.clone())).unwrap();
+        let insured: Vec<storage::Id> = store
+            .search("王", None)
             .unwrap()
+            .into_iter()
+            .map(|h| h.resident)
+            .filter(|r| r.insurance().is_some())
+            .map(|r| r.id)
+            .collect();
+        let desk = Actor {
+            staff: "frontdesk".into(),
+            facility: centre.into(),
+            role: Role::FrontDesk,
+        };
+        for (n, (day, at)) in visits.into_iter().enumerate() {
+            clock.set(day.start_ms() + at);
+            let bill = vec![storage::bill_line(fee, 1, false)];
+            let checkout = store.checkout(insured[n], centre, None, bill).unwrap();
+            let (claim, _) = store
+                .complete_checkout(&desk, &checkout, PaymentMethod::Cash)
+                .unwrap();
+            settled.push((day, claim.expect("an insured resident's claim")));
+        }
+    }
+    // What the store itself reports for each day (closed again before the program runs).
+    let expected: Vec<(Date, storage::DailyReport)> = {
+        let store = Store::open(&path, OpenOptions::new(SECRET)).unwrap();
+        [eve, new_year]
+            .into_iter()
+            .map(|day| {
+                let of_day: Vec<storage::Id> = store
+                    .claims_of_day(centre, day)
+                    .unwrap()
+                    .into_iter()
+                    .map(|b| b.claim.id)
+                    .collect();
+                for (d, id) in &settled {
+                    assert_eq!(of_day.contains(id), *d == day, "{day}: claim {id} of {d}");
+                }
+                (day, store.daily_report(centre, day).unwrap())
+            })
+            .collect()
     };
-    assert!(
-        expected.claims() > 0,
-        "the demo settled visits at the centre"
-    );
-    let date = day.to_string();
-    let report = json(&clinic(
-        dir.path(),
-        &[
-            "report",
-            "daily",
-            "--date",
-            &date,
-            "--facility",
-            centre,
-            "--json",
-        ],
-    ));
-    assert_eq!(report["claims"], expected.claims());
-    assert_eq!(report["takings_fen"], expected.takings_fen());
-    let rows = report["rows"].as_array().unwrap();
-    assert_eq!(rows[0]["status"], "accepted");
-    let total: i64 = rows.iter().map(|r| r["total_fen"].as_i64().unwrap()).sum();
-    let split: i64 = rows
-        .iter()
-        .map(|r| r["insurance_fen"].as_i64().unwrap() + r["patient_fen"].as_i64().unwrap())
-        .sum();
-    assert_eq!(
-        total, split,
-        "insurance and patient shares add up to the total"
-    );
+    for (day, expected) in expected {
+        let ours = settled.iter().filter(|(d, _)| *d == day).count();
+        let date = day.to_string();
+        let report = json(&clinic(
+            dir.path(),
+            &[
+                "report",
+                "daily",
+                "--date",
+                &date,
+                "--facility",
+                centre,
+                "--json",
+            ],
+        ));
+        assert_eq!(report["day"], date);
+        assert_eq!(report["claims"], expected.claims());
+        assert_eq!(report["takings_fen"], expected.takings_fen());
+        let rows = report["rows"].as_array().unwrap();
+        // Ours are the day's only claims not yet sent to the hub (the demo's were decided).
+        let queued: Vec<&serde_json::Value> =
+            rows.iter().filter(|r| r["status"] == "queued").collect();
+        assert_eq!(queued.len(), 1, "{report}");
+        assert_eq!(queued[0]["count"], ours, "{report}");
+        assert_eq!(
+            queued[0]["total_fen"],
+            ours as i64 * fee.price_fen,
+            "{report}"
+        );
+        let total: i64 = rows.iter().map(|r| r["total_fen"].as_i64().unwrap()).sum();
+        let split: i64 = rows
+            .iter()
+            .map(|r| r["insurance_fen"].as_i64().unwrap() + r["patient_fen"].as_i64().unwrap())
+            .sum();
+        assert_eq!(
+            total, split,
+            "insurance and patient shares add up to the total"
+        );
 
-    let text = clinic(
-        dir.path(),
-        &["report", "daily", "--date", &date, "--facility", centre],
-    );
-    let text = String::from_utf8_lossy(&text.stdout);
-    assert!(
-        text.contains("花园镇卫生院") && text.contains(&date),
-        "{text}"
-    );
-    assert!(
-        text.contains(&storage::settlement::yuan(expected.takings_fen())),
-        "{text}"
-    );
+        let text = clinic(
+            dir.path(),
+            &["report", "daily", "--date", &date, "--facility", centre],
+        );
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains("花园镇卫生院") && text.contains(&date),
+            "{text}"
+        );
+        assert!(
+            text.contains(&storage::settlement::yuan(expected.takings_fen())),
+            "{text}"
+        );
+    }
 
     let bad = clinic(dir.path(), &["report", "daily", "--date", "2026-13-01"]);
     assert!(!bad.status.success());
