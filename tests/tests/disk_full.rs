@@ -102,6 +102,9 @@ fn a_file_that_may_not_grow_stops_writes_cleanly_and_loses_nothing() {
     store.register(&tests::doctor(), form).unwrap();
 }
 
+/// The size of the small disk, as the README states it.
+const TMPFS_SIZE: &str = "1m";
+
 /// Mounts a tmpfs of `size` at `dir`; false where this machine does not allow it.
 fn mount_tmpfs(dir: &Path, size: &str) -> bool {
     Command::new("mount")
@@ -117,7 +120,17 @@ fn a_full_tmpfs_stops_writes_cleanly_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("small-disk");
     std::fs::create_dir_all(&mnt).unwrap();
-    if !mount_tmpfs(&mnt, "6m") {
+    if !mount_tmpfs(&mnt, TMPFS_SIZE) {
+        // Where the test can mount (as root, which CI is) or must (CI), not mounting is a
+        // failure, not a skip nobody reads.
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        assert!(
+            !root && std::env::var_os("CI").is_none(),
+            "cannot mount a {TMPFS_SIZE} tmpfs at {} (running as root: {root}; CI: {:?})",
+            mnt.display(),
+            std::env::var_os("CI")
+        );
         eprintln!(
             "SKIPPED: this machine does not allow mounting a tmpfs; the file size limit test covers a full disk"
         );
