@@ -781,6 +781,7 @@ fn clinic_rules_check_prints_the_same_answers() {
         "after a late HepB2 at 5 months, HepB3 waits 60 days: not at 6 months",
         "a 10-year-old with nothing gets several series at once, first doses only",
     ];
+    let mut warnings_read = 0;
     for name in chosen {
         let c = all.iter().find(|c| c.name == name).unwrap();
         let file = dir.path().join("scenario.json");
@@ -800,8 +801,11 @@ fn clinic_rules_check_prints_the_same_answers() {
             assert!(
                 w["kind"].is_string() && w["severity"].is_string() && w["message_en"].is_string()
             );
+            warnings_read += 1;
         }
     }
+    // The format check above ran on warnings, not on empty lists only.
+    assert!(warnings_read > 0, "no scenario printed a warning");
     // A file that is not a scenario is refused with the reason, and nothing printed on stdout.
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"today": "2026-13-01"}"#).unwrap();
