@@ -555,7 +555,10 @@ fn without_insurance_the_patient_pays_everything_and_no_claim_is_made() {
     assert_eq!(lines[0].amount_fen, 1_000);
     assert_eq!(lines[0].self_pay_fen, 1_000);
     assert_eq!(lines[0].insurance_fen, 0);
-    assert_eq!(lines.iter().map(|l| l.self_pay_fen).sum::<i64>(), co.patient_fen());
+    assert_eq!(
+        lines.iter().map(|l| l.self_pay_fen).sum::<i64>(),
+        co.patient_fen()
+    );
     let (claim, _) = ws
         .complete_checkout(&actor(Role::FrontDesk, CENTRE), &co, PaymentMethod::Cash)
         .unwrap();

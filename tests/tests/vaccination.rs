@@ -67,7 +67,7 @@ fn a_programme_vaccination_visit_has_nothing_to_pay() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("clinic.redb"), tests::test_options()).unwrap();
     let today = store.clock().today();
-    app::demo::load_demo(&store, CENTRE, today, 200, &mut |_| {}).unwrap();
+    app::services::demo::load_demo(&store, CENTRE, today, 200, &mut |_| {}).unwrap();
     let catalogue = fixtures::catalogue::demo_catalogue();
     let child = a_child(&store);
     let dose = RecordBody::Immunisation(Immunisation {
@@ -129,7 +129,7 @@ fn a_dose_copied_from_the_certificate_counts_on_the_day_written_there() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("clinic.redb"), tests::test_options()).unwrap();
     let today = store.clock().today();
-    app::demo::load_demo(&store, CENTRE, today, 200, &mut |_| {}).unwrap();
+    app::services::demo::load_demo(&store, CENTRE, today, 200, &mut |_| {}).unwrap();
     let child = a_child(&store);
     let past = |given_on| {
         RecordBody::PastDose(PastDose {

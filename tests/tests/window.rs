@@ -22,7 +22,7 @@ use storage::{Actor, OpenOptions, Store};
 
 /// An ASCII secret: xdotool types it as plain keys.
 const SECRET: &str = "window-test-secret";
-const PASSWORD: &str = app::demo::DEMO_PASSWORD;
+const PASSWORD: &str = app::services::demo::DEMO_PASSWORD;
 const CENTRE: &str = fixtures::catalogue::TOWNSHIP_CENTRE;
 
 fn release_binary() -> PathBuf {
