@@ -90,7 +90,7 @@ impl Hub {
             crate::SECRET,
             data,
             listen,
-            Duration::from_secs(20),
+            crate::PATIENCE,
         )
         .unwrap_or_else(|e| panic!("{e}"))
     }
