@@ -1,26 +1,9 @@
 //! Any bytes, as scanned text or as raw layers, must give a verdict, never a panic.
+//!
+//! The check lives in `../checks/card_parser.rs`, which the corpus replay test runs too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use scanner::card::{Verifier, keys, parse_claims, parse_sign1, unbase45, inflate_if_zlib, TrustList};
+#[path = "../checks/card_parser.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let root = keys::demo::root();
-    // As scanned text, with and without the prefixes the verifier dispatches on.
-    let text = String::from_utf8_lossy(data);
-    let mut verifier = Verifier::new(None);
-    for prefix in ["", "EHC1:", "EHP1:"] {
-        let scan = verifier.check(&format!("{prefix}{text}"), 1_795_000_000);
-        let _ = scan.outcome.map(|o| o.to_string());
-    }
-    // Each layer on its own.
-    if let Ok(bytes) = unbase45(&text) {
-        let _ = inflate_if_zlib(bytes);
-    }
-    let _ = inflate_if_zlib(data.to_vec());
-    if let Ok(sign1) = parse_sign1(data) {
-        let _ = sign1.verify_es256(root.verifying_key());
-    }
-    let _ = parse_claims(data);
-    let _ = TrustList::verify(data, root.verifying_key());
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));
