@@ -39,7 +39,7 @@ const EARLIEST_STAMP_MS: i64 = 946_684_800_000; // 2000-01-01T00:00:00Z
 pub const MAX_PRICE_FEN: i64 = 10_000_000;
 pub const MAX_QUANTITY: u32 = 10_000;
 pub const MAX_BILL_LINES: usize = 200;
-const MAX_PAYMENT_FEN: i64 = 100_000_000;
+pub const MAX_PAYMENT_FEN: i64 = 100_000_000;
 
 /// What the hub makes of one pushed change.
 #[derive(Clone, Debug, PartialEq, Eq)]

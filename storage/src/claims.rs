@@ -474,6 +474,18 @@ impl Store {
             crate::authority::check_bill_line(&l.item_code, l.quantity, l.unit_price_fen)
                 .map_err(Error::Invalid)?;
         }
+        // Every payment of the bill (the patient's share, a difference collected, a refund)
+        // is at most its total, so a total within the payment bound keeps them all within it.
+        let total = crate::settlement::fen_sum(
+            bill.iter()
+                .map(|l| l.unit_price_fen.saturating_mul(l.quantity as i64)),
+        );
+        if total > crate::authority::MAX_PAYMENT_FEN {
+            return Err(Error::Invalid(format!(
+                "a bill of {total} fen is more than one payment may be ({} fen)",
+                crate::authority::MAX_PAYMENT_FEN
+            )));
+        }
         let at = self.clock().now_ms();
         let day = Date::of_instant(at);
         let mut checkout = Checkout {

@@ -337,23 +337,26 @@ fn facility_of(level: FacilityLevel) -> &'static str {
 proptest! {
     #![proptest_config(config(STORE_CASES))]
 
-    /// End to end on two real stores: a workstation settles a resident's visits one after
-    /// another (each checkout reading the year from the claims before it), the changes are
-    /// carried to the hub as a pull would, and the hub's settlement service accepts every
-    /// claim as the workstation computed it.
+    /// End to end on two real stores: the hub holds the facilities and the policy and the
+    /// workstation has pulled them; the workstation (at a facility of any level) settles a
+    /// resident's visits one after another, each checkout reading the year from the claims
+    /// before it; everything it made is pushed to the hub through the push route's own path
+    /// (`Store::apply_pushed`, the hub's authority checks included) and taken; and the hub's
+    /// settlement service accepts every claim as the workstation computed it.
     #[test]
     fn the_hub_accepts_a_workstations_visits_settled_in_turn(
         policy in policy(true),
+        level in level(),
         items in catalogue_items(),
         visits in prop::collection::vec(
-            (level(), prop::collection::vec((any::<prop::sample::Index>(), 1u32..=400), 1..5)),
+            prop::collection::vec((any::<prop::sample::Index>(), 1u32..=400), 1..5),
             1..5,
         ),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let ws = open(&dir, "ws.redb");
         let hub = open(&dir, "hub.redb");
-        let admin = actor(Role::Admin, facility_of(FacilityLevel::Township));
+        let facility = facility_of(level);
         let mut reference: Vec<Body> = LEVELS
             .iter()
             .map(|&level| {
@@ -367,10 +370,16 @@ proptest! {
             })
             .collect();
         reference.push(Body::Policy(policy.clone()));
-        ws.commit(&admin, reference).unwrap();
+        hub.commit(&actor(Role::Admin, "hub"), reference).unwrap();
+        let pulled: Vec<Change> =
+            hub.journal_after(0, usize::MAX).unwrap().into_iter().map(|(_, c)| c).collect();
+        for applied in ws.apply_remote(&pulled, true).unwrap() {
+            applied.unwrap();
+        }
+        let front_desk = actor(Role::FrontDesk, facility);
         let who = ws
             .register(
-                &actor(Role::FrontDesk, facility_of(FacilityLevel::Township)),
+                &front_desk,
                 NewResident {
                     name: "王建国".into(),
                     id_number: Some("420921195803120017".into()),
@@ -381,22 +390,40 @@ proptest! {
             .unwrap();
         let catalogue = Catalogue::parse(&catalogue_text(&items)).unwrap();
         let mut settled = Vec::new();
-        for (level, picks) in &visits {
-            let facility = facility_of(*level);
-            let bill = picks
+        for picks in &visits {
+            let bill: Vec<BillLine> = picks
                 .iter()
                 .map(|(i, q)| bill_line(&catalogue.items()[i.index(catalogue.len())], *q, true))
                 .collect();
-            let co = ws.checkout(who, facility, None, bill).unwrap();
-            let (claim, _) = ws
-                .complete_checkout(&actor(Role::FrontDesk, facility), &co, PaymentMethod::Cash)
-                .unwrap();
+            let total: i64 = bill.iter().map(|l| l.unit_price_fen * l.quantity as i64).sum();
+            let co = match ws.checkout(who, facility, None, bill) {
+                Ok(co) => co,
+                // Refused before money moves: the hub would refuse the payment.
+                Err(Error::Invalid(_)) if total > authority::MAX_PAYMENT_FEN => continue,
+                Err(e) => panic!("checkout of a bill of {total} fen: {e}"),
+            };
+            let (claim, _) = ws.complete_checkout(&front_desk, &co, PaymentMethod::Cash).unwrap();
             settled.push(ws.claim(claim.unwrap()).unwrap().unwrap());
         }
-        let changes: Vec<Change> =
-            ws.journal_after(0, usize::MAX).unwrap().into_iter().map(|(_, c)| c).collect();
-        for applied in hub.apply_remote(&changes, true).unwrap() {
-            applied.unwrap();
+        let device = Device {
+            id: ws.device().into(),
+            facility: facility.into(),
+            name: "ws".into(),
+            active: true,
+            enrolled_at: 0,
+            relay: false,
+        };
+        let no_cards = |_: &str, _: u64| Err("no card is shown".to_string());
+        let pusher = authority::Pusher { device: &device, now_ms: T0, presence: &no_cards };
+        let pushed: Vec<Change> =
+            ws.outbox_after(0, usize::MAX).unwrap().into_iter().map(|e| e.change).collect();
+        for (change, outcome) in pushed.iter().zip(hub.apply_pushed(&pusher, &pushed).unwrap()) {
+            prop_assert!(
+                matches!(outcome, authority::Pushed::Stored(_)),
+                "the hub refused a {}: {:?}",
+                change.body.kind(),
+                outcome
+            );
         }
         let decided = hub.adjudicate_queued(&actor(Role::Settlement, "hub"), &catalogue).unwrap();
         prop_assert_eq!(decided.len(), settled.len());
@@ -410,4 +437,43 @@ proptest! {
             prop_assert_eq!(at_hub.settled_lines(), &claim.lines[..]);
         }
     }
+}
+
+/// Regression (found by `the_hub_accepts_a_workstations_visits_settled_in_turn`): each line
+/// of a bill was held to the hub's bounds, but not the payment they add up to, so a
+/// workstation took a payment of more than one million yuan that the hub then refused as not
+/// plausible, leaving the claim at the hub without its payment and the payment rejected in
+/// the outbox for good. Now the checkout refuses the bill before money moves.
+#[test]
+fn a_bill_whose_payment_the_hub_would_refuse_is_refused_at_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = open(&dir, "ws.redb");
+    let facility = facility_of(FacilityLevel::Township);
+    let who = ws
+        .register(
+            &actor(Role::FrontDesk, facility),
+            NewResident {
+                name: "王建国".into(),
+                id_number: Some("420921195803120017".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let line = |code: &str| BillLine {
+        item_code: code.into(),
+        name: "贵重药品".into(),
+        class: InsuranceClass::C,
+        quantity: 10,
+        unit_price_fen: authority::MAX_PRICE_FEN,
+        chronic: false,
+    };
+    // Two lines of 1 000 000 元 each, every line within the bounds.
+    let err = ws
+        .checkout(who, facility, None, vec![line("X1"), line("X2")])
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("more than one payment"), "{err}");
+    // One of them alone is exactly the largest payment: taken.
+    let co = ws.checkout(who, facility, None, vec![line("X1")]).unwrap();
+    assert_eq!(co.patient_fen(), authority::MAX_PAYMENT_FEN);
 }
