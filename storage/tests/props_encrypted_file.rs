@@ -27,7 +27,7 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use storage::{OpenOptions, Store};
 
 /// Cases; `PROPTEST_CASES` overrides it for a longer run.
-const CASES: u32 = 32;
+const CASES: u32 = 64;
 
 /// Layout of the encrypted file (see storage/src/encrypted_file.rs): a clear key header,
 /// then slots of counter, nonce, one sealed 4 KiB page and its tag; slots 0 and 1 hold page 0.
