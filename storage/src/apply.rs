@@ -415,6 +415,8 @@ fn plan_resident<'a>(t: &Tables, rc: &'a ResidentChange, hlc: Hlc) -> Result<Eff
                 resident.identifiers.push(ident.clone());
             }
         }
+        // One order on every replica, whatever order the additions arrived in.
+        resident.identifiers.sort_by_key(|i| i.index_key());
         let old_keys = existing.as_ref().map(name_rows).unwrap_or_default();
         let new_keys = name_rows(&resident);
         if old_keys != new_keys {

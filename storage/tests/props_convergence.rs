@@ -679,14 +679,11 @@ fn a_household_link_set_from_both_sides_with_one_hlc_converges_on_both_rows() {
     assert_eq!(asymmetric_link(&store), None);
 }
 
-/// Known, not fixed here: two workstations each attach a different identifier to the same
-/// resident, and each replica lists the identifiers in the order it received them. Where a
-/// resident ends up with two of a kind (two insurance numbers), `Resident::insurance` and
-/// the other first-of-a-kind readers then disagree between replicas. A fix orders the
-/// identifiers canonically (or keeps a clock per identifier); that changes the order screens
-/// and `clinic … --json` show, so it is left to the storage owner.
+/// Two workstations each attach a different identifier to the same resident: every replica
+/// lists them in one order (by their index key), so `Resident::insurance` and the other
+/// first-of-a-kind readers agree between replicas (found by the convergence property; each
+/// replica listed them in the order it received them).
 #[test]
-#[ignore = "known divergence: identifiers are listed in arrival order"]
 fn identifiers_added_on_two_workstations_are_listed_in_one_order() {
     let add = |n, card| {
         let body = Body::Resident(ResidentChange {
