@@ -97,7 +97,7 @@ impl ClinicApp {
                 crate::trust::load(&data_dir, root.as_ref(), &store)
             })
             .unwrap_or_else(|e| {
-                notice = Some(Notice::Error(format!("{e:#}")));
+                notice = Some(Notice::Error(crate::format::error(lang, &e)));
                 None
             });
         let scanners = Scanners::start(&ctx, &settings, scanner::card::Verifier::new(trust));

@@ -144,7 +144,7 @@ impl ClinicApp {
                 if open.is_some_and(|v| v.broken_glass && v.resident.id == id) {
                     match ResidentView::reload_broken_glass(&self.state, id) {
                         Ok(view) => self.records.open = Some(view),
-                        Err(e) => self.state.notice = Some(Notice::Error(format!("{e:#}"))),
+                        Err(e) => self.state.error(e),
                     }
                 }
             }
