@@ -1013,3 +1013,48 @@ fn a_closed_pipe_ends_a_command_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `clinic stats --storage`: where the store's bytes go, table by table, on a real demo store.
+#[test]
+fn storage_stats_account_for_the_tables_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = clinic(dir.path(), &["demo", "--residents", "200"]);
+    assert!(loaded.status.success());
+    let stats = json(&clinic(dir.path(), &["stats", "--storage"]));
+    let file = std::fs::metadata(dir.path().join("clinic.redb"))
+        .unwrap()
+        .len();
+    assert_eq!(stats["file_bytes"], file);
+    let residents = stats["residents"].as_u64().unwrap();
+    assert!(residents >= 200, "{residents}");
+    assert_eq!(stats["bytes_per_resident"], file / residents);
+    let tables = stats["tables"].as_array().unwrap();
+    let by_name = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {stats}"))
+    };
+    assert_eq!(by_name("residents")["entries"], residents);
+    let changes = by_name("changes");
+    assert!(changes["entries"].as_u64().unwrap() > residents);
+    // Every table is counted once, the largest first, and their bytes fit in the pages used.
+    let mut names: Vec<&str> = tables.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), tables.len());
+    let size = |t: &serde_json::Value| {
+        ["stored_bytes", "metadata_bytes", "fragmented_bytes"]
+            .iter()
+            .map(|k| t[k].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert!(tables.windows(2).all(|w| size(&w[0]) >= size(&w[1])));
+    let used: u64 = tables.iter().map(size).sum();
+    let pages = stats["allocated_pages"].as_u64().unwrap() * stats["page_bytes"].as_u64().unwrap();
+    assert!(used <= pages && pages <= file, "{used} ≤ {pages} ≤ {file}");
+    // Asked for nothing, it says what to ask.
+    let bare = clinic(dir.path(), &["stats"]);
+    assert!(!bare.status.success());
+    assert!(String::from_utf8_lossy(&bare.stderr).contains("--storage"));
+}

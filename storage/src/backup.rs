@@ -33,7 +33,7 @@ pub struct BackupReport {
 }
 
 /// Something done to each table of a store in turn, whatever its key and value types.
-trait EachTable {
+pub(crate) trait EachTable {
     fn table<K: Key + 'static, V: Value + 'static>(
         &mut self,
         src: &ReadTransaction,
@@ -43,7 +43,7 @@ trait EachTable {
 
 /// Visits every table of the snapshot. A table this program does not know is an error, so a
 /// backup can never silently leave one out.
-fn each_table(src: &ReadTransaction, visitor: &mut impl EachTable) -> Result<()> {
+pub(crate) fn each_table(src: &ReadTransaction, visitor: &mut impl EachTable) -> Result<()> {
     let mut known = Vec::new();
     macro_rules! visit {
         ($($t:ident),* $(,)?) => {$(

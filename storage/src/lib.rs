@@ -41,6 +41,7 @@ mod staff;
 mod store;
 pub mod summary;
 mod tables;
+mod usage;
 pub mod visit;
 pub mod worklist;
 
@@ -63,3 +64,4 @@ pub use records::HistoryEntry;
 pub use residents::{MatchRank, NewResident, SEARCH_LIMIT, SearchHit};
 pub use staff::{FREE_ATTEMPTS, MIN_PASSWORD_LEN};
 pub use store::{Actor, OpenOptions, SCHEMA_VERSION, Store};
+pub use usage::{StorageUsage, TableUsage};

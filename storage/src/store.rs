@@ -104,8 +104,8 @@ struct WriterState {
 
 /// One redb file holding a workstation's (or a hub's) data. Share it as `Arc<Store>`.
 pub struct Store {
-    db: Database,
-    path: PathBuf,
+    pub(crate) db: Database,
+    pub(crate) path: PathBuf,
     device: String,
     clock: Clock,
     exclusive: bool,

@@ -142,6 +142,12 @@ pub enum Cmd {
         #[arg(long)]
         doctor: Option<String>,
     },
+    /// Figures about this workstation's store.
+    Stats {
+        /// Where the store's bytes go: per table, and per resident (JSON).
+        #[arg(long)]
+        storage: bool,
+    },
     /// The prescribing, referral and immunisation rules, run on a scenario file.
     Rules {
         #[command(subcommand)]
@@ -453,6 +459,14 @@ pub fn run(data_dir: PathBuf, cmd: Cmd) -> anyhow::Result<()> {
         Cmd::Rules {
             what: RulesCmd::Check { scenario },
         } => rules::check(&data_dir, &scenario),
+        Cmd::Stats { storage } => {
+            anyhow::ensure!(storage, "say which figures: --storage");
+            let usage = open_store(&data_dir)?.storage_usage()?;
+            let mut out = serde_json::to_value(&usage)?;
+            out["bytes_per_resident"] = usage.bytes_per_resident().into();
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
         Cmd::Worklist {
             what:
                 Some(WorklistCmd::Contact {
