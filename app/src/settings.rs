@@ -24,7 +24,8 @@ pub struct Settings {
     /// A keyboard-wedge scanner's keys come at most this many milliseconds apart (on average,
     /// over a code); a person types slower. Scanners type every 1–20 ms.
     pub wedge_gap_ms: u32,
-    /// `auto` (first camera), `none`, or a camera index.
+    /// `auto` (first camera), `none`, a camera index, or `file:PATH`: a video (`.y4m`), a
+    /// folder of pictures or a picture played in a loop as a camera (for measuring).
     pub camera: String,
     /// The pinned root key of the trust list (hex SEC1); empty: no root, so no card verifies
     /// (demo mode pins the card spec's demo root).

@@ -4,8 +4,10 @@
 //! signed codes offline against a trust list (and issues them). Knows nothing of egui or redb.
 
 pub mod camera;
+pub mod camera_file;
 pub mod card;
 pub mod decode;
+pub mod gate;
 pub mod image;
 pub mod serial;
 pub mod source;

@@ -142,7 +142,9 @@ fn the_decode_worker_drops_stale_frames_and_reads_the_latest() {
         }
     }
     assert!(seen_latest, "the newest frame was decoded");
-    let (submitted, dropped) = worker.counts();
+    let scanner::worker::Counts {
+        submitted, dropped, ..
+    } = worker.counts();
     assert_eq!(submitted, 201);
     assert!(
         dropped > 100,
@@ -160,7 +162,12 @@ fn no_camera_is_a_state_not_a_failure() {
     let (tx, rx) = channel();
     let (rtx, _rrx) = channel();
     let decoder = Arc::new(DecodeWorker::spawn(rtx, Arc::new(|| {})));
-    let worker = scanner::camera::CameraWorker::spawn(None, decoder, tx, Arc::new(|| {}));
+    let worker = scanner::camera::CameraWorker::spawn(
+        scanner::camera::CameraChoice::First,
+        decoder,
+        tx,
+        Arc::new(|| {}),
+    );
     let e = next_matching(&rx, "camera state", |e| {
         matches!(e, ScanEvent::State { .. })
     });

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use egui::{Event, Key};
-use scanner::camera::CameraWorker;
+use scanner::camera::{CameraChoice, CameraWorker};
 use scanner::card::{Scan, Verifier};
 use scanner::serial::{SerialConfig, SerialWorker};
 use scanner::source::{DeviceState, ScanEvent, Source};
@@ -74,15 +74,15 @@ impl Scanners {
                 waker.clone(),
             ))
         };
-        let camera = match settings.camera.trim() {
-            "none" | "" => {
+        let camera = match CameraChoice::parse(&settings.camera) {
+            None => {
                 states.insert(Source::Camera, DeviceState::Absent("off".into()));
                 None
             }
-            choice => {
+            Some(choice) => {
                 let decoder = Arc::new(DecodeWorker::spawn(frames_tx, waker.clone()));
                 Some(CameraWorker::spawn(
-                    choice.parse().ok(),
+                    choice,
                     decoder,
                     events_tx.clone(),
                     waker,
