@@ -712,12 +712,12 @@ fn a_tampered_audit_log_is_reported_at_start_and_on_the_audit_screen() {
         {
             let mut t = tx.open_table(CHANGES).unwrap();
             let bytes = t.get(entry.0).unwrap().unwrap().value().to_vec();
-            let mut change = storage::model::Change::decode(&bytes).unwrap();
+            let mut change = storage::codec::unpack_change(entry.0, &bytes).unwrap();
             if let storage::model::Body::Audit(e) = &mut change.body {
                 e.reason = "routine".into();
             }
-            t.insert(entry.0, change.encode().unwrap().as_slice())
-                .unwrap();
+            let altered = storage::codec::pack_change(&change).unwrap();
+            t.insert(entry.0, altered.as_slice()).unwrap();
         }
         tx.commit().unwrap();
     }

@@ -116,8 +116,8 @@ pub(crate) fn apply(t: &mut Tables, change: &Change) -> Result<Applied> {
         return Ok(Applied::Duplicate);
     }
     let effect = plan(t, change)?;
-    let bytes = change.encode()?;
-    t.changes.insert(change.id.0, bytes.as_slice())?;
+    t.changes
+        .insert(change.id.0, crate::codec::pack_change(change)?.as_slice())?;
     let seq = t.journal.last()?.map_or(0, |(k, _)| k.value()) + 1;
     t.journal.insert(seq, change.id.0)?;
     if let Some(r) = change.body.resident() {
@@ -127,7 +127,7 @@ pub(crate) fn apply(t: &mut Tables, change: &Change) -> Result<Applied> {
     }
     effect(t)?;
     if let Body::Audit(entry) = &change.body {
-        crate::audit::link(t, change, &bytes, entry)?;
+        crate::audit::link(t, change, &change.encode()?, entry)?;
     }
     Ok(Applied::New(seq))
 }
@@ -356,11 +356,9 @@ fn canonical(link: &HouseholdLink) -> HouseholdLink {
 }
 
 fn check_amendment_target(t: &Tables, resident: Id, target: Id) -> Result<()> {
-    let bytes = t
-        .changes
-        .get(target.0)?
+    let target = crate::codec::read_change(&t.changes, target.0)?
         .ok_or_else(|| Error::NotFound(format!("record {target} to amend")))?;
-    match Change::decode(bytes.value())?.body {
+    match target.body {
         Body::Record(r) if r.resident == resident => Ok(()),
         _ => Err(Error::Invalid(
             "an amendment must correct a record of the same resident".into(),

@@ -225,10 +225,14 @@ impl Store {
                 report.broken = broken("missing");
                 break;
             };
-            let bytes = bytes.value();
-            report.broken = match Change::decode(bytes).map(|c| c.body) {
+            // The chain hashes the change's canonical encoding, not its compressed form.
+            let change = crate::codec::unpack_change(id, bytes.value());
+            let canonical = change.as_ref().ok().and_then(|c| c.encode().ok());
+            report.broken = match change.map(|c| c.body) {
                 _ if position != report.entries => broken("a gap in the chain"),
-                _ if hash(bytes) != stored_hash => broken("altered after it was written"),
+                _ if canonical.map(|b| hash(&b)) != Some(stored_hash) => {
+                    broken("altered after it was written")
+                }
                 Ok(Body::Audit(e)) if e.prev == prev => None,
                 Ok(Body::Audit(e))
                     if e.action == AuditAction::ChainFork && earlier.contains(&e.prev) =>
@@ -294,7 +298,7 @@ impl Store {
             let bytes = changes.get(id)?.ok_or_else(|| {
                 Error::Corrupt(format!("audit index points to missing {}", Id(id)))
             })?;
-            let change = Change::decode(bytes.value())?;
+            let change = crate::codec::unpack_change(id, bytes.value())?;
             if let Body::Audit(entry) = &change.body {
                 let entry = entry.clone();
                 out.push((change, entry));

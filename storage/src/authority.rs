@@ -190,10 +190,7 @@ impl Tables<'_> {
     }
 
     fn change(&self, id: Id) -> Result<Option<Change>> {
-        match self.changes.get(id.0)? {
-            Some(v) => Ok(Some(Change::decode(v.value())?)),
-            None => Ok(None),
-        }
+        crate::codec::read_change(&self.changes, id.0)
     }
 
     fn ticket(&self, id: Id) -> Result<Option<QueueTicket>> {

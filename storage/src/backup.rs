@@ -13,7 +13,7 @@ use redb::{
 };
 
 use crate::error::{Error, Result};
-use crate::model::{AuditAction, AuditEntry, Body, Change};
+use crate::model::{AuditAction, AuditEntry, Body};
 use crate::store::{OpenOptions, Store};
 use crate::tables::*;
 
@@ -294,8 +294,7 @@ fn check_store_file(path: &Path, options: &OpenOptions) -> Result<BackupCheck> {
     let mut changes = 0;
     for row in tx.open_table(CHANGES)?.iter()? {
         let (id, bytes) = row?;
-        let change = Change::decode(bytes.value())
-            .map_err(|e| Error::Corrupt(format!("change {}: {e}", crate::Id(id.value()))))?;
+        let change = crate::codec::unpack_change(id.value(), bytes.value())?;
         if change.id.0 != id.value() {
             return Err(Error::Corrupt(format!(
                 "change {} is filed under another id",

@@ -22,7 +22,8 @@ impl Store {
         let changes = tx.open_table(CHANGES)?;
         let mut out = Vec::new();
         for row in changes.range(at(from_ms)..at(to_ms))? {
-            let change = Change::decode(row?.1.value())?;
+            let (id, bytes) = row?;
+            let change = crate::codec::unpack_change(id.value(), bytes.value())?;
             if let Body::CardUse(u) = &change.body {
                 let u = u.clone();
                 out.push((change, u));

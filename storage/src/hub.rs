@@ -263,14 +263,8 @@ impl Store {
         }
         let mut out: Vec<Change> = ids
             .into_iter()
-            .filter_map(|id| {
-                changes
-                    .get(id)
-                    .ok()
-                    .flatten()
-                    .map(|v| Change::decode(v.value()))
-            })
-            .collect::<std::result::Result<_, _>>()?;
+            .filter_map(|id| crate::codec::read_change(&changes, id).transpose())
+            .collect::<Result<_>>()?;
         // Resident changes first (a registration may be newer than an imported record).
         out.sort_by_key(|c| (!matches!(c.body, Body::Resident(_)), c.hlc, c.id));
         drop((index, changes, tx));

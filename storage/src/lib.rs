@@ -15,6 +15,8 @@ mod card_uses;
 pub mod catalogue;
 mod claims;
 mod clock;
+pub mod codec;
+mod compact;
 pub mod crypto;
 mod date;
 mod encrypted_file;

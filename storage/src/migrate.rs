@@ -60,6 +60,9 @@ pub(crate) fn prepare(db: &Database) -> Result<(String, Hlc)> {
                 if v < 2 {
                     index_id_tails(&tx)?;
                 }
+                if v < 3 {
+                    compress_changes(&tx)?;
+                }
                 if v < SCHEMA_VERSION {
                     meta.insert(
                         "schema_version",
@@ -111,9 +114,64 @@ fn index_id_tails(tx: &redb::WriteTransaction) -> Result<()> {
     Ok(())
 }
 
+/// Version 3: each change, stored until then as its full encoding, is stored as `codec.rs`
+/// keeps it. In chunks, so a large store never sits in memory whole.
+fn compress_changes(tx: &redb::WriteTransaction) -> Result<()> {
+    use redb::ReadableTable;
+    const CHUNK: usize = 10_000;
+    let mut changes = tx.open_table(tables::CHANGES)?;
+    let mut from = 0u128;
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for row in changes.range(from..)?.take(CHUNK) {
+            let (id, bytes) = row?;
+            let change = crate::model::Change::decode(bytes.value())?;
+            if change.id.0 != id.value() {
+                return Err(Error::Corrupt(format!(
+                    "change {} under another key",
+                    change.id
+                )));
+            }
+            chunk.push((id.value(), crate::codec::pack_change(&change)?));
+        }
+        let Some(&(last, _)) = chunk.last() else {
+            return Ok(());
+        };
+        for (id, packed) in &chunk {
+            changes.insert(id, packed.as_slice())?;
+        }
+        match last.checked_add(1) {
+            Some(next) => from = next,
+            None => return Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As versions before 3 left the file: each change stored as its full encoding.
+    fn store_changes_whole(tx: &redb::WriteTransaction, version: u64) {
+        use redb::ReadableTable;
+        let mut changes = tx.open_table(tables::CHANGES).unwrap();
+        let all: Vec<(u128, Vec<u8>)> = changes
+            .iter()
+            .unwrap()
+            .map(|row| {
+                let (id, bytes) = row.unwrap();
+                let change = crate::codec::unpack_change(id.value(), bytes.value()).unwrap();
+                (id.value(), change.encode().unwrap())
+            })
+            .collect();
+        for (id, whole) in all {
+            changes.insert(id, whole.as_slice()).unwrap();
+        }
+        tx.open_table(META)
+            .unwrap()
+            .insert("schema_version", version.to_le_bytes().as_slice())
+            .unwrap();
+    }
 
     #[test]
     fn a_newer_schema_is_refused_and_the_file_untouched() {
@@ -185,11 +243,8 @@ mod tests {
                 for (k, y, id) in tails {
                     names.remove((k.as_str(), y, id)).unwrap();
                 }
-                tx.open_table(META)
-                    .unwrap()
-                    .insert("schema_version", 1u64.to_le_bytes().as_slice())
-                    .unwrap();
             }
+            store_changes_whole(&tx, 1);
             tx.commit().unwrap();
         }
         let store = crate::Store::open(&path, options).unwrap();
@@ -200,5 +255,54 @@ mod tests {
         }
         // Four digits that begin a longer tail find nobody: tails match whole.
         assert!(store.search("1500", None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_version_2_store_gets_its_changes_compressed_and_reads_the_same() {
+        use redb::ReadableTable;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.redb");
+        let options = OpenOptions::new("密钥").fast_kdf_for_tests();
+        let actor = crate::Actor {
+            staff: "s".into(),
+            facility: "H42092100101".into(),
+            role: crate::model::Role::FrontDesk,
+        };
+        let (who, journal) = {
+            let store = crate::Store::open(&path, options.clone()).unwrap();
+            let form = crate::NewResident {
+                name: "欧阳晓燕".into(),
+                id_number: Some("420921198503150023".into()),
+                ..Default::default()
+            };
+            let who = store.register(&actor, form).unwrap();
+            store.issue_card(&actor, who).unwrap();
+            (who, store.journal_after(0, usize::MAX).unwrap())
+        };
+        assert!(
+            journal.len() >= 3,
+            "a registration, a card and its audit entry"
+        );
+        // As version 2 left it: each change stored as its full encoding.
+        {
+            let db = crate::Store::open_raw(&path, &options).unwrap();
+            let tx = db.begin_write().unwrap();
+            store_changes_whole(&tx, 2);
+            tx.commit().unwrap();
+        }
+        let store = crate::Store::open(&path, options.clone()).unwrap();
+        assert_eq!(store.journal_after(0, usize::MAX).unwrap(), journal);
+        assert_eq!(store.resident(who).unwrap().unwrap().name, "欧阳晓燕");
+        let report = store.verify_audit_chain(store.device()).unwrap();
+        assert!(report.broken.is_none(), "{report:?}");
+        drop(store);
+        // Stored smaller than before, and in the current format.
+        let db = crate::Store::open_raw(&path, &options).unwrap();
+        let tx = db.begin_read().unwrap();
+        let changes = tx.open_table(tables::CHANGES).unwrap();
+        for (_, change) in &journal {
+            let stored = changes.get(change.id.0).unwrap().unwrap();
+            assert!(stored.value().len() < change.encode().unwrap().len());
+        }
     }
 }

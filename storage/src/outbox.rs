@@ -41,7 +41,7 @@ impl Store {
             out.push(OutboxEntry {
                 seq: seq.value(),
                 version,
-                change: Change::decode(bytes.value())?,
+                change: crate::codec::unpack_change(id, bytes.value())?,
             });
         }
         Ok(out)
@@ -98,7 +98,7 @@ impl Store {
             let Some(bytes) = changes.get(id.value())? else {
                 continue;
             };
-            let change = Change::decode(bytes.value())?;
+            let change = crate::codec::unpack_change(id.value(), bytes.value())?;
             out.push((
                 OutboxEntry {
                     seq,

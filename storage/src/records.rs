@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::error::{Error, Result};
 use crate::ids::{Hlc, Id};
 use crate::model::{
-    AuditAction, AuditEntry, Body, Change, ClinicalRecord, Origin, RecordBody, RecordCategory,
+    AuditAction, AuditEntry, Body, ClinicalRecord, Origin, RecordBody, RecordCategory,
 };
 use crate::store::{Actor, Store};
 use crate::tables::{CHANGES, HISTORY};
@@ -52,7 +52,7 @@ impl Store {
             let bytes = changes.get(id)?.ok_or_else(|| {
                 Error::Corrupt(format!("history points to a missing record {}", Id(id)))
             })?;
-            let change = Change::decode(bytes.value())?;
+            let change = crate::codec::unpack_change(id, bytes.value())?;
             let Body::Record(record) = change.body else {
                 return Err(Error::Corrupt(format!(
                     "history entry {} is not a record",

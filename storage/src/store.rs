@@ -19,7 +19,8 @@ use crate::model::{Body, Change, Origin, Role};
 
 /// The schema this program writes. Bump it with a migration in `migrate.rs`.
 /// 2: the name index also holds the ID number's last four and six characters.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: changes are stored compressed, without their id (`codec.rs`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Who is making a change: the logged-in staff member at a facility.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +96,7 @@ impl OpenOptions {
 const ROLLED_BACK: &str = "a page of the data file was replaced by an older copy or damaged: \
     restore the latest backup (clinic restore)";
 
-struct WriterState {
+pub(crate) struct WriterState {
     hlc: Hlc,
     ids: IdGen,
     /// Hash of this device's last audit entry: the next one's `prev`.
@@ -124,14 +125,19 @@ impl Store {
             std::fs::create_dir_all(dir)?;
         }
         let unlocked = encrypted_file::unlock(&path, &options.secret, options.kdf, true)?;
-        crate::migrate::check_existing(&path, &options, &unlocked)?;
+        // The version check reads the table tree too: a damaged page there is told as damage.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::migrate::check_existing(&path, &options, &unlocked)
+        }))
+        .map_err(|_| Error::Corrupt(ROLLED_BACK.into()))??;
         let file = encrypted_file::backend(&path, &unlocked, true)?;
         // Every page authenticates, but a page replaced by an older authentic copy of itself
         // can trip an assertion inside redb (a plain open does not check the pages'
         // checksums): that is a damaged file, told as one, not a crash.
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let db = options.builder().create_with_backend(file)?;
+            let mut db = options.builder().create_with_backend(file)?;
             let prepared = crate::migrate::prepare(&db)?;
+            crate::compact::compact_if_slack(&mut db, std::fs::metadata(&path)?.len())?;
             Ok::<_, Error>((db, prepared))
         }));
         let (db, (device, hlc)) = opened.map_err(|_| Error::Corrupt(ROLLED_BACK.into()))??;
@@ -216,7 +222,7 @@ impl Store {
         Ok(self.db.begin_read()?)
     }
 
-    fn writer(&self) -> MutexGuard<'_, WriterState> {
+    pub(crate) fn writer(&self) -> MutexGuard<'_, WriterState> {
         // A panic while holding the lock leaves no half-state: redb aborted that transaction.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -432,17 +438,9 @@ impl Store {
         })
     }
 
-    /// The encoded change with this id, exactly as stored.
-    pub fn change_bytes(&self, id: Id) -> Result<Option<Vec<u8>>> {
-        let tx = self.read()?;
-        let t = tx.open_table(crate::tables::CHANGES)?;
-        Ok(t.get(id.0)?.map(|v| v.value().to_vec()))
-    }
-
     pub fn change(&self, id: Id) -> Result<Option<Change>> {
-        self.change_bytes(id)?
-            .map(|b| Change::decode(&b).map_err(Error::from))
-            .transpose()
+        let tx = self.read()?;
+        crate::codec::read_change(&tx.open_table(crate::tables::CHANGES)?, id.0)
     }
 
     /// Number of changes held.
@@ -462,7 +460,10 @@ impl Store {
             let bytes = changes.get(id.value())?.ok_or_else(|| {
                 Error::Corrupt(format!("journal entry {} has no change", seq.value()))
             })?;
-            out.push((seq.value(), Change::decode(bytes.value())?));
+            out.push((
+                seq.value(),
+                crate::codec::unpack_change(id.value(), bytes.value())?,
+            ));
         }
         Ok(out)
     }

@@ -50,9 +50,11 @@ fn tamper(path: &std::path::Path, id: Id, edit: impl FnOnce(&mut Change)) {
     let tx = db.begin_write().unwrap();
     {
         let mut t = tx.open_table(CHANGES).unwrap();
-        let mut change = Change::decode(t.get(id.0).unwrap().unwrap().value()).unwrap();
+        let stored = t.get(id.0).unwrap().unwrap().value().to_vec();
+        let mut change = storage::codec::unpack_change(id.0, &stored).unwrap();
         edit(&mut change);
-        t.insert(id.0, change.encode().unwrap().as_slice()).unwrap();
+        let altered = storage::codec::pack_change(&change).unwrap();
+        t.insert(id.0, altered.as_slice()).unwrap();
     }
     tx.commit().unwrap();
 }

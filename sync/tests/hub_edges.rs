@@ -675,7 +675,7 @@ fn a_malformed_change_in_a_push_is_rejected_alone() {
     // The good ones are held; the bad ones left nothing behind.
     let hub = &edge.hub.store;
     for (i, e) in entries.iter().enumerate() {
-        let held = hub.change_bytes(e.id).unwrap().is_some();
+        let held = hub.change(e.id).unwrap().is_some();
         assert_eq!(held, i == 1 || i == entries.len() - 1, "entry {i}");
     }
     // A resend of the whole request: the good ones are duplicates, the bad ones still refused.
