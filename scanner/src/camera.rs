@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::gate::{PREVIEW_WIDTH, Pace, PreviewGate, Thumbnail};
+use crate::gate::{Pace, PreviewGate, Thumbnail, preview_of};
 use crate::image::LumaImage;
 use crate::source::{DeviceState, ScanEvent, Source, Waker};
 use crate::worker::DecodeWorker;
@@ -196,11 +196,7 @@ impl Looker<'_> {
     }
 
     fn look(&mut self, frame: LumaImage) {
-        let small = if frame.width > PREVIEW_WIDTH {
-            frame.scaled(PREVIEW_WIDTH as f32 / frame.width as f32)
-        } else {
-            frame.clone()
-        };
+        let small = preview_of(&frame);
         let thumb = Thumbnail::of(&small);
         if self.shown.due(&thumb, self.epoch.elapsed()) {
             if let Ok(mut p) = self.preview.lock() {

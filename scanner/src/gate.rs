@@ -27,8 +27,51 @@ pub const SETTLE_DECODES: u32 = 2;
 /// carries nothing new, but a preview that never moves would look like a camera that hung.
 pub const STILL_PREVIEW: Duration = Duration::from_secs(1);
 
-/// The width of the preview the window shows (and the thumbnails are made from).
+/// The shortest time between two previews while the scene changes. Each preview redraws the
+/// whole window, tens of milliseconds of CPU on a PC that draws in software: four a second
+/// are enough to aim a card by.
+pub const MOVING_PREVIEW: Duration = Duration::from_millis(250);
+
+/// The width of the preview the window shows (and the thumbnails are made from), at most.
 pub const PREVIEW_WIDTH: u32 = 320;
+
+/// The preview of a frame: a box average by the whole factor that brings it to at most
+/// [`PREVIEW_WIDTH`] across (a 1280×720 frame: 4, so 320×180). Integer sums only, about a
+/// millisecond for 1280×720.
+pub fn preview_of(frame: &LumaImage) -> LumaImage {
+    let f = frame.width.div_ceil(PREVIEW_WIDTH).max(1);
+    if f == 1 {
+        return frame.clone();
+    }
+    let (w, h) = ((frame.width / f).max(1), (frame.height / f).max(1));
+    let mut sums = vec![0u32; w as usize];
+    let mut pixels = Vec::with_capacity((w * h) as usize);
+    let row_len = frame.width as usize;
+    for band in frame
+        .pixels
+        .chunks_exact(row_len * f as usize)
+        .take(h as usize)
+    {
+        sums.iter_mut().for_each(|s| *s = 0);
+        for row in band.chunks_exact(row_len) {
+            for (sum, cell) in sums.iter_mut().zip(row.chunks_exact(f as usize)) {
+                *sum += cell.iter().map(|&p| u32::from(p)).sum::<u32>();
+            }
+        }
+        let n = f * f;
+        pixels.extend(sums.iter().map(|s| ((s + n / 2) / n) as u8));
+    }
+    // A frame shorter than the factor (one band or none): at least one row.
+    if pixels.is_empty() {
+        return frame.scaled(1.0 / f as f32);
+    }
+    let h = (pixels.len() / w as usize) as u32;
+    LumaImage {
+        width: w,
+        height: h,
+        pixels,
+    }
+}
 
 /// Thumbnail cells across and down: a 1280×720 frame's cells are 20×20 pixels, fine enough
 /// that a card or phone entering any part of the picture changes several of them.
@@ -147,7 +190,8 @@ impl Pace {
 }
 
 /// Decides when the window gets a new preview: when the scene changed since the last one it
-/// got, or [`STILL_PREVIEW`] after it. Each preview repaints the window.
+/// got (at most every [`MOVING_PREVIEW`]), or [`STILL_PREVIEW`] after it. Each preview
+/// repaints the window.
 #[derive(Debug, Default)]
 pub struct PreviewGate {
     last: Option<(Thumbnail, Duration)>,
@@ -157,7 +201,9 @@ impl PreviewGate {
     pub fn due(&mut self, thumb: &Thumbnail, now: Duration) -> bool {
         let due = match &self.last {
             None => true,
-            Some((shown, at)) => now >= *at + STILL_PREVIEW || thumb.differs(shown),
+            Some((shown, at)) => {
+                now >= *at + STILL_PREVIEW || now >= *at + MOVING_PREVIEW && thumb.differs(shown)
+            }
         };
         if due {
             self.last = Some((thumb.clone(), now));
@@ -202,7 +248,7 @@ mod tests {
 
     /// As the camera makes them: of the 320-pixel preview.
     fn thumb(img: &LumaImage) -> Thumbnail {
-        Thumbnail::of(&img.scaled(PREVIEW_WIDTH as f32 / img.width as f32))
+        Thumbnail::of(&preview_of(img))
     }
 
     #[test]
@@ -253,6 +299,30 @@ mod tests {
             .count();
         assert_eq!(shown, 10, "at 0, 1, … 9 s");
         let moved = thumb(&with_card(&scene(1, 12, 0), 0, 0, 200));
-        assert!(gate.due(&moved, Duration::from_millis(10_001)));
+        assert!(!gate.due(&moved, Duration::from_millis(9_100)), "too soon");
+        assert!(gate.due(&moved, Duration::from_millis(9_250)));
+    }
+
+    #[test]
+    fn the_preview_is_a_box_average_by_a_whole_factor() {
+        let frame = scene(1, 12, 0);
+        let p = preview_of(&frame);
+        assert_eq!((p.width, p.height), (320, 180));
+        let mean = |img: &LumaImage, x0: u32, y0: u32, n: u32| {
+            let mut sum = 0u32;
+            for y in y0..y0 + n {
+                for x in x0..x0 + n {
+                    sum += u32::from(img.pixels[(y * img.width + x) as usize]);
+                }
+            }
+            ((sum + n * n / 2) / (n * n)) as u8
+        };
+        assert_eq!(p.pixels[0], mean(&frame, 0, 0, 4));
+        assert_eq!(p.pixels[(10 * 320 + 7) as usize], mean(&frame, 28, 40, 4));
+        let odd = LumaImage::new(1000, 3, vec![7; 3000]).unwrap();
+        let p = preview_of(&odd);
+        assert_eq!((p.width, p.height, p.pixels[0]), (250, 1, 7));
+        let tiny = LumaImage::new(2, 2, vec![1, 2, 3, 4]).unwrap();
+        assert_eq!(preview_of(&tiny), tiny);
     }
 }
