@@ -194,6 +194,21 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
             boot.pulled as f64 / t.elapsed().as_secs_f64(),
             boot.bytes_received as f64 / (1 << 20) as f64
         );
+        let residents = c.resident_count()?.max(1);
+        let file = |c: &Store| std::fs::metadata(c.path()).map(|m| m.len());
+        let pulled_bytes = file(&c)?;
+        let path = c.path().to_path_buf();
+        drop(c);
+        let t = Instant::now();
+        let c = Store::open(&path, crate::bench_options())?;
+        println!(
+            "its store: {:.1} MiB after the pull, repacked ({} bytes per resident); at the next open (Argon2id included), compacted in {:.1} s to {:.1} MiB ({} bytes per resident)",
+            pulled_bytes as f64 / (1 << 20) as f64,
+            pulled_bytes / residents,
+            t.elapsed().as_secs_f64(),
+            file(&c)? as f64 / (1 << 20) as f64,
+            file(&c)? / residents
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
     Ok(())

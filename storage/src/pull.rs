@@ -2,7 +2,7 @@
 //! the resident's consent applied. The hub's pull route only decodes the request and encodes
 //! this answer.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::Result;
 use crate::hub::Device;
@@ -54,6 +54,7 @@ impl Store {
         let mut examined = 0;
         let mut sent_records: HashSet<crate::Id> = HashSet::new();
         let mut released_for: Vec<crate::Id> = Vec::new();
+        let mut townships: HashMap<crate::Id, Option<String>> = HashMap::new();
         'journal: loop {
             let batch = self.journal_after(page.cursor, 1_000)?;
             if batch.is_empty() {
@@ -74,7 +75,19 @@ impl Store {
                 if mine && !releases {
                     continue;
                 }
-                let scope = self.township_of(&change)?;
+                // A resident's township is looked up once a page (a bootstrap's page holds
+                // many changes of each resident).
+                let scope = match change.body.resident() {
+                    Some(r) => match townships.get(&r) {
+                        Some(scope) => scope.clone(),
+                        None => {
+                            let scope = self.township_of(&change)?;
+                            townships.insert(r, scope.clone());
+                            scope
+                        }
+                    },
+                    None => self.township_of(&change)?,
+                };
                 if !(scope.is_none() || scope == township || device.relay && township.is_none()) {
                     continue;
                 }

@@ -300,6 +300,12 @@ pub(crate) struct Pulled {
 /// the cursor never runs ahead of what was applied. `each_page` sees a page's changes before
 /// they are applied (a relay marks them as from upstream); `progress` the changes new so far.
 /// The workstation's round and the relay's both pull through this.
+///
+/// Pipelined: the next page is asked for (from the cursor the hub gave with this one) while
+/// this one is decoded and applied, so a bootstrap costs the larger of the network and the
+/// disk, not their sum. Pages are committed without waiting for the disk while more follow
+/// (a crash rolls back to the last durable page, with its cursor), and durably every
+/// [`DURABLE_EVERY`] pages and at the end.
 pub(crate) fn pull_all(
     store: &Store,
     hub: &HubClient,
@@ -309,33 +315,101 @@ pub(crate) fn pull_all(
 ) -> Result<Pulled, SyncError> {
     let (cursor_key, epoch_key) = keys;
     let mut pulled = Pulled::default();
-    loop {
-        let cursor = store.meta_u64(cursor_key)?;
-        let epoch = store.meta_u64(epoch_key)?;
-        let page = hub.pull(cursor, PULL_PAGE, epoch)?;
-        let changes: Vec<Change> = page
-            .changes
-            .iter()
-            .filter_map(|b| Change::decode(b).ok())
-            .collect();
-        pulled.failures += page.changes.len() - changes.len();
-        each_page(&changes)?;
-        if page.epoch != epoch {
-            store.set_meta_u64(epoch_key, page.epoch)?;
-        }
-        for o in store.apply_remote_at(&changes, true, Some((cursor_key, page.cursor)))? {
-            match o {
-                Ok(Applied::New(_)) => pulled.new += 1,
-                Ok(Applied::Duplicate) => {}
-                Err(_) => pulled.failures += 1,
+    let (cursor, epoch) = (store.meta_u64(cursor_key)?, store.meta_u64(epoch_key)?);
+    std::thread::scope(|scope| {
+        // One page in hand, one in flight: memory stays two pages whatever the catchment.
+        let (pages, arrived) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            let (mut cursor, mut epoch) = (cursor, epoch);
+            loop {
+                let page = hub.pull(cursor, PULL_PAGE, epoch);
+                let next = page
+                    .as_ref()
+                    .ok()
+                    .filter(|p| p.more)
+                    .map(|p| (p.cursor, p.epoch));
+                // The applier stopped (an error): nothing more to ask for.
+                if pages.send(page).is_err() {
+                    return;
+                }
+                match next {
+                    Some(at) => (cursor, epoch) = at,
+                    None => return,
+                }
+            }
+        });
+        // Pages are applied in batches of about [`APPLY_BATCH`] changes: a transaction writes
+        // each page of each index it touched once, however many of its changes touched it.
+        let mut batch: Vec<Change> = Vec::new();
+        let (mut batches, mut epoch, mut cursor) = (0usize, epoch, cursor);
+        for page in arrived {
+            let page = page?;
+            let changes: Vec<Change> = page
+                .changes
+                .iter()
+                .filter_map(|b| Change::decode(b).ok())
+                .collect();
+            pulled.failures += page.changes.len() - changes.len();
+            each_page(&changes)?;
+            if page.epoch != epoch {
+                // The cursor counts in the new epoch from here: what came before goes first.
+                if !batch.is_empty() {
+                    apply_pulled(store, &mut batch, (cursor_key, cursor), true, &mut pulled)?;
+                }
+                store.set_meta_u64(epoch_key, page.epoch)?;
+                epoch = page.epoch;
+            }
+            batch.extend(changes);
+            cursor = page.cursor;
+            if batch.len() >= APPLY_BATCH || !page.more {
+                batches += 1;
+                let durable = !page.more || batches % DURABLE_EVERY == 0;
+                apply_pulled(
+                    store,
+                    &mut batch,
+                    (cursor_key, cursor),
+                    durable,
+                    &mut pulled,
+                )?;
+                progress(pulled.new);
             }
         }
-        progress(pulled.new);
-        if !page.more {
-            return Ok(pulled);
+        // A bootstrap fills the indexes in arrival order: rewritten in key order they take a
+        // third less room, given back to the disk at the next open (`storage::compact`).
+        if pulled.new >= REPACK_AFTER {
+            store.repack()?;
+        }
+        Ok(pulled)
+    })
+}
+
+/// Applies a batch of pulled changes with the cursor after them, in one transaction.
+fn apply_pulled(
+    store: &Store,
+    batch: &mut Vec<Change>,
+    cursor: (storage::Counter, u64),
+    durable: bool,
+    pulled: &mut Pulled,
+) -> Result<(), SyncError> {
+    for o in store.apply_remote_at(batch, durable, Some(cursor))? {
+        match o {
+            Ok(Applied::New(_)) => pulled.new += 1,
+            Ok(Applied::Duplicate) => {}
+            Err(_) => pulled.failures += 1,
         }
     }
+    batch.clear();
+    Ok(())
 }
+
+/// A pull this large is a bootstrap (or as good as one): the store is repacked after it.
+const REPACK_AFTER: usize = 50_000;
+
+/// Changes applied in one transaction during a long pull.
+const APPLY_BATCH: usize = 20_000;
+/// Batches of a long pull committed between two that wait for the disk: at most this many
+/// are pulled again after a crash.
+const DURABLE_EVERY: usize = 4;
 
 fn keep_receipt(store: &Store, receipt: &Receipt) -> Result<(), SyncError> {
     let signer = match store.local_value(RECEIPT_SIGNER_KEY)? {
