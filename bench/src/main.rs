@@ -3,6 +3,7 @@
 
 mod decode;
 mod hub;
+mod idle;
 mod stats;
 mod store;
 mod sync_rounds;
@@ -75,6 +76,22 @@ enum Bench {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// The release window left alone at the front desk under Xvfb: its CPU and memory with the
+    /// camera off, with a virtual camera on a still counter, and with someone moving in view.
+    Idle {
+        /// Length of each measurement.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Residents in the demo township.
+        #[arg(long, default_value_t = 2_000)]
+        residents: usize,
+        /// The clinic program (default: the release build beside this program).
+        #[arg(long)]
+        clinic_bin: Option<PathBuf>,
+        /// Leave out the run with someone moving in view.
+        #[arg(long)]
+        no_moving: bool,
+    },
     /// Decode the public QR corpus and 1280×720 webcam-like frames; print rates and times.
     Decode {
         #[arg(long, default_value = "fixtures/qr-corpus")]
@@ -122,6 +139,17 @@ fn main() -> std::process::ExitCode {
             hub_bin,
         }),
         Bench::Ui { store, samples } => ui::run(&store, samples),
+        Bench::Idle {
+            seconds,
+            residents,
+            clinic_bin,
+            no_moving,
+        } => idle::run(idle::Args {
+            seconds,
+            residents,
+            clinic_bin,
+            moving: !no_moving,
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
