@@ -25,7 +25,8 @@ use crate::model::{Body, Change, Origin};
 const PLAIN: u8 = 0;
 const ZSTD_1: u8 = 1;
 
-/// Dictionary 1, trained by `clinic-bench dictionary` on the demo township's changes. Frozen.
+/// Dictionary 1: zstd's trainer (64 KB, run through Python's `zstandard`) on the demo
+/// township's change payloads, as [`training_samples`] gives them. Frozen.
 pub const DICTIONARY_1: &[u8] = include_bytes!("codec/changes-1.zdict");
 
 /// Fast enough for a bootstrap of hundreds of thousands of changes; higher levels save a few
