@@ -200,14 +200,17 @@ pub fn run(dir: &Path, encounters: usize, catchment: usize) -> anyhow::Result<()
         let path = c.path().to_path_buf();
         drop(c);
         let t = Instant::now();
-        let c = Store::open(&path, crate::bench_options())?;
+        let (compacted, open_s) = {
+            let c = Store::open(&path, crate::bench_options())?;
+            (file(&c)?, t.elapsed().as_secs_f64())
+        };
         println!(
             "its store: {:.1} MiB after the pull, repacked ({} bytes per resident); at the next open (Argon2id included), compacted in {:.1} s to {:.1} MiB ({} bytes per resident)",
             pulled_bytes as f64 / (1 << 20) as f64,
             pulled_bytes / residents,
-            t.elapsed().as_secs_f64(),
-            file(&c)? as f64 / (1 << 20) as f64,
-            file(&c)? / residents
+            open_s,
+            compacted as f64 / (1 << 20) as f64,
+            compacted / residents
         );
     }
     let _ = std::fs::remove_dir_all(dir);

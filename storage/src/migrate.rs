@@ -151,6 +151,24 @@ fn compress_changes(tx: &redb::WriteTransaction) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn front_desk() -> crate::Actor {
+        crate::Actor {
+            staff: "s".into(),
+            facility: "H42092100101".into(),
+            role: crate::model::Role::FrontDesk,
+        }
+    }
+
+    /// Registers 欧阳晓燕, with an ID number ending 150023.
+    fn register_one(store: &crate::Store) -> crate::Id {
+        let form = crate::NewResident {
+            name: "欧阳晓燕".into(),
+            id_number: Some("420921198503150023".into()),
+            ..Default::default()
+        };
+        store.register(&front_desk(), form).unwrap()
+    }
+
     /// As versions before 3 left the file: each change stored as its full encoding.
     fn store_changes_whole(tx: &redb::WriteTransaction, version: u64) {
         use redb::ReadableTable;
@@ -209,20 +227,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.redb");
         let options = OpenOptions::new("密钥").fast_kdf_for_tests();
-        let actor = crate::Actor {
-            staff: "s".into(),
-            facility: "H42092100101".into(),
-            role: crate::model::Role::FrontDesk,
-        };
-        let who = {
-            let store = crate::Store::open(&path, options.clone()).unwrap();
-            let form = crate::NewResident {
-                name: "欧阳晓燕".into(),
-                id_number: Some("420921198503150023".into()),
-                ..Default::default()
-            };
-            store.register(&actor, form).unwrap()
-        };
+        let who = register_one(&crate::Store::open(&path, options.clone()).unwrap());
         // As version 1 left it: no tails in the name index.
         {
             let db = crate::Store::open_raw(&path, &options).unwrap();
@@ -263,20 +268,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.redb");
         let options = OpenOptions::new("密钥").fast_kdf_for_tests();
-        let actor = crate::Actor {
-            staff: "s".into(),
-            facility: "H42092100101".into(),
-            role: crate::model::Role::FrontDesk,
-        };
         let (who, journal) = {
             let store = crate::Store::open(&path, options.clone()).unwrap();
-            let form = crate::NewResident {
-                name: "欧阳晓燕".into(),
-                id_number: Some("420921198503150023".into()),
-                ..Default::default()
-            };
-            let who = store.register(&actor, form).unwrap();
-            store.issue_card(&actor, who).unwrap();
+            let who = register_one(&store);
+            store.issue_card(&front_desk(), who).unwrap();
             (who, store.journal_after(0, usize::MAX).unwrap())
         };
         assert!(

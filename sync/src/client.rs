@@ -296,16 +296,18 @@ pub(crate) struct Pulled {
 }
 
 /// Pulls every page after the cursor the store keeps (`keys`: the cursor's and its epoch's
-/// counters) and applies each page in one transaction with its new cursor, so after a crash
-/// the cursor never runs ahead of what was applied. `each_page` sees a page's changes before
+/// counters) and applies the changes with their cursor in the same transaction, so after a
+/// crash the cursor never runs ahead of what was applied. `each_page` sees a page's changes before
 /// they are applied (a relay marks them as from upstream); `progress` the changes new so far.
 /// The workstation's round and the relay's both pull through this.
 ///
 /// Pipelined: the next page is asked for (from the cursor the hub gave with this one) while
-/// this one is decoded and applied, so a bootstrap costs the larger of the network and the
-/// disk, not their sum. Pages are committed without waiting for the disk while more follow
-/// (a crash rolls back to the last durable page, with its cursor), and durably every
-/// [`DURABLE_EVERY`] pages and at the end.
+/// the pages before it are decoded and applied, so a bootstrap costs the larger of the network
+/// and the disk, not their sum. Pages are applied in batches of about [`APPLY_BATCH`] changes,
+/// each with the cursor after it; a batch is committed without waiting for the disk while more
+/// follow (a crash rolls back to the last durable one, with its cursor), durably every
+/// [`DURABLE_EVERY`] batches, at the end, and when the link fails (what arrived is kept, so a
+/// link that comes and goes still moves the pull on).
 pub(crate) fn pull_all(
     store: &Store,
     hub: &HubClient,
@@ -343,7 +345,15 @@ pub(crate) fn pull_all(
         let mut batch: Vec<Change> = Vec::new();
         let (mut batches, mut epoch, mut cursor) = (0usize, epoch, cursor);
         for page in arrived {
-            let page = page?;
+            let page = match page {
+                Ok(page) => page,
+                Err(e) => {
+                    if !batch.is_empty() {
+                        apply_pulled(store, &mut batch, (cursor_key, cursor), true, &mut pulled)?;
+                    }
+                    return Err(e);
+                }
+            };
             let changes: Vec<Change> = page
                 .changes
                 .iter()
