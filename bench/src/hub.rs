@@ -68,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|i| hub.enrolment_code(facilities[i % facilities.len()]))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let enrol_codes_s = t.elapsed().as_secs_f64();
-    let rss_idle = rss_mib(hub.hub.pid()).map(|m| m.0);
+    let rss_idle = crate::stats::process_rss_mib(hub.hub.pid()).map(|m| m.0);
 
     let load = Duration::from_secs(args.seconds.max(1));
     let barrier = Barrier::new(args.workstations + 1);
@@ -131,7 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             hub.hub.log_tail()
         );
     }
-    let hwm = rss_mib(hub.hub.pid()).map(|m| m.1);
+    let hwm = crate::stats::process_rss_mib(hub.hub.pid()).map(|m| m.1);
     hub.hub.kill();
 
     let pushing = tallies.iter().filter(|t| t.pushed > 0).count();
@@ -538,27 +538,13 @@ impl HubProcess {
 /// The hub's secret, for its store: this hub is thrown away with its data.
 const HUB_SECRET: &str = "bench-hub-secret";
 
-/// Resident set size and its peak (VmRSS, VmHWM) of process `pid`, in MiB (Linux).
-fn rss_mib(pid: u32) -> Option<(f64, f64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kib| kib.parse::<f64>().ok())
-            .map(|kib| kib / 1024.0)
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
-}
-
 /// Samples the hub's VmRSS now and every second until `stop` says so (or is dropped), and
 /// once more then: (seconds since the first sample, MiB).
 fn sample_memory(pid: u32, stop: &std::sync::mpsc::Receiver<()>) -> Vec<(f64, f64)> {
     let start = Instant::now();
     let mut samples = Vec::new();
     loop {
-        if let Some((rss, _)) = rss_mib(pid) {
+        if let Some((rss, _)) = crate::stats::process_rss_mib(pid) {
             samples.push((start.elapsed().as_secs_f64(), rss));
         }
         match stop.recv_timeout(Duration::from_secs(1)) {
@@ -566,7 +552,7 @@ fn sample_memory(pid: u32, stop: &std::sync::mpsc::Receiver<()>) -> Vec<(f64, f6
             Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    if let Some((rss, _)) = rss_mib(pid) {
+    if let Some((rss, _)) = crate::stats::process_rss_mib(pid) {
         samples.push((start.elapsed().as_secs_f64(), rss));
     }
     samples

@@ -189,7 +189,7 @@ fn measure(bin: &Path, data: &Path, camera: &str, seconds: u64) -> anyhow::Resul
     std::thread::sleep(Duration::from_secs(seconds));
     let (c1, x1, r1) = (cpu_s(&pid), cpu_s(&xpid), read_bytes(&pid));
     let took = t0.elapsed().as_secs_f64();
-    let (rss, peak) = rss_mib(&pid).unwrap_or((f64::NAN, f64::NAN));
+    let (rss, peak) = crate::stats::process_rss_mib(&pid).unwrap_or((f64::NAN, f64::NAN));
     anyhow::ensure!(app.0.try_wait()?.is_none(), "clinic exited during the run");
     drop(app);
     drop(x);
@@ -382,20 +382,6 @@ fn read_bytes(pid: &str) -> Option<u64> {
         .trim()
         .parse()
         .ok()
-}
-
-/// Resident set size and its peak (VmRSS, VmHWM) of process `pid`, in MiB.
-fn rss_mib(pid: &str) -> Option<(f64, f64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kib| kib.parse::<f64>().ok())
-            .map(|kib| kib / 1024.0)
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 #[cfg(test)]

@@ -14,16 +14,22 @@ pub fn percentile_ms(samples: &mut [Duration], p: f64) -> f64 {
 
 /// This process's resident set size and its peak, in MiB, from /proc (Linux).
 pub fn rss_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    process_rss_mib("self").unwrap_or((f64::NAN, f64::NAN))
+}
+
+/// Resident set size and its peak (VmRSS, VmHWM) of process `pid` (or `self`), in MiB, from
+/// /proc (Linux); `None` once the process is gone.
+pub fn process_rss_mib(pid: impl std::fmt::Display) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
         status
             .lines()
             .find(|l| l.starts_with(name))
             .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 /// A short description of the machine for benchmark reports.
