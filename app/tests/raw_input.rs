@@ -1,75 +1,18 @@
 //! The window's input path as eframe runs it: the raw-input hook, then the egui pass. egui_kittest
 //! has no raw-input hook, so this drives an `egui::Context` directly.
 
-use std::sync::Arc;
+use common::RawWindow;
+use egui::{Event, Key};
 
-use app::gui::app::ClinicApp;
-use egui::{Event, Key, RawInput};
-use storage::{OpenOptions, Store};
+mod common;
 
-struct Window {
-    ctx: egui::Context,
-    app: ClinicApp,
-    time: f64,
-}
-
-impl Window {
-    fn new(dir: &std::path::Path) -> Window {
-        let store = Store::open(
-            dir.join("clinic.redb"),
-            OpenOptions::new("测试密钥").fast_kdf_for_tests(),
-        )
-        .unwrap();
-        let today = store.clock().today();
-        app::services::demo::load_demo(
-            &store,
-            fixtures::catalogue::TOWNSHIP_CENTRE,
-            today,
-            5,
-            &mut |_| {},
-        )
-        .unwrap();
-        let ctx = egui::Context::default();
-        app::gui::fonts::install(&ctx);
-        let settings = app::settings::Settings {
-            camera: "none".into(),
-            root_key: app::trust::DEMO_ROOT.into(),
-            ..Default::default()
-        };
-        let app = ClinicApp::new(ctx.clone(), Arc::new(store), settings, dir.to_path_buf());
-        Window {
-            ctx,
-            app,
-            time: 0.0,
-        }
-    }
-
-    /// One frame, `dt` seconds after the last, with these events.
-    fn frame(&mut self, dt: f64, events: Vec<Event>) {
-        self.time += dt;
-        let mut raw = RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(
-                egui::Pos2::ZERO,
-                egui::vec2(1366.0, 740.0),
-            )),
-            time: Some(self.time),
-            events,
-            ..Default::default()
-        };
-        self.app.filter_raw_input(&self.ctx, &mut raw);
-        let app = &mut self.app;
-        let mut output = self.ctx.run_ui(raw, |ui| app.ui_root(ui));
-        output.textures_delta.clear(); // no GPU here
-    }
-
-    fn key(key: Key, pressed: bool) -> Event {
-        Event::Key {
-            key,
-            physical_key: Some(key),
-            pressed,
-            repeat: false,
-            modifiers: Default::default(),
-        }
+fn key(key: Key, pressed: bool) -> Event {
+    Event::Key {
+        key,
+        physical_key: Some(key),
+        pressed,
+        repeat: false,
+        modifiers: Default::default(),
     }
 }
 
@@ -79,7 +22,7 @@ impl Window {
 #[test]
 fn keys_typed_right_before_tab_stay_in_their_field() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Window::new(dir.path());
+    let mut w = RawWindow::new(dir.path(), 5);
     for _ in 0..3 {
         w.frame(0.02, vec![]);
     }
@@ -91,8 +34,8 @@ fn keys_typed_right_before_tab_stay_in_their_field() {
         0.04,
         vec![
             Event::Text("r".into()),
-            Window::key(Key::Tab, true),
-            Window::key(Key::Tab, false),
+            key(Key::Tab, true),
+            key(Key::Tab, false),
         ],
     );
     for _ in 0..2 {
@@ -107,8 +50,8 @@ fn keys_typed_right_before_tab_stay_in_their_field() {
         0.04,
         vec![
             Event::Text(last.into()),
-            Window::key(Key::Enter, true),
-            Window::key(Key::Enter, false),
+            key(Key::Enter, true),
+            key(Key::Enter, false),
         ],
     );
     for _ in 0..3 {
@@ -130,16 +73,14 @@ fn keys_typed_right_before_tab_stay_in_their_field() {
 #[test]
 fn a_fast_password_at_the_login_screen_is_typing_not_a_scan() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Window::new(dir.path());
+    let mut w = RawWindow::new(dir.path(), 5);
     for _ in 0..3 {
         w.frame(0.02, vec![]);
     }
-    w.type_keys("doctor", 0.005, 0.016);
-    w.frame(
-        0.02,
-        vec![Window::key(Key::Tab, true), Window::key(Key::Tab, false)],
-    );
-    w.type_keys(
+    type_keys(&mut w, "doctor", 0.005, 0.016);
+    w.frame(0.02, vec![key(Key::Tab, true), key(Key::Tab, false)]);
+    type_keys(
+        &mut w,
         &format!("{}\n", app::services::demo::DEMO_PASSWORD),
         0.005,
         0.016,
@@ -153,10 +94,7 @@ fn a_fast_password_at_the_login_screen_is_typing_not_a_scan() {
 /// sent only the text missed that any key press, Shift's too, released a held burst.
 fn keystroke(c: char) -> Vec<Event> {
     if c == '\n' {
-        return vec![
-            Window::key(Key::Enter, true),
-            Window::key(Key::Enter, false),
-        ];
+        return vec![key(Key::Enter, true), key(Key::Enter, false)];
     }
     let shift = c.is_ascii_uppercase() || ":*%$".contains(c);
     let modifiers = egui::Modifiers {
@@ -195,25 +133,23 @@ fn keystroke(c: char) -> Vec<Event> {
     events
 }
 
-impl Window {
-    /// Types `text` (`\n` is Enter), a key every `key_gap` seconds, into frames drawn every
-    /// `frame_gap` seconds (each frame gets the keys that came since the last), then lets the
-    /// window settle.
-    fn type_keys(&mut self, text: &str, key_gap: f64, frame_gap: f64) {
-        let keys: Vec<Vec<Event>> = text.chars().map(keystroke).collect();
-        let (mut elapsed, mut next) = (0.0, 0);
-        while next < keys.len() {
-            elapsed += frame_gap;
-            let mut events = Vec::new();
-            while next < keys.len() && next as f64 * key_gap <= elapsed {
-                events.extend(keys[next].clone());
-                next += 1;
-            }
-            self.frame(frame_gap, events);
+/// Types `text` (`\n` is Enter), a key every `key_gap` seconds, into frames drawn every
+/// `frame_gap` seconds (each frame gets the keys that came since the last), then lets the
+/// window settle.
+fn type_keys(w: &mut RawWindow, text: &str, key_gap: f64, frame_gap: f64) {
+    let keys: Vec<Vec<Event>> = text.chars().map(keystroke).collect();
+    let (mut elapsed, mut next) = (0.0, 0);
+    while next < keys.len() {
+        elapsed += frame_gap;
+        let mut events = Vec::new();
+        while next < keys.len() && next as f64 * key_gap <= elapsed {
+            events.extend(keys[next].clone());
+            next += 1;
         }
-        for _ in 0..4 {
-            self.frame(0.05, vec![]);
-        }
+        w.frame(frame_gap, events);
+    }
+    for _ in 0..4 {
+        w.frame(0.05, vec![]);
     }
 }
 
@@ -224,7 +160,7 @@ impl Window {
 #[test]
 fn a_wedge_typing_keys_opens_the_resident_whatever_has_focus() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Window::new(dir.path());
+    let mut w = RawWindow::new(dir.path(), 5);
     let clerk = storage::Actor {
         staff: "frontdesk".into(),
         facility: fixtures::catalogue::TOWNSHIP_CENTRE.into(),
@@ -257,12 +193,10 @@ fn a_wedge_typing_keys_opens_the_resident_whatever_has_focus() {
     for _ in 0..3 {
         w.frame(0.02, vec![]);
     }
-    w.type_keys("frontdesk", 0.12, 0.016);
-    w.frame(
-        0.02,
-        vec![Window::key(Key::Tab, true), Window::key(Key::Tab, false)],
-    );
-    w.type_keys(
+    type_keys(&mut w, "frontdesk", 0.12, 0.016);
+    w.frame(0.02, vec![key(Key::Tab, true), key(Key::Tab, false)]);
+    type_keys(
+        &mut w,
         &format!("{}\n", app::services::demo::DEMO_PASSWORD),
         0.12,
         0.016,
@@ -293,7 +227,7 @@ fn a_wedge_typing_keys_opens_the_resident_whatever_has_focus() {
                 w.frame(0.02, vec![]);
                 let focus = w.ctx.memory(|m| m.focused());
                 assert_eq!(focus.is_some(), focused, "{case}");
-                w.type_keys(&format!("{code}\n"), key_gap, frame_gap);
+                type_keys(&mut w, &format!("{code}\n"), key_gap, frame_gap);
                 assert_eq!(
                     w.app.front_desk.selected,
                     Some(who),
@@ -315,6 +249,6 @@ fn a_wedge_typing_keys_opens_the_resident_whatever_has_focus() {
         modifiers: egui::Modifiers::COMMAND,
     };
     w.frame(0.02, vec![ctrl_f(true), ctrl_f(false)]);
-    w.type_keys("oyxy", 0.15, 0.016);
+    type_keys(&mut w, "oyxy", 0.15, 0.016);
     assert_eq!(w.app.front_desk.search.query, "oyxy");
 }

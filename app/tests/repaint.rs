@@ -2,74 +2,34 @@
 //! schedules none (but the idle lock's, minutes away), so an idle workstation draws nothing.
 //! Drives an `egui::Context` directly, as eframe does, and reads the repaint each frame asks.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use app::gui::app::ClinicApp;
-use egui::{Event, RawInput, ViewportId};
-use storage::{OpenOptions, Store};
+use common::RawWindow;
+use egui::Event;
 
-struct Window {
-    ctx: egui::Context,
-    app: ClinicApp,
-    time: f64,
-}
+mod common;
 
-impl Window {
-    fn front_desk(dir: &std::path::Path) -> Window {
-        let store = Store::open(
-            dir.join("clinic.redb"),
-            OpenOptions::new("测试密钥").fast_kdf_for_tests(),
+/// The window logged in at the township centre's front desk.
+fn front_desk(dir: &std::path::Path) -> RawWindow {
+    let mut w = RawWindow::new(dir, 20);
+    let staff = w
+        .app
+        .state
+        .store
+        .log_in(
+            "frontdesk",
+            app::services::demo::DEMO_PASSWORD,
+            fixtures::catalogue::TOWNSHIP_CENTRE,
         )
         .unwrap();
-        let today = store.clock().today();
-        let centre = fixtures::catalogue::TOWNSHIP_CENTRE;
-        app::services::demo::load_demo(&store, centre, today, 20, &mut |_| {}).unwrap();
-        let staff = store
-            .log_in("frontdesk", app::services::demo::DEMO_PASSWORD, centre)
-            .unwrap();
-        let ctx = egui::Context::default();
-        app::gui::fonts::install(&ctx);
-        let settings = app::settings::Settings {
-            camera: "none".into(),
-            root_key: app::trust::DEMO_ROOT.into(),
-            ..Default::default()
-        };
-        let mut app = ClinicApp::new(ctx.clone(), Arc::new(store), settings, dir.to_path_buf());
-        app.log_in(staff);
-        Window {
-            ctx,
-            app,
-            time: 0.0,
-        }
-    }
-
-    /// One frame `dt` seconds after the last, with these events; returns the delay after which
-    /// it asked for the next frame (`Duration::MAX`: none).
-    fn frame(&mut self, dt: f64, events: Vec<Event>) -> Duration {
-        self.time += dt;
-        let mut raw = RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(
-                egui::Pos2::ZERO,
-                egui::vec2(1366.0, 740.0),
-            )),
-            time: Some(self.time),
-            focused: true,
-            events,
-            ..Default::default()
-        };
-        self.app.filter_raw_input(&self.ctx, &mut raw);
-        let app = &mut self.app;
-        let mut output = self.ctx.run_ui(raw, |ui| app.ui_root(ui));
-        output.textures_delta.clear(); // no GPU here
-        output.viewport_output[&ViewportId::ROOT].repaint_delay
-    }
+    w.app.log_in(staff);
+    w
 }
 
 #[test]
 fn the_front_desk_left_alone_asks_for_no_frame() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Window::front_desk(dir.path());
+    let mut w = front_desk(dir.path());
     // The first frames lay the screen out (and focus the search box).
     for _ in 0..5 {
         w.frame(0.1, vec![]);

@@ -182,3 +182,63 @@ pub fn fill<S>(h: &mut Harness<'_, S>, fields: &[(&str, &str)]) {
         type_into(h, label, text);
     }
 }
+
+/// The window as eframe drives it, for what egui_kittest cannot reach: the raw-input hook,
+/// then the egui pass, on an `egui::Context` of its own.
+pub struct RawWindow {
+    pub ctx: egui::Context,
+    pub app: ClinicApp,
+    time: f64,
+}
+
+impl RawWindow {
+    /// The window on a demo township of `residents` (the real clock), no camera.
+    pub fn new(dir: &std::path::Path, residents: usize) -> RawWindow {
+        let store = Store::open(
+            dir.join("clinic.redb"),
+            OpenOptions::new(SECRET).fast_kdf_for_tests(),
+        )
+        .unwrap();
+        let today = store.clock().today();
+        app::services::demo::load_demo(
+            &store,
+            fixtures::catalogue::TOWNSHIP_CENTRE,
+            today,
+            residents,
+            &mut |_| {},
+        )
+        .unwrap();
+        let ctx = egui::Context::default();
+        app::gui::fonts::install(&ctx);
+        let settings = Settings {
+            camera: "none".into(),
+            ..demo_settings()
+        };
+        let app = ClinicApp::new(ctx.clone(), Arc::new(store), settings, dir.to_path_buf());
+        RawWindow {
+            ctx,
+            app,
+            time: 0.0,
+        }
+    }
+
+    /// One frame `dt` seconds after the last, with these events; returns the delay after which
+    /// it asked for the next frame (`Duration::MAX`: none).
+    pub fn frame(&mut self, dt: f64, events: Vec<egui::Event>) -> Duration {
+        self.time += dt;
+        let mut raw = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1366.0, 740.0),
+            )),
+            time: Some(self.time),
+            events,
+            ..Default::default()
+        };
+        self.app.filter_raw_input(&self.ctx, &mut raw);
+        let app = &mut self.app;
+        let mut output = self.ctx.run_ui(raw, |ui| app.ui_root(ui));
+        output.textures_delta.clear(); // no GPU here
+        output.viewport_output[&egui::ViewportId::ROOT].repaint_delay
+    }
+}
