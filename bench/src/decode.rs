@@ -1,7 +1,9 @@
 //! `clinic-bench decode`: the decoder on the public QR corpus, and on 1280×720 webcam-like
 //! frames.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use scanner::decode::{decode, decode_frame};
@@ -9,8 +11,14 @@ use scanner::image::LumaImage;
 
 use crate::stats::{machine, percentile_ms};
 
+/// How many code-free frames the live path is timed on and checked for false reads.
+const CODE_FREE: usize = 25;
+
 pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
     println!("machine: {}", machine());
+    // The very grey pixels our decoder gets, for zxing-cpp to read beside it.
+    let pgm_dir = tempfile::Builder::new().prefix("clinic-decode").tempdir()?;
+    let mut pgm_sets: Vec<(String, Vec<(PathBuf, String)>)> = Vec::new();
     let mut sets: Vec<_> = std::fs::read_dir(corpus)
         .map_err(|e| anyhow::anyhow!("cannot read the corpus at {}: {e}", corpus.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -28,10 +36,15 @@ pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
             .filter(|p| p.extension().is_some_and(|e| e != "txt"))
             .collect();
         images.sort();
-        let (mut ok, mut times) = (0, Vec::new());
+        let (mut ok, mut times, mut pgms) = (0, Vec::new(), Vec::new());
         for p in &images {
             let expected = std::fs::read_to_string(p.with_extension("txt")).unwrap_or_default();
             let img = LumaImage::load(p)?;
+            let pgm = pgm_dir
+                .path()
+                .join(format!("c{}-{}.pgm", pgm_sets.len(), pgms.len()));
+            write_pgm(&pgm, &img)?;
+            pgms.push((pgm, expected.clone()));
             let t = Instant::now();
             let found = decode(&img);
             times.push(t.elapsed());
@@ -50,6 +63,7 @@ pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
         );
         all_ok += ok;
         all_n += images.len();
+        pgm_sets.push((name, pgms));
     }
     println!(
         "{:<26} {:>9} ({:.1} %)",
@@ -59,10 +73,12 @@ pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
     );
 
     let card = scanner::card::issue_card(&sample_token(), &scanner::card::keys::demo::issuer());
-    let (with_code, empty) = webcam_frames(&card);
+    let with_code = card_frames(&card);
+    let empty = scanner::decode::scenes::code_free(CODE_FREE);
     let mut found = 0;
     let mut t_code = Vec::with_capacity(frames);
     let mut t_empty = Vec::with_capacity(frames);
+    let mut false_live = 0;
     for i in 0..frames {
         let t = Instant::now();
         found += decode_frame(&with_code[i % with_code.len()])
@@ -70,9 +86,11 @@ pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
             .any(|d| d.text == card) as usize;
         t_code.push(t.elapsed());
         let t = Instant::now();
-        decode_frame(&empty[i % empty.len()]);
+        false_live += !decode_frame(&empty[i % empty.len()]).is_empty() as usize;
         t_empty.push(t.elapsed());
     }
+    // The still-image path (every pass) on the same code-free frames: nothing may be read.
+    let false_still = empty.iter().filter(|f| !decode(f).is_empty()).count();
     let ms = |v: &mut Vec<Duration>, p| percentile_ms(v, p);
     println!(
         "1280×720 frame with a printed card: {found}/{frames} read, median {:.1} ms, p95 {:.1} ms",
@@ -80,11 +98,123 @@ pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
         ms(&mut t_code, 95.0)
     );
     println!(
-        "1280×720 frame without a code:       median {:.1} ms, p95 {:.1} ms",
+        "1280×720 frame without a code:       median {:.1} ms, p95 {:.1} ms ({CODE_FREE} scenes; false reads: {false_live}/{frames} live, {false_still}/{CODE_FREE} still path)",
         ms(&mut t_empty, 50.0),
         ms(&mut t_empty, 95.0)
     );
+    let mut frame_pgms = Vec::new();
+    for (k, f) in with_code.iter().chain(&empty).enumerate() {
+        let pgm = pgm_dir.path().join(format!("f{k}.pgm"));
+        write_pgm(&pgm, f)?;
+        frame_pgms.push(pgm);
+    }
+    if let Err(e) = zxingcpp(&pgm_sets, &frame_pgms, with_code.len(), &card, frames) {
+        println!("zxing-cpp: not measured ({e})");
+    }
     Ok(())
+}
+
+/// One line of bench/zxingcpp_decode.py's output.
+#[derive(serde::Deserialize)]
+struct ZxingLine {
+    file: String,
+    texts: Vec<String>,
+    ms: Vec<f64>,
+}
+
+/// zxing-cpp (Python package zxing-cpp) on the same grey pixels: the corpus once, the frames
+/// repeated as often as ours were read.
+fn zxingcpp(
+    sets: &[(String, Vec<(PathBuf, String)>)],
+    frames: &[PathBuf],
+    with_code: usize,
+    card: &str,
+    repeats: usize,
+) -> anyhow::Result<()> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("zxingcpp_decode.py");
+    let run = |repeat: usize, files: &[&PathBuf]| -> anyhow::Result<(String, Vec<ZxingLine>)> {
+        let out = Command::new("python3")
+            .arg(&script)
+            .args(["--repeat", &repeat.to_string()])
+            .args(files)
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        let text = String::from_utf8(out.stdout)?;
+        let mut lines = text.lines();
+        let version = serde_json::from_str::<serde_json::Value>(lines.next().unwrap_or_default())?
+            ["zxingcpp"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        let parsed = lines.map(serde_json::from_str).collect::<Result<_, _>>()?;
+        Ok((version, parsed))
+    };
+    let corpus: Vec<&PathBuf> = sets
+        .iter()
+        .flat_map(|(_, s)| s.iter().map(|(p, _)| p))
+        .collect();
+    let (version, lines) = run(1, &corpus)?;
+    println!("zxing-cpp {version}, same pixels:");
+    let (mut all_ok, mut all_n) = (0, 0);
+    for (name, images) in sets {
+        let (mut ok, mut times) = (0, Vec::new());
+        for (pgm, expected) in images {
+            let Some(line) = lines.iter().find(|l| Path::new(&l.file) == pgm.as_path()) else {
+                continue;
+            };
+            ok += line.texts.iter().any(|t| t == expected) as usize;
+            times.push(Duration::from_secs_f64(line.ms[0] / 1000.0));
+        }
+        println!(
+            "{name:<26} {:>9} {:>12.1} {:>12.1}",
+            format!("{ok}/{}", images.len()),
+            percentile_ms(&mut times, 50.0),
+            percentile_ms(&mut times, 95.0)
+        );
+        all_ok += ok;
+        all_n += images.len();
+    }
+    println!("{:<26} {:>9}", "all", format!("{all_ok}/{all_n}"));
+    let per_file = repeats.div_ceil(frames.len() - with_code).max(1);
+    let (_, lines) = run(per_file, &frames.iter().collect::<Vec<_>>())?;
+    let (mut read, mut reps, mut t_code, mut t_empty, mut false_reads) = (0, 0, vec![], vec![], 0);
+    for (k, line) in lines.iter().enumerate() {
+        let times = line
+            .ms
+            .iter()
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0));
+        if k < with_code {
+            read += line.texts.iter().any(|t| t == card) as usize * line.ms.len();
+            reps += line.ms.len();
+            t_code.extend(times);
+        } else {
+            false_reads += !line.texts.is_empty() as usize;
+            t_empty.extend(times);
+        }
+    }
+    println!(
+        "1280×720 frame with a printed card: {read}/{reps} read, median {:.1} ms, p95 {:.1} ms",
+        percentile_ms(&mut t_code, 50.0),
+        percentile_ms(&mut t_code, 95.0)
+    );
+    println!(
+        "1280×720 frame without a code:       median {:.1} ms, p95 {:.1} ms (false reads: {false_reads}/{})",
+        percentile_ms(&mut t_empty, 50.0),
+        percentile_ms(&mut t_empty, 95.0),
+        frames.len() - with_code
+    );
+    Ok(())
+}
+
+fn write_pgm(path: &Path, img: &LumaImage) -> anyhow::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    write!(f, "P5\n{} {}\n255\n", img.width, img.height)?;
+    f.write_all(&img.pixels)?;
+    Ok(f.flush()?)
 }
 
 fn sample_token() -> scanner::card::CardToken {
@@ -108,8 +238,8 @@ fn sample_token() -> scanner::card::CardToken {
 }
 
 /// Frames like a 720p webcam sees at a front desk: a grey, noisy, unevenly lit scene, a
-/// printed card held up at a slight angle (in some frames), mild blur.
-fn webcam_frames(text: &str) -> (Vec<LumaImage>, Vec<LumaImage>) {
+/// printed card held up at a slight angle, mild blur.
+fn card_frames(text: &str) -> Vec<LumaImage> {
     let qr = scanner::card::qr_image(text, 4).unwrap_or_else(|_| LumaImage {
         width: 1,
         height: 1,
@@ -124,7 +254,6 @@ fn webcam_frames(text: &str) -> (Vec<LumaImage>, Vec<LumaImage>) {
         (seed % 25) as i32 - 12
     };
     let mut with_code = Vec::new();
-    let mut empty = Vec::new();
     for k in 0..4u32 {
         let mut scene: Vec<u8> = (0..w * h)
             .map(|i| {
@@ -133,11 +262,6 @@ fn webcam_frames(text: &str) -> (Vec<LumaImage>, Vec<LumaImage>) {
                 (light + noise()).clamp(0, 255) as u8
             })
             .collect();
-        empty.push(LumaImage {
-            width: w,
-            height: h,
-            pixels: scene.clone(),
-        });
         // The card, slightly turned, somewhere left of centre.
         let card = qr.padded(12).rotated(3.0 + k as f32 * 2.0);
         let (ox, oy) = (300 + k * 60, 150 + k * 20);
@@ -157,5 +281,5 @@ fn webcam_frames(text: &str) -> (Vec<LumaImage>, Vec<LumaImage>) {
             .blurred(),
         );
     }
-    (with_code, empty)
+    with_code
 }

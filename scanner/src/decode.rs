@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::image::LumaImage;
 
 mod lines;
+pub mod scenes;
 
 /// The symbologies a clinic meets: QR codes (cards, phones) and the 1D barcodes of old hospital
 /// cards.

@@ -42,3 +42,15 @@ fn the_public_corpus_decodes_at_least_as_well_as_measured() {
         );
     }
 }
+
+/// The code-free scenes `clinic-bench decode` times the live path on: neither path may read a
+/// code in them.
+#[test]
+fn code_free_scenes_hold_no_code() {
+    for (k, scene) in scanner::decode::scenes::code_free(25).iter().enumerate() {
+        let live = scanner::decode::decode_frame(scene);
+        assert!(live.is_empty(), "scene {k}, live path: {live:?}");
+        let still = scanner::decode::decode(scene);
+        assert!(still.is_empty(), "scene {k}, still path: {still:?}");
+    }
+}
