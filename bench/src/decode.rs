@@ -55,12 +55,7 @@ pub fn run(corpus: &Path, frames: usize) -> anyhow::Result<()> {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        println!(
-            "{name:<26} {:>9} {:>12.1} {:>12.1}",
-            format!("{ok}/{}", images.len()),
-            percentile_ms(&mut times, 50.0),
-            percentile_ms(&mut times, 95.0)
-        );
+        set_row(&name, ok, images.len(), &mut times);
         all_ok += ok;
         all_n += images.len();
         pgm_sets.push((name, pgms));
@@ -169,12 +164,7 @@ fn zxingcpp(
             ok += line.texts.iter().any(|t| t == expected) as usize;
             times.push(Duration::from_secs_f64(line.ms[0] / 1000.0));
         }
-        println!(
-            "{name:<26} {:>9} {:>12.1} {:>12.1}",
-            format!("{ok}/{}", images.len()),
-            percentile_ms(&mut times, 50.0),
-            percentile_ms(&mut times, 95.0)
-        );
+        set_row(name, ok, images.len(), &mut times);
         all_ok += ok;
         all_n += images.len();
     }
@@ -208,6 +198,16 @@ fn zxingcpp(
         frames.len() - with_code
     );
     Ok(())
+}
+
+/// One corpus set's line of the table: read, median and p95 decode time.
+fn set_row(name: &str, ok: usize, n: usize, times: &mut [Duration]) {
+    println!(
+        "{name:<26} {:>9} {:>12.1} {:>12.1}",
+        format!("{ok}/{n}"),
+        percentile_ms(times, 50.0),
+        percentile_ms(times, 95.0)
+    );
 }
 
 fn write_pgm(path: &Path, img: &LumaImage) -> anyhow::Result<()> {
