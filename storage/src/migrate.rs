@@ -264,7 +264,6 @@ mod tests {
 
     #[test]
     fn a_version_2_store_gets_its_changes_compressed_and_reads_the_same() {
-        use redb::ReadableTable;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.redb");
         let options = OpenOptions::new("密钥").fast_kdf_for_tests();
