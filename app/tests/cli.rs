@@ -1022,11 +1022,11 @@ fn storage_stats_account_for_the_tables_and_the_file() {
     assert!(loaded.status.success());
     let path = dir.path().join("clinic.redb");
     let as_loaded = std::fs::metadata(&path).unwrap().len();
-    // The first open after a bulk load gives the room the load's repack freed back to the disk
+    // The first open after a bulk load rewrites the file in key order, a good part smaller
     // (and redb then grows the file by a few pages at close)...
     let first = json(&clinic(dir.path(), &["stats", "--storage"]));
     assert!(
-        first["file_bytes"].as_u64().unwrap() * 2 < as_loaded,
+        first["file_bytes"].as_u64().unwrap() * 4 < as_loaded * 3,
         "{as_loaded} → {}",
         first["file_bytes"]
     );

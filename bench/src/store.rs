@@ -89,7 +89,7 @@ fn build(path: &Path, residents: usize) -> anyhow::Result<()> {
         seconds,
         summary.changes as f64 / seconds
     );
-    // `load` repacked the tables; the room that freed goes back to the disk here, so the
+    // The file is rewritten in key order here (as the next open would), so the
     // query process's open below measures an open, not a compaction.
     let mut store = store;
     let started = Instant::now();

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableError,
+    Database, Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableError,
     TableHandle, Value, WriteTransaction,
 };
 
@@ -140,24 +140,41 @@ impl EachTable for ReadAll {
 /// the end, so a half-written backup never carries the final name).
 fn write_copy(snapshot: &ReadTransaction, dest: &Path, options: &OpenOptions) -> Result<()> {
     let part = dest.with_extension("part");
-    let _ = std::fs::remove_file(&part);
-    let result = (|| {
-        let db = Store::open_raw(&part, options)?;
-        let tx = db.begin_write()?;
-        each_table(snapshot, &mut Copy(&tx))?;
-        tx.commit()?;
-        drop(db);
-        std::fs::rename(&part, dest)?;
-        sync_dir(dest)
-    })();
+    let db = copy_into(snapshot, &part, options)?;
+    drop(db);
+    let result = std::fs::rename(&part, dest)
+        .map_err(Error::from)
+        .and_then(|()| sync_dir(dest));
     if result.is_err() {
         let _ = std::fs::remove_file(&part);
     }
     result
 }
 
+/// Copies every table of `snapshot`, in key order, into a new encrypted store at `dest`
+/// (replacing any file there), committed durably, and returns it still open. A copy that
+/// fails is removed.
+pub(crate) fn copy_into(
+    snapshot: &ReadTransaction,
+    dest: &Path,
+    options: &OpenOptions,
+) -> Result<Database> {
+    let _ = std::fs::remove_file(dest);
+    let result = (|| {
+        let db = Store::open_raw(dest, options)?;
+        let tx = db.begin_write()?;
+        each_table(snapshot, &mut Copy(&tx))?;
+        tx.commit()?;
+        Ok(db)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(dest);
+    }
+    result
+}
+
 /// Makes a rename durable.
-fn sync_dir(file: &Path) -> Result<()> {
+pub(crate) fn sync_dir(file: &Path) -> Result<()> {
     match file.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => Ok(std::fs::File::open(dir)?.sync_all()?),
         None => Ok(()),

@@ -110,6 +110,7 @@ pub struct Store {
     device: String,
     clock: Clock,
     exclusive: bool,
+    cache_bytes: usize,
     /// Kept to lock the backups this store writes under the same secret.
     secret: Secret,
     writer: Mutex<WriterState>,
@@ -135,9 +136,9 @@ impl Store {
         // can trip an assertion inside redb (a plain open does not check the pages'
         // checksums): that is a damaged file, told as one, not a crash.
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut db = options.builder().create_with_backend(file)?;
+            let db = options.builder().create_with_backend(file)?;
             let prepared = crate::migrate::prepare(&db)?;
-            crate::compact::compact_if_slack(&mut db, std::fs::metadata(&path)?.len())?;
+            let db = crate::compact::compact_at_open(db, &path, &options)?;
             Ok::<_, Error>((db, prepared))
         }));
         let (db, (device, hlc)) = opened.map_err(|_| Error::Corrupt(ROLLED_BACK.into()))??;
@@ -147,6 +148,7 @@ impl Store {
             device,
             clock: options.clock,
             exclusive: options.exclusive,
+            cache_bytes: options.cache_bytes,
             secret: options.secret.clone(),
             writer: Mutex::new(WriterState {
                 hlc,
@@ -193,6 +195,15 @@ impl Store {
     /// Options to make another file locked by the same secret (a backup).
     pub(crate) fn sibling_options(&self) -> OpenOptions {
         OpenOptions::new(self.secret.clone()).with_clock(self.clock.clone())
+    }
+
+    /// Options to open this store's file again as it is open now (a rewritten copy of it).
+    pub(crate) fn reopen_options(&self) -> OpenOptions {
+        OpenOptions {
+            exclusive: self.exclusive,
+            cache_bytes: self.cache_bytes,
+            ..self.sibling_options()
+        }
     }
 
     pub fn path(&self) -> &Path {

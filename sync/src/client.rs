@@ -319,8 +319,11 @@ pub(crate) fn pull_all(
     let mut pulled = Pulled::default();
     let (cursor, epoch) = (store.meta_u64(cursor_key)?, store.meta_u64(epoch_key)?);
     std::thread::scope(|scope| {
-        // One page in hand, one in flight: memory stays two pages whatever the catchment.
-        let (pages, arrived) = std::sync::mpsc::sync_channel(1);
+        // Up to a batch of pages waits while a batch is applied, so the hub serves the next
+        // batch meanwhile (with room for one page, it sat idle through most of each apply);
+        // memory stays about two batches whatever the catchment.
+        let ahead = (APPLY_BATCH / PULL_PAGE as usize).max(1);
+        let (pages, arrived) = std::sync::mpsc::sync_channel(ahead);
         scope.spawn(move || {
             let (mut cursor, mut epoch) = (cursor, epoch);
             loop {
@@ -384,11 +387,8 @@ pub(crate) fn pull_all(
                 progress(pulled.new);
             }
         }
-        // A bootstrap fills the indexes in arrival order: rewritten in key order they take a
-        // third less room, given back to the disk at the next open (`storage::compact`).
-        if pulled.new >= REPACK_AFTER {
-            store.repack()?;
-        }
+        // A bootstrap fills the indexes in arrival order, a third of their pages empty: the
+        // next open rewrites the file in key order (`storage::compact`), not the clinic waiting.
         Ok(pulled)
     })
 }
@@ -411,9 +411,6 @@ fn apply_pulled(
     batch.clear();
     Ok(())
 }
-
-/// A pull this large is a bootstrap (or as good as one): the store is repacked after it.
-const REPACK_AFTER: usize = 50_000;
 
 /// Changes applied in one transaction during a long pull.
 const APPLY_BATCH: usize = 20_000;
