@@ -32,15 +32,15 @@ impl Store {
     }
 }
 
-/// At open: rewrites the file when it is much larger than what it holds (after a bulk load). A file that fails the integrity check is left as it is for the check to report,
-/// never copied; a rewrite that fails (a full disk) leaves the file as it was, and the store
-/// opens as it is.
+/// At open: rewrites the file when it is much larger than what it holds (after a bulk load).
+/// A file that fails the integrity check is left as it is for the check to report, never
+/// copied; a rewrite that fails (a full disk) leaves the file as it was, and the store opens
+/// as it is.
 pub(crate) fn compact_at_open(
-    db: Database,
+    mut db: Database,
     path: &Path,
     options: &OpenOptions,
 ) -> Result<Database> {
-    let mut db = db;
     let held = {
         let tx = db.begin_write()?;
         let stats = tx.stats()?;
@@ -69,18 +69,16 @@ fn rewrite(db: &Database, path: &Path, options: &OpenOptions) -> Result<Database
     let mut copy = crate::backup::copy_into(&db.begin_read()?, &part, options)?;
     // The copy's pages are packed at the front; redb grows a file in steps, so its tail is
     // cut off (nothing else has the copy open yet).
-    if let Err(e) = trim(&mut copy) {
+    let placed = trim(&mut copy).and_then(|()| Ok(std::fs::rename(&part, path)?));
+    if let Err(e) = placed {
         drop(copy);
         let _ = std::fs::remove_file(&part);
         return Err(e);
     }
-    let renamed = std::fs::rename(&part, path);
-    if let Err(e) = renamed {
-        drop(copy);
-        let _ = std::fs::remove_file(&part);
-        return Err(e.into());
-    }
-    crate::backup::sync_dir(path)?;
+    // Once renamed, the copy is the store: the old file must not be written again, so a
+    // directory that fails to sync is not a failed rewrite (at worst a crash brings back the
+    // old file's name, and the old file whole).
+    let _ = crate::backup::sync_dir(path);
     Ok(copy)
 }
 

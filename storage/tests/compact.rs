@@ -17,15 +17,20 @@ fn contents(store: &Store) -> String {
     format!("{changes:?} {residents:?}")
 }
 
-fn load(path: &std::path::Path) -> Store {
-    let store = Store::open(path, options()).unwrap();
+/// A demo township of 300 residents loaded into a new store: the directory, the file's path,
+/// the store, and what a reader sees in it.
+fn loaded() -> (tempfile::TempDir, std::path::PathBuf, Store, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.redb");
+    let store = Store::open(&path, options()).unwrap();
     let today = store.clock().today();
     let params = fixtures::Params {
         residents: 300,
         ..fixtures::Params::demo(today)
     };
     fixtures::load(&store, params, &mut |_| {}).unwrap();
-    store
+    let before = contents(&store);
+    (dir, path, store, before)
 }
 
 /// Bytes stored and bytes of room left empty in the tables' pages.
@@ -40,10 +45,7 @@ fn fill(store: &Store) -> (u64, u64) {
 
 #[test]
 fn a_bulk_loaded_store_is_rewritten_at_the_next_open_holding_the_same_in_less_room() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clinic.redb");
-    let store = load(&path);
-    let before = contents(&store);
+    let (dir, path, store, before) = loaded();
     let loaded = std::fs::metadata(&path).unwrap().len();
     let (stored, fragmented) = fill(&store);
     // Filled in arrival order, a good part of the pages is empty room.
@@ -83,10 +85,7 @@ fn a_bulk_loaded_store_is_rewritten_at_the_next_open_holding_the_same_in_less_ro
 /// costs nothing: the store opens as it was, whole, and is rewritten at a later open.
 #[test]
 fn a_rewrite_that_fails_leaves_the_store_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clinic.redb");
-    let store = load(&path);
-    let before = contents(&store);
+    let (dir, path, store, before) = loaded();
     drop(store);
     let loaded = std::fs::metadata(&path).unwrap().len();
     let blocker = dir.path().join("clinic.compacting");
