@@ -52,10 +52,9 @@ pub(crate) fn compact_at_open(
     if slack >= SLACK_MIN
         && file_bytes as f64 >= held as f64 * SLACK_RATIO
         && db.check_integrity().unwrap_or(false)
+        && let Ok(copy) = rewrite(&db, path, options)
     {
-        if let Ok(copy) = rewrite(&db, path, options) {
-            return Ok(copy);
-        }
+        return Ok(copy);
     }
     Ok(db)
 }
